@@ -1,0 +1,60 @@
+"""show_chart: a chart plus PNG and SVG downloads rendered on the server, stamped with filters and version."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import altair as alt
+import plotly.graph_objects as go
+import streamlit as st
+
+from parley.charts import stamped
+from parley.export import chart_png, chart_svg, file_name, for_export, stamp_lines
+from parley.loading import Dataset
+
+
+def show_chart(
+    chart: alt.TopLevelMixin | go.Figure,
+    *,
+    title: str,
+    page: str,
+    ds: Dataset,
+    filters_text: str,
+    key: str,
+    export: alt.TopLevelMixin | None = None,
+    on_select: bool = False,
+) -> object:
+    """Draw the chart; `export` is the Altair twin used for images when `chart` is a Plotly figure."""
+    st.subheader(title)
+    event: object = None
+    if isinstance(chart, go.Figure):
+        config = {
+            "displaylogo": False,
+            "toImageButtonOptions": {"filename": file_name(page, title, ds.version, date.today(), "png")[:-4]},
+        }
+        kwargs: dict[str, object] = {"width": "stretch", "config": config, "key": key, "theme": None}
+        if on_select:
+            kwargs.update(on_select="rerun", selection_mode="points")
+        event = st.plotly_chart(chart, **kwargs)
+    else:
+        st.altair_chart(chart, width="stretch", key=key)
+    image_source = export if export is not None else chart
+    if not isinstance(image_source, go.Figure):
+
+        def image(kind: str) -> bytes:
+            spec = stamped(for_export(image_source), title, stamp_lines(filters_text, ds.version, date.today()))
+            return chart_png(spec) if kind == "png" else chart_svg(spec)
+
+        left, right, _ = st.columns([1, 1, 4])
+        for column, kind in ((left, "png"), (right, "svg")):
+            column.download_button(
+                f"{kind.upper()}",
+                data=lambda kind=kind: image(kind),
+                file_name=file_name(page, title, ds.version, date.today(), kind),
+                mime="image/png" if kind == "png" else "image/svg+xml",
+                key=f"{key}.{kind}",
+                on_click="ignore",
+                icon="🖼️",
+                help=f"Download this chart as {kind.upper()}, stamped with the filters and data version",
+            )
+    return event

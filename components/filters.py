@@ -1,0 +1,143 @@
+"""The global filter widgets and their round trip through the URL.
+
+The URL is written from the one Filters object after every run (not via widget binding), so the link
+survives page switches and always matches what the pages apply.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+import streamlit as st
+
+from parley.filters import Filters, describe
+from parley.loading import Dataset
+
+K_PARTY, K_ISSUE, K_DATES, K_FORMAT, K_HIDE_LOW = (
+    "filters.party",
+    "filters.issue",
+    "filters.dates",
+    "filters.format",
+    "filters.hide_low",
+)
+K_ROUND = "timeline.round"
+K_SEEDED, K_CURRENT = "filters.seeded_from_url", "filters.current"
+
+
+def _query() -> dict[str, list[str]]:
+    return {key: st.query_params.get_all(key) for key in st.query_params}
+
+
+def _actor_options(ds: Dataset) -> list[str]:
+    reacting = ds.reactions["actor_id"].value_counts().index.tolist()
+    return list(dict.fromkeys([*ds.parties, *reacting]))
+
+
+def _seed_from_url(ds: Dataset) -> None:
+    """On a session's first run, the URL decides the widget values (a shared link opens the same view)."""
+    if st.session_state.get(K_SEEDED):
+        return
+    lo, hi = (d.date() for d in ds.date_span)
+    f = Filters.from_query(_query()).restricted_to(
+        _actor_options(ds), list(ds.issues["issue_id"]), list(ds.labels["talk_format"])
+    )
+    st.session_state[K_PARTY] = list(f.parties)
+    st.session_state[K_ISSUE] = list(f.issues)
+    st.session_state[K_DATES] = (max(lo, f.start) if f.start else lo, min(hi, f.end) if f.end else hi)
+    st.session_state[K_FORMAT] = list(f.formats)
+    st.session_state[K_HIDE_LOW] = f.hide_low
+    if f.talk in set(ds.talks["talk_id"]):
+        st.session_state[K_ROUND] = f.talk
+    st.session_state[K_SEEDED] = True
+
+
+def _from_widgets(ds: Dataset) -> Filters:
+    lo, hi = (d.date() for d in ds.date_span)
+    dates = st.session_state.get(K_DATES) or (lo, hi)
+    start: date | None = dates[0] if len(dates) > 0 else None
+    end: date | None = dates[1] if len(dates) > 1 else None
+    return Filters(
+        parties=tuple(st.session_state.get(K_PARTY, ())),
+        issues=tuple(st.session_state.get(K_ISSUE, ())),
+        start=None if start == lo else start,
+        end=None if end == hi else end,
+        formats=tuple(st.session_state.get(K_FORMAT, ())),
+        hide_low=bool(st.session_state.get(K_HIDE_LOW, False)),
+        talk=st.session_state.get(K_ROUND) or None,
+    )
+
+
+def _write_url(f: Filters) -> None:
+    wanted = f.to_query()
+    if _query() != wanted:
+        st.query_params.from_dict(wanted)
+
+
+def render_filters(ds: Dataset) -> Filters:
+    """Draw the sidebar filters, keep the URL in step, and return the filter object for this run."""
+    _seed_from_url(ds)
+    lo, hi = (d.date() for d in ds.date_span)
+    issue_help = "\n".join(f"- **{r.label}**: {r.definition}" for r in ds.issues.itertuples())
+    with st.sidebar:
+        st.header("Filters")
+        st.multiselect(
+            "Parties and actors",
+            _actor_options(ds),
+            key=K_PARTY,
+            format_func=ds.actor_name,
+            placeholder="All",
+            help="Who holds the position, sits at the table or reacts.",
+        )
+        st.multiselect(
+            "Issues",
+            list(ds.issues["issue_id"]),
+            key=K_ISSUE,
+            format_func=lambda i: ds.label("issue", i),
+            placeholder="All",
+            help=issue_help,
+        )
+        st.date_input(
+            "Date range",
+            key=K_DATES,
+            min_value=lo,
+            max_value=hi,
+            format="DD/MM/YYYY",
+            help="Records dated inside the range; talks that overlap it.",
+        )
+        st.multiselect(
+            "Talk formats",
+            list(ds.labels["talk_format"]),
+            key=K_FORMAT,
+            format_func=lambda c: ds.label("talk_format", c),
+            placeholder="All",
+            help="\n".join(
+                f"- **{r.label}**: {r.definition}"
+                for r in ds.codebook[ds.codebook["scheme"] == "talk_format"].itertuples()
+            ),
+        )
+        st.toggle(
+            "Hide low-confidence records",
+            key=K_HIDE_LOW,
+            help="Low confidence: a single secondary source, anonymous sourcing, or an announcement only.",
+        )
+    f = _from_widgets(ds)
+    _write_url(f)
+    st.session_state[K_CURRENT] = f
+    return f
+
+
+def current_filters() -> Filters:
+    """The filter object app.py built for this run."""
+    return st.session_state.get(K_CURRENT, Filters())
+
+
+def filters_text(ds: Dataset, f: Filters, *, issue_applies: bool = True, include_round: bool = False) -> str:
+    names = {
+        **ds.labels.get("actor", {}),
+        **ds.labels.get("issue", {}),
+        **ds.labels.get("talk_format", {}),
+        **dict(zip(ds.talks["talk_id"], ds.talks["title"], strict=True)),
+    }
+    shown = f if include_round else replace(f, talk=None)
+    return describe(shown, names, issue_applies=issue_applies)

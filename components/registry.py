@@ -1,0 +1,23 @@
+"""The pages of the app, in navigation order. Plain data so tests can walk it without running Streamlit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PageEntry:
+    path: str
+    title: str
+    icon: str
+    url_path: str
+
+
+PAGES: tuple[PageEntry, ...] = (
+    PageEntry("pages/overview.py", "Overview", "🧭", "overview"),
+    PageEntry("pages/timeline.py", "Timeline of talks", "🗓️", "timeline"),
+    PageEntry("pages/positions.py", "Positions", "⚖️", "positions"),
+    PageEntry("pages/reactions.py", "International reactions", "🌍", "reactions"),
+    PageEntry("pages/sources.py", "Sources", "📰", "sources"),
+    PageEntry("pages/codebook.py", "Codebook & data", "📖", "codebook"),
+)

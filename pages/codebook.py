@@ -1,0 +1,80 @@
+"""Codebook & data: what do the codes mean, what is in each table, which version is this, how to cite it?"""
+
+from pathlib import Path
+
+import streamlit as st
+
+from components.data import data_dir, get_dataset
+from components.layout import show_header
+from components.tables import show_table
+
+ds = get_dataset()
+show_header(
+    "Codebook & data",
+    "What does each code mean, what is in each table, and how should it be cited?",
+    "All records (the codebook is not filtered)",
+    ds,
+)
+
+st.subheader("Issues")
+show_table(
+    ds.issues,
+    page="codebook",
+    name="issues",
+    ds=ds,
+    key="codebook.issues",
+    columns={"issue_id": "Code", "label": "Issue", "definition": "Definition"},
+)
+st.subheader("Stances, formats and other codes")
+show_table(
+    ds.codebook,
+    page="codebook",
+    name="codes",
+    ds=ds,
+    key="codebook.codes",
+    columns={"scheme": "Scheme", "code": "Code", "label": "Label", "definition": "Definition"},
+)
+st.subheader("Actors")
+show_table(
+    ds.actors,
+    page="codebook",
+    name="actors",
+    ds=ds,
+    key="codebook.actors",
+    columns={
+        "actor_id": "Id",
+        "name": "Name",
+        "actor_type": "Type",
+        "country_iso3": "ISO3",
+        "affiliation_name": "Speaks for",
+        "aliases": "Also known as",
+    },
+)
+
+st.subheader("Data version")
+st.metric("Dataset version", ds.version)
+counts = {
+    "talks": len(ds.talks),
+    "agreed items": len(ds.items),
+    "positions": len(ds.positions),
+    "reactions": len(ds.reactions),
+    "sources": len(ds.sources),
+    "actors": len(ds.actors),
+}
+st.caption(" · ".join(f"{n:,} {what}" for what, n in counts.items()))
+changelog = Path(data_dir()) / "CHANGELOG.md"
+if changelog.exists():
+    with st.expander("Change log"):
+        st.markdown(changelog.read_text(encoding="utf-8"))
+
+st.subheader("How to cite")
+st.code(
+    f"Parley peace-talks tracker, dataset version {ds.version}, Russia–Ukraine process. "
+    "Cite the original source URL given for each record.",
+    language=None,
+)
+
+readme = Path(data_dir()) / "README.md"
+if readme.exists():
+    with st.expander("Data dictionary (every table and column)", expanded=False):
+        st.markdown(readme.read_text(encoding="utf-8"))

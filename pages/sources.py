@@ -1,0 +1,62 @@
+"""Sources: where does each claim come from, how well is it sourced, and is it disputed?"""
+
+import streamlit as st
+
+from components.data import get_dataset
+from components.filters import current_filters, filters_text
+from components.layout import show_empty, show_header
+from components.tables import show_table
+from parley.views import apply_view
+
+ds = get_dataset()
+f = current_filters()
+sources = apply_view(ds, f).sources(ds)
+show_header("Sources", "Where does each record come from, and how far can it be trusted?", filters_text(ds, f), ds)
+if sources.empty:
+    show_empty("sources")
+    st.stop()
+
+types = ds.codebook[ds.codebook["scheme"] == "source_type"]
+st.caption("Source types: " + " · ".join(f"**{r.label}**: {r.definition}" for r in types.itertuples()))
+show_table(
+    sources.sort_values(["n_records", "outlet"], ascending=[False, True]),
+    page="sources",
+    name="sources",
+    ds=ds,
+    key="sources.table",
+    columns={
+        "outlet": "Outlet",
+        "title": "Title",
+        "url": "URL",
+        "published": "Published",
+        "source_type": "Type",
+        "n_records": "Records",
+        "records": "Supports",
+        "fact_check": "Fact-check verdicts",
+        "reliability_notes": "Reliability notes",
+    },
+    column_config={"URL": st.column_config.LinkColumn("URL")},
+)
+
+checks = ds.fact_checks[ds.fact_checks["source_id"].isin(sources["source_id"])]
+if not checks.empty:
+    st.subheader("Fact checks of article claims")
+    st.caption(
+        "Claims of an article checked one by one against other sources; contradicted and unconfirmed "
+        "claims are flagged on the records that carry them."
+    )
+    show_table(
+        checks.merge(ds.sources[["source_id", "outlet"]], on="source_id"),
+        page="sources",
+        name="fact checks",
+        ds=ds,
+        key="sources.checks",
+        columns={
+            "outlet": "Article",
+            "claim": "Claim",
+            "verdict": "Verdict",
+            "note": "What other sources say",
+            "record_ids": "Records",
+            "check_source_ids": "Checked against",
+        },
+    )

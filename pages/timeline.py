@@ -1,0 +1,168 @@
+"""Timeline of talks: when did the parties meet, where, in what format, who led, who mediated, what came out?"""
+
+import streamlit as st
+
+from components.charts import show_chart
+from components.data import get_dataset
+from components.filters import K_ROUND, current_filters, filters_text
+from components.layout import show_empty, show_flag_legend, show_header, show_text
+from components.rounds import render_round_picker
+from components.tables import show_table
+from parley.charts import timeline_chart, timeline_figure
+from parley.filters import format_date, sources_cited_by
+from parley.views import apply_view, linked_to_talk
+
+ds = get_dataset()
+f = current_filters()
+view = apply_view(ds, f)
+described = filters_text(ds, f)
+show_header(
+    "Timeline of talks",
+    "When did the parties meet, in what format, who led, who mediated and what came out of it?",
+    described,
+    ds,
+)
+if view.talks.empty:
+    show_empty("rounds")
+    st.stop()
+
+formats = ds.labels["talk_format"]
+event = show_chart(
+    timeline_figure(view.talks, formats, selected=st.session_state.get(K_ROUND)),
+    title="Rounds by format",
+    page="timeline",
+    ds=ds,
+    filters_text=described,
+    key="timeline.chart",
+    export=timeline_chart(view.talks, formats),
+    on_select=True,
+)
+st.caption(
+    "Hover a point for venue, mediators and delegation heads; click it to open the round below. "
+    "Drag the slider under the chart or use the buttons to zoom; direct Istanbul rounds sit in the "
+    "'direct bilateral' lane."
+)
+
+talk_id = render_round_picker(view.talks, event)
+
+st.subheader("All rounds in the window")
+show_table(
+    view.talks.sort_values("start_date", ascending=False),
+    page="timeline",
+    name="rounds",
+    ds=ds,
+    key="timeline.rounds",
+    columns={
+        "start_date": "Start",
+        "end_date": "End",
+        "title": "Round",
+        "city": "City",
+        "venue": "Venue",
+        "format_label": "Format",
+        "parties": "Parties",
+        "mediators": "Mediators",
+        "delegation_heads": "Delegation heads",
+        "outcome": "Outcome",
+        "prisoners_per_side": "Prisoners agreed per side",
+        "confidence": "Confidence",
+        "flags": "Flags",
+    },
+)
+show_flag_legend()
+
+if talk_id:
+    talk = ds.talks[ds.talks["talk_id"] == talk_id].iloc[0]
+    st.header(talk["title"])
+    st.caption(
+        f"{format_date(talk['start_date'])} – {format_date(talk['end_date'])} · {talk['city']}"
+        f"{' · ' + talk['venue'] if talk['venue'] else ''} · {talk['format_label']} · confidence "
+        f"{talk['confidence']}{' · ' + talk['flags'] if talk['flags'] else ''}"
+    )
+    show_text(talk["outcome"])
+    if talk["notes"]:
+        st.caption("Note: " + talk["notes"])
+    show_table(
+        linked_to_talk(ds.participants, talk_id),
+        page="timeline",
+        name=f"{talk_id} participants",
+        ds=ds,
+        key="timeline.participants",
+        columns={
+            "actor_name": "Participant",
+            "role": "Role",
+            "head_name": "Delegation head",
+            "notes": "Notes",
+        },
+    )
+    st.subheader("Agreed items")
+    items = linked_to_talk(ds.items, talk_id)
+    if items.empty:
+        st.caption("No agreed items recorded for this round.")
+    else:
+        show_table(
+            items,
+            page="timeline",
+            name=f"{talk_id} agreed items",
+            ds=ds,
+            key="timeline.items",
+            columns={
+                "issue_label": "Issue",
+                "summary": "What was agreed",
+                "quantity": "Quantity",
+                "quantity_unit": "Unit",
+                "status": "Status",
+                "confidence": "Confidence",
+            },
+        )
+    st.subheader("Positions and reactions linked to this round")
+    show_table(
+        linked_to_talk(ds.positions, talk_id),
+        page="timeline",
+        name=f"{talk_id} positions",
+        ds=ds,
+        key="timeline.positions",
+        columns={
+            "date": "Date",
+            "actor_name": "Party",
+            "issue_label": "Issue",
+            "stance_label": "Stance",
+            "summary": "Summary",
+            "flags": "Flags",
+        },
+    )
+    show_table(
+        linked_to_talk(ds.reactions, talk_id),
+        page="timeline",
+        name=f"{talk_id} reactions",
+        ds=ds,
+        key="timeline.reactions",
+        columns={
+            "date": "Date",
+            "actor_name": "Actor",
+            "stance_label": "Stance",
+            "summary": "Summary",
+            "flags": "Flags",
+        },
+    )
+    st.subheader("Sources")
+    show_table(
+        sources_cited_by(
+            ds.sources,
+            ds.talks[ds.talks["talk_id"] == talk_id],
+            items,
+            linked_to_talk(ds.positions, talk_id),
+            linked_to_talk(ds.reactions, talk_id),
+        ),
+        page="timeline",
+        name=f"{talk_id} sources",
+        ds=ds,
+        key="timeline.sources",
+        columns={
+            "outlet": "Outlet",
+            "title": "Title",
+            "url": "URL",
+            "source_type": "Type",
+            "reliability_notes": "Reliability notes",
+        },
+        column_config={"URL": st.column_config.LinkColumn("URL")},
+    )

@@ -1,0 +1,1 @@
+"""Parley core: schema, loading, filters, aggregations, charts and exports. Never imports streamlit."""

@@ -1,0 +1,148 @@
+"""Frame-in, frame-out summaries the pages chart and count. Pure pandas, exact on small frames."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class KeyFigures:
+    rounds_held: int
+    latest_title: str | None
+    latest_date: pd.Timestamp | None
+    days_since_latest: int | None
+    prisoners_per_side: int
+    positions: int
+    reactions: int
+
+
+def key_figures(
+    talks: pd.DataFrame, items: pd.DataFrame, positions: pd.DataFrame, reactions: pd.DataFrame, today: date
+) -> KeyFigures:
+    held = talks[talks["status"].astype(str) == "held"]
+    latest = held.sort_values(["end_date", "start_date"]).tail(1)
+    latest_date = latest["end_date"].iloc[0] if len(latest) else None
+    prisoners = items[
+        (items["issue_id"].astype(str) == "prisoners") & items["quantity_unit"].str.contains("per side", na=False)
+    ]["quantity"]
+    return KeyFigures(
+        rounds_held=len(held),
+        latest_title=str(latest["title"].iloc[0]) if len(latest) else None,
+        latest_date=latest_date,
+        days_since_latest=(pd.Timestamp(today) - latest_date).days if latest_date is not None else None,
+        prisoners_per_side=int(prisoners.fillna(0).sum()),
+        positions=len(positions),
+        reactions=len(reactions),
+    )
+
+
+def latest_stances(positions: pd.DataFrame) -> pd.DataFrame:
+    """The most recent position of each party on each issue (ties: the later row in the file wins)."""
+    ordered = positions.sort_values("date", kind="stable")
+    latest = ordered.groupby(["actor_id", "issue_id"], observed=True, sort=False).tail(1)
+    return latest.sort_values(["actor_id", "issue_id"]).reset_index(drop=True)
+
+
+def stance_moves(positions: pd.DataFrame) -> pd.DataFrame:
+    """Positions whose stance differs from the same party's previous stance on the same issue."""
+    ordered = positions.sort_values("date", kind="stable").copy()
+    ordered["previous_stance"] = ordered.groupby(["actor_id", "issue_id"], observed=True)["stance"].shift(1)
+    moved = ordered[
+        ordered["previous_stance"].notna() & (ordered["previous_stance"].astype(str) != ordered["stance"].astype(str))
+    ]
+    return moved.reset_index(drop=True)
+
+
+def count_by(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    """Counts per combination of columns, largest first; only combinations that occur."""
+    if frame.empty:
+        return pd.DataFrame({**{c: pd.Series(dtype=str) for c in columns}, "count": pd.Series(dtype="int64")})
+    counts = frame.groupby(list(columns), observed=True).size().reset_index(name="count")
+    for c in columns:
+        counts[c] = counts[c].astype(str)
+    return counts.sort_values(["count", *columns], ascending=[False, *[True] * len(columns)]).reset_index(drop=True)
+
+
+def monthly_counts(frame: pd.DataFrame, date_column: str, by: str) -> pd.DataFrame:
+    if frame.empty:
+        return pd.DataFrame(
+            {
+                "month": pd.Series(dtype="datetime64[us]"),
+                by: pd.Series(dtype=str),
+                "count": pd.Series(dtype="int64"),
+            }
+        )
+    month = frame[date_column].dt.to_period("M").dt.to_timestamp()
+    counts = frame.assign(month=month).groupby(["month", by], observed=True).size().reset_index(name="count")
+    counts[by] = counts[by].astype(str)
+    return counts
+
+
+def actor_ranking(reactions: pd.DataFrame) -> pd.DataFrame:
+    """Reacting actors ranked by number of reactions, with their stances broken down."""
+    if reactions.empty:
+        return pd.DataFrame(columns=["actor_id", "actor_name", "stance", "stance_label", "count", "total", "rank"])
+    counts = (
+        reactions.groupby(["actor_id", "actor_name", "stance", "stance_label"], observed=True)
+        .size()
+        .reset_index(name="count")
+    )
+    totals = counts.groupby("actor_id")["count"].transform("sum")
+    counts["total"] = totals
+    order = (
+        counts.drop_duplicates("actor_id")
+        .sort_values(["total", "actor_name"], ascending=[False, True])["actor_id"]
+        .tolist()
+    )
+    counts["rank"] = counts["actor_id"].map({a: i + 1 for i, a in enumerate(order)})
+    counts["stance"] = counts["stance"].astype(str)
+    return counts.sort_values(["rank", "count"], ascending=[True, False]).reset_index(drop=True)
+
+
+def latest_developments(
+    talks: pd.DataFrame, positions: pd.DataFrame, reactions: pd.DataFrame, n: int = 8
+) -> pd.DataFrame:
+    """The newest events of any kind, newest first: rounds, positions and reactions in one list."""
+    events = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "date": talks["end_date"],
+                    "kind": "round",
+                    "who": talks["parties"],
+                    "what": talks["title"] + ": " + talks["outcome"],
+                    "flags": talks["flags"],
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "date": positions["date"],
+                    "kind": "position",
+                    "who": positions["actor_name"],
+                    "what": positions["issue_label"] + " (" + positions["stance_label"] + "): " + positions["summary"],
+                    "flags": positions["flags"],
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "date": reactions["date"],
+                    "kind": "reaction",
+                    "who": reactions["actor_name"],
+                    "what": reactions["stance_label"] + ": " + reactions["summary"],
+                    "flags": reactions["flags"],
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
+    return events.sort_values("date", ascending=False, kind="stable").head(n).reset_index(drop=True)
+
+
+def issue_links(positions: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
+    """Which issues each round touched, through its positions and agreed items (for the issue filter)."""
+    links = pd.concat([positions[["talk_id", "issue_id"]], items[["talk_id", "issue_id"]]], ignore_index=True)
+    links = links[links["talk_id"].astype(str) != ""]
+    return links.astype(str).drop_duplicates().reset_index(drop=True)

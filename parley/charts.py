@@ -1,0 +1,322 @@
+"""Chart builders: a frame in, a chart out. Colours come from parley.palette so every chart agrees.
+
+Altair charts are also the export path (vl-convert renders them to PNG and SVG without a browser or network);
+the interactive Plotly timeline has an Altair twin for its image export.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import plotly.graph_objects as go
+
+from parley import palette
+from parley.filters import DATE_FORMAT
+
+FONT = "Helvetica, Arial, sans-serif"
+DATE_AXIS = "%d %b %Y"
+# Exports are rendered by vl-convert, which does not use Streamlit's theme, so fonts and colours are set here.
+alt.data_transformers.disable_max_rows()  # callers pass aggregates; the few raw-point charts are capped upstream
+
+
+def _scale(codes: list[str], colours: dict[str, str], labels: dict[str, str] | None = None) -> alt.Scale:
+    domain = [labels.get(c, c) if labels else c for c in codes]
+    return alt.Scale(domain=domain, range=palette.colours_for(codes, colours))
+
+
+def _base(frame: pd.DataFrame) -> alt.Chart:
+    return alt.Chart(frame).properties(width="container")
+
+
+def _finish(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+    return (
+        chart.configure(font=FONT, background="white")
+        .configure_axis(labelFontSize=11, titleFontSize=12, grid=True, gridColor="#EEEEEE")
+        .configure_legend(labelFontSize=11, titleFontSize=12, orient="bottom", columns=4, labelLimit=220)
+        .configure_view(stroke=None)
+    )
+
+
+def stamped(chart: alt.TopLevelMixin, title: str, lines: list[str]) -> alt.TopLevelMixin:
+    """Put the title, active filters, data version and date on the image itself."""
+    return chart.properties(
+        title=alt.TitleParams(
+            text=title,
+            subtitle=lines,
+            anchor="start",
+            fontSize=15,
+            subtitleFontSize=11,
+            subtitleColor="#444444",
+        )
+    )
+
+
+# ---- timeline of talks -----------------------------------------------------------------------------
+def _timeline_frame(talks: pd.DataFrame, format_labels: dict[str, str]) -> pd.DataFrame:
+    frame = talks.copy()
+    frame["format"] = frame["format"].astype(str)
+    frame["format_label"] = frame["format"].map(format_labels).fillna(frame["format"])
+    frame["when"] = frame["start_date"].dt.strftime(DATE_FORMAT)
+    multi = frame["end_date"] > frame["start_date"]
+    frame.loc[multi, "when"] = frame.loc[multi, "when"] + " – " + frame.loc[multi, "end_date"].dt.strftime(DATE_FORMAT)
+    frame["place"] = frame["city"] + frame["venue"].map(lambda v: f" ({v})" if v else "")
+    return frame
+
+
+def timeline_figure(
+    talks: pd.DataFrame,
+    format_labels: dict[str, str],
+    highlight: set[str] | None = None,
+    selected: str | None = None,
+) -> go.Figure:
+    """Rounds over time in one lane per format; venue, mediators and delegation heads on hover.
+
+    Rounds in `highlight` (e.g. a city search) are drawn as large diamonds so they stand out among 50+."""
+    frame = _timeline_frame(talks, format_labels)
+    highlight = highlight or set()
+    fig = go.Figure()
+    for code, label in format_labels.items():
+        part = frame[frame["format"] == code]
+        if part.empty:
+            continue
+        big = part["talk_id"].isin(highlight) | (part["talk_id"] == selected)
+        fig.add_trace(
+            go.Scatter(
+                x=part["start_date"],
+                y=[label] * len(part),
+                mode="markers",
+                name=label,
+                customdata=part[
+                    ["talk_id", "title", "when", "place", "parties", "mediators", "delegation_heads", "flags"]
+                ].to_numpy(),
+                marker={
+                    "color": palette.FORMAT_COLOURS.get(code, palette.NO_DATA),
+                    "size": [18 if b else 11 for b in big],
+                    "symbol": ["diamond" if b else "circle" for b in big],
+                    "line": {"width": 1, "color": "#333333"},
+                },
+                hovertemplate=(
+                    "<b>%{customdata[1]}</b><br>%{customdata[2]}<br>%{customdata[3]}"
+                    "<br>Parties: %{customdata[4]}<br>Mediators/hosts: %{customdata[5]}"
+                    "<br>Delegation heads: %{customdata[6]}<br>%{customdata[7]}<extra></extra>"
+                ),
+            )
+        )
+    fig.update_layout(
+        template="plotly_white",
+        height=360,
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        legend={"orientation": "h", "y": -0.35},
+        font={"family": FONT},
+        xaxis={
+            "type": "date",
+            "tickformat": DATE_AXIS,
+            "rangeslider": {"visible": True, "thickness": 0.08},
+            "rangeselector": {
+                "buttons": [
+                    {"count": 6, "label": "6 m", "step": "month", "stepmode": "backward"},
+                    {"count": 1, "label": "1 y", "step": "year", "stepmode": "backward"},
+                    {"step": "all", "label": "all"},
+                ]
+            },
+        },
+        yaxis={"title": None, "categoryorder": "array", "categoryarray": list(format_labels.values())[::-1]},
+        hoverlabel={"align": "left"},
+    )
+    return fig
+
+
+def timeline_chart(talks: pd.DataFrame, format_labels: dict[str, str]) -> alt.TopLevelMixin:
+    """Altair twin of the timeline: the compact Overview timeline and the image export of the Timeline page."""
+    frame = _timeline_frame(talks, format_labels)[
+        ["start_date", "format", "format_label", "title", "when", "place", "parties", "flags"]
+    ]
+    codes = [c for c in format_labels if c in set(frame["format"])] or list(format_labels)
+    chart = (
+        _base(frame)
+        .mark_circle(size=110, opacity=0.9, stroke="#333333", strokeWidth=0.6)
+        .encode(
+            x=alt.X("start_date:T", title=None, axis=alt.Axis(format=DATE_AXIS, labelAngle=0)),
+            y=alt.Y("format_label:N", title=None, sort=[format_labels[c] for c in codes]),
+            color=alt.Color(
+                "format_label:N", title="Format", scale=_scale(codes, palette.FORMAT_COLOURS, format_labels)
+            ),
+            tooltip=[
+                alt.Tooltip("title:N", title="Round"),
+                alt.Tooltip("when:N", title="Dates"),
+                alt.Tooltip("place:N", title="Where"),
+                alt.Tooltip("parties:N", title="Parties"),
+                alt.Tooltip("flags:N", title="Flags"),
+            ],
+        )
+        .properties(height=220)
+    )
+    return _finish(chart)
+
+
+# ---- positions -------------------------------------------------------------------------------------
+def stance_matrix_chart(latest: pd.DataFrame, stance_labels: dict[str, str]) -> alt.TopLevelMixin:
+    """Party × issue grid coloured by each party's latest stance in the window."""
+    frame = latest[["actor_name", "issue_label", "stance", "summary", "date", "flags"]].copy()
+    frame["stance"] = frame["stance"].astype(str)
+    frame["stance_label"] = frame["stance"].map(stance_labels)
+    frame["when"] = frame["date"].dt.strftime(DATE_FORMAT)
+    codes = list(stance_labels)
+    base = _base(frame).encode(
+        x=alt.X("issue_label:N", title=None, axis=alt.Axis(labelAngle=-30, labelLimit=160)),
+        y=alt.Y("actor_name:N", title=None),
+    )
+    cells = base.mark_rect(stroke="white", strokeWidth=2).encode(
+        color=alt.Color(
+            "stance_label:N",
+            title="Latest stance",
+            scale=_scale(codes, palette.POSITION_STANCE_COLOURS, stance_labels),
+        ),
+        tooltip=[
+            alt.Tooltip("actor_name:N", title="Party"),
+            alt.Tooltip("issue_label:N", title="Issue"),
+            alt.Tooltip("stance_label:N", title="Stance"),
+            alt.Tooltip("when:N", title="Date"),
+            alt.Tooltip("summary:N", title="Summary"),
+            alt.Tooltip("flags:N", title="Flags"),
+        ],
+    )
+    marks = base.transform_filter(alt.datum.flags != "").mark_text(text="!", fontWeight="bold", color="white")
+    height = max(120, 34 * frame["actor_name"].nunique())
+    return _finish(alt.layer(cells, marks).properties(height=height))
+
+
+def stance_timeline_chart(positions: pd.DataFrame, stance_labels: dict[str, str]) -> alt.TopLevelMixin:
+    """Each party's stances over time (one row per party, one point per statement, colour = stance)."""
+    frame = positions[["date", "actor_name", "issue_label", "stance", "summary", "flags"]].copy()
+    frame["stance"] = frame["stance"].astype(str)
+    frame["stance_label"] = frame["stance"].map(stance_labels)
+    frame["when"] = frame["date"].dt.strftime(DATE_FORMAT)
+    codes = list(stance_labels)
+    chart = (
+        _base(frame)
+        .mark_point(filled=True, size=120, opacity=0.85)
+        .encode(
+            x=alt.X("date:T", title=None, axis=alt.Axis(format=DATE_AXIS, labelAngle=0)),
+            y=alt.Y("actor_name:N", title=None),
+            color=alt.Color(
+                "stance_label:N",
+                title="Stance",
+                scale=_scale(codes, palette.POSITION_STANCE_COLOURS, stance_labels),
+            ),
+            shape=alt.Shape("issue_label:N", title="Issue"),
+            tooltip=[
+                alt.Tooltip("when:N", title="Date"),
+                alt.Tooltip("actor_name:N", title="Party"),
+                alt.Tooltip("issue_label:N", title="Issue"),
+                alt.Tooltip("stance_label:N", title="Stance"),
+                alt.Tooltip("summary:N", title="Summary"),
+                alt.Tooltip("flags:N", title="Flags"),
+            ],
+        )
+    )
+    height = max(140, 40 * frame["actor_name"].nunique())
+    return _finish(chart.properties(height=height))
+
+
+def party_counts_chart(
+    counts: pd.DataFrame, names: dict[str, str], category: str = "actor_id", title: str = "Statements"
+) -> alt.TopLevelMixin:
+    """Horizontal bars of counts per actor, each actor in its own colour."""
+    frame = counts.copy()
+    frame["name"] = frame[category].map(lambda a: names.get(a, a))
+    codes = list(dict.fromkeys(frame[category]))
+    chart = (
+        _base(frame)
+        .mark_bar()
+        .encode(
+            x=alt.X("count:Q", title=title),
+            y=alt.Y("name:N", title=None, sort="-x"),
+            color=alt.Color(
+                "name:N",
+                legend=None,
+                scale=alt.Scale(
+                    domain=[names.get(c, c) for c in codes], range=[palette.party_colour(c) for c in codes]
+                ),
+            ),
+            tooltip=[alt.Tooltip("name:N", title="Actor"), alt.Tooltip("count:Q", title=title)],
+        )
+        .properties(height=max(120, 26 * len(codes)))
+    )
+    return _finish(chart)
+
+
+# ---- reactions -------------------------------------------------------------------------------------
+def stance_counts_chart(
+    counts: pd.DataFrame, stance_labels: dict[str, str], colours: dict[str, str], title: str = "Reactions"
+) -> alt.TopLevelMixin:
+    frame = counts.copy()
+    frame["stance_label"] = frame["stance"].map(stance_labels)
+    codes = list(stance_labels)
+    chart = (
+        _base(frame)
+        .mark_bar()
+        .encode(
+            x=alt.X("count:Q", title=title),
+            y=alt.Y("stance_label:N", title=None, sort="-x"),
+            color=alt.Color("stance_label:N", legend=None, scale=_scale(codes, colours, stance_labels)),
+            tooltip=[alt.Tooltip("stance_label:N", title="Stance"), alt.Tooltip("count:Q", title=title)],
+        )
+        .properties(height=max(120, 26 * len(frame)))
+    )
+    return _finish(chart)
+
+
+def actor_ranking_chart(ranking: pd.DataFrame, stance_labels: dict[str, str]) -> alt.TopLevelMixin:
+    """Actors ranked by number of reactions, bars split by stance."""
+    frame = ranking.copy()
+    frame["stance_label"] = frame["stance"].map(stance_labels)
+    order = frame.drop_duplicates("actor_id").sort_values("rank")["actor_name"].tolist()
+    codes = list(stance_labels)
+    chart = (
+        _base(frame)
+        .mark_bar()
+        .encode(
+            x=alt.X("sum(count):Q", title="Reactions"),
+            y=alt.Y("actor_name:N", title=None, sort=order),
+            color=alt.Color(
+                "stance_label:N",
+                title="Stance",
+                scale=_scale(codes, palette.REACTION_STANCE_COLOURS, stance_labels),
+            ),
+            tooltip=[
+                alt.Tooltip("actor_name:N", title="Actor"),
+                alt.Tooltip("stance_label:N", title="Stance"),
+                alt.Tooltip("count:Q", title="Reactions"),
+                alt.Tooltip("total:Q", title="All reactions"),
+            ],
+        )
+        .properties(height=max(140, 24 * len(order)))
+    )
+    return _finish(chart)
+
+
+def monthly_chart(
+    counts: pd.DataFrame, by: str, labels: dict[str, str], colours: dict[str, str], title: str = "Records"
+) -> alt.TopLevelMixin:
+    """Stacked monthly bars coloured by a code column (stance, format)."""
+    frame = counts.copy()
+    frame["label"] = frame[by].map(labels).fillna(frame[by])
+    frame["month_label"] = frame["month"].dt.strftime("%b %Y")
+    codes = list(labels)
+    chart = (
+        _base(frame)
+        .mark_bar()
+        .encode(
+            x=alt.X("yearmonth(month):T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=0)),
+            y=alt.Y("sum(count):Q", title=title),
+            color=alt.Color("label:N", title=None, scale=_scale(codes, colours, labels)),
+            tooltip=[
+                alt.Tooltip("month_label:N", title="Month"),
+                alt.Tooltip("label:N", title="Kind"),
+                alt.Tooltip("count:Q", title=title),
+            ],
+        )
+        .properties(height=240)
+    )
+    return _finish(chart)

@@ -1,0 +1,63 @@
+"""Files an analyst downloads: spreadsheet-safe CSV and stamped chart images."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import altair as alt
+import pandas as pd
+import vl_convert as vlc
+
+# A cell starting with one of these is run as a formula by spreadsheet programs (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: object) -> object:
+    """Prefix a quote so a spreadsheet shows the text instead of evaluating it."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def to_csv_bytes(frame: pd.DataFrame) -> bytes:
+    """The rows as shown, dates as YYYY-MM-DD, text cells made safe for spreadsheets, UTF-8 with BOM for Excel."""
+    out = frame.copy()
+    for col in out.columns:
+        if pd.api.types.is_datetime64_any_dtype(out[col]):
+            out[col] = out[col].dt.strftime("%Y-%m-%d")
+        elif not pd.api.types.is_numeric_dtype(out[col]) and not pd.api.types.is_bool_dtype(out[col]):
+            out[col] = out[col].astype("object").map(neutralise)
+    return out.to_csv(index=False).encode("utf-8-sig")
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "table"
+
+
+def file_name(page: str, what: str, version: str, today: date, ext: str) -> str:
+    """parley_<page>_<what>_v<data version>_<date>.<ext>: the data version travels with every download."""
+    return f"parley_{slug(page)}_{slug(what)}_v{version}_{today.isoformat()}.{ext}"
+
+
+def stamp_lines(filters_text: str, version: str, today: date) -> list[str]:
+    return [
+        f"Filters: {filters_text}",
+        f"Parley data version {version} · exported {today.strftime('%d %b %Y')}",
+    ]
+
+
+def chart_png(chart: alt.TopLevelMixin, scale: float = 2.0) -> bytes:
+    return vlc.vegalite_to_png(chart.to_dict(), scale=scale)
+
+
+def chart_svg(chart: alt.TopLevelMixin) -> bytes:
+    return vlc.vegalite_to_svg(chart.to_dict()).encode("utf-8")
+
+
+def for_export(chart: alt.TopLevelMixin, width: int = 760) -> alt.TopLevelMixin:
+    """Images need a fixed width: 'container' only means something inside a web page."""
+    spec = chart.copy(deep=True)
+    if isinstance(spec, alt.LayerChart | alt.Chart):
+        return spec.properties(width=width)
+    return spec

@@ -1,0 +1,217 @@
+"""The data model in one place: tables, their columns, column kinds and the links between tables."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Column kinds: how a raw CSV cell is checked and converted.
+ID = "id"  # unique, required text
+TEXT = "text"
+DATE = "date"
+BOOL = "bool"
+INT = "int"
+CODE = "code"  # a value from a codebook scheme (or issues.csv for issue_id)
+REF = "ref"  # the id of a row in another table
+REFS = "refs"  # ';'-separated ids of rows in another table
+URL = "url"
+ISO3 = "iso3"
+
+LIST_SEP = ";"
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: str
+    required: bool = True
+    scheme: str | None = None  # for CODE columns: the codebook scheme ("issue" means issues.csv)
+    ref: str | None = None  # for REF / REFS columns: the referenced table
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: tuple[Column, ...]
+    key: str | None  # the id column, unique; None for link tables
+    unique_together: tuple[str, ...] = ()
+
+    @property
+    def file(self) -> str:
+        return f"{self.name}.csv"
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+
+def _opt(name: str, kind: str, **kw: str) -> Column:
+    return Column(name, kind, required=False, **kw)
+
+
+SOURCES = Table(
+    "sources",
+    (
+        Column("source_id", ID),
+        Column("url", URL),
+        Column("outlet", TEXT),
+        _opt("title", TEXT),
+        _opt("published", DATE),
+        Column("source_type", CODE, scheme="source_type"),
+        _opt("reliability_notes", TEXT),
+    ),
+    key="source_id",
+)
+
+ACTORS = Table(
+    "actors",
+    (
+        Column("actor_id", ID),
+        Column("name", TEXT),
+        Column("actor_type", CODE, scheme="actor_type"),
+        _opt("country_iso3", ISO3),
+        _opt("affiliation", REF, ref="actors"),
+        _opt("aliases", TEXT),
+    ),
+    key="actor_id",
+)
+
+ISSUES = Table(
+    "issues",
+    (Column("issue_id", ID), Column("label", TEXT), Column("definition", TEXT)),
+    key="issue_id",
+)
+
+CODEBOOK = Table(
+    "codebook",
+    (Column("scheme", TEXT), Column("code", TEXT), Column("label", TEXT), Column("definition", TEXT)),
+    key=None,
+    unique_together=("scheme", "code"),
+)
+
+TALKS = Table(
+    "talks",
+    (
+        Column("talk_id", ID),
+        Column("process_id", CODE, scheme="process"),
+        Column("title", TEXT),
+        Column("start_date", DATE),
+        Column("end_date", DATE),
+        Column("city", TEXT),
+        _opt("venue", TEXT),
+        Column("country_iso3", ISO3),
+        Column("format", CODE, scheme="talk_format"),
+        Column("status", CODE, scheme="talk_status"),
+        Column("outcome", TEXT),
+        Column("confidence", CODE, scheme="confidence"),
+        Column("disputed", BOOL),
+        _opt("notes", TEXT),
+        Column("source_ids", REFS, ref="sources"),
+    ),
+    key="talk_id",
+)
+
+TALK_PARTICIPANTS = Table(
+    "talk_participants",
+    (
+        Column("talk_id", REF, ref="talks"),
+        Column("actor_id", REF, ref="actors"),
+        Column("role", CODE, scheme="participant_role"),
+        _opt("delegation_head_id", REF, ref="actors"),
+        _opt("notes", TEXT),
+    ),
+    key=None,
+    unique_together=("talk_id", "actor_id"),
+)
+
+AGREED_ITEMS = Table(
+    "agreed_items",
+    (
+        Column("item_id", ID),
+        Column("talk_id", REF, ref="talks"),
+        Column("issue_id", CODE, scheme="issue"),
+        Column("summary", TEXT),
+        _opt("quantity", INT),
+        _opt("quantity_unit", TEXT),
+        Column("status", CODE, scheme="item_status"),
+        Column("confidence", CODE, scheme="confidence"),
+        Column("source_ids", REFS, ref="sources"),
+    ),
+    key="item_id",
+)
+
+POSITIONS = Table(
+    "positions",
+    (
+        Column("position_id", ID),
+        Column("date", DATE),
+        Column("actor_id", REF, ref="actors"),
+        _opt("speaker_id", REF, ref="actors"),
+        Column("issue_id", CODE, scheme="issue"),
+        Column("stance", CODE, scheme="position_stance"),
+        Column("summary", TEXT),
+        _opt("talk_id", REF, ref="talks"),
+        _opt("conditions", TEXT),
+        Column("confidence", CODE, scheme="confidence"),
+        Column("disputed", BOOL),
+        _opt("notes", TEXT),
+        Column("source_ids", REFS, ref="sources"),
+    ),
+    key="position_id",
+)
+
+REACTIONS = Table(
+    "reactions",
+    (
+        Column("reaction_id", ID),
+        Column("date", DATE),
+        Column("actor_id", REF, ref="actors"),
+        _opt("speaker_id", REF, ref="actors"),
+        _opt("talk_id", REF, ref="talks"),
+        Column("event", TEXT),
+        Column("stance", CODE, scheme="reaction_stance"),
+        Column("summary", TEXT),
+        Column("confidence", CODE, scheme="confidence"),
+        Column("disputed", BOOL),
+        _opt("notes", TEXT),
+        Column("source_ids", REFS, ref="sources"),
+    ),
+    key="reaction_id",
+)
+
+FACT_CHECKS = Table(
+    "fact_checks",
+    (
+        Column("check_id", ID),
+        Column("source_id", REF, ref="sources"),
+        Column("claim", TEXT),
+        Column("verdict", CODE, scheme="verdict"),
+        Column("note", TEXT),
+        _opt("record_ids", TEXT),
+        Column("check_source_ids", REFS, ref="sources"),
+    ),
+    key="check_id",
+)
+
+# Load order: codebook and issues first (codes), then the tables that others reference.
+TABLES: tuple[Table, ...] = (
+    CODEBOOK,
+    ISSUES,
+    SOURCES,
+    ACTORS,
+    TALKS,
+    TALK_PARTICIPANTS,
+    AGREED_ITEMS,
+    POSITIONS,
+    REACTIONS,
+    FACT_CHECKS,
+)
+TABLES_BY_NAME = {t.name: t for t in TABLES}
+
+# Tables an analyst adds records to (imports); codebook and issues change only with a data release.
+RECORD_TABLES = ("sources", "actors", "talks", "talk_participants", "agreed_items", "positions", "reactions")
+
+PROCESS_DEFAULT = "russia-ukraine"
+CONFIDENCE_ORDER = ("high", "medium", "low")
