@@ -10,6 +10,7 @@ from dataclasses import replace
 from datetime import date
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from parley.filters import Filters, describe
 from parley.loading import Dataset
@@ -22,7 +23,7 @@ K_PARTY, K_ISSUE, K_DATES, K_FORMAT, K_HIDE_LOW = (
     "filters.hide_low",
 )
 K_ROUND = "timeline.round"
-K_SEEDED, K_CURRENT = "filters.seeded_from_url", "filters.current"
+K_SEEDED, K_CURRENT, K_DRAWN_BY = "filters.seeded_from_url", "filters.current", "filters.drawn_by"
 
 
 def _query() -> dict[str, list[str]]:
@@ -34,17 +35,22 @@ def _actor_options(ds: Dataset) -> list[str]:
     return list(dict.fromkeys([*ds.parties, *reacting]))
 
 
-def _seed_from_url(ds: Dataset) -> None:
-    """On a session's first run, the URL decides the widget values (a shared link opens the same view)."""
-    if st.session_state.get(K_SEEDED):
+def _seed(ds: Dataset, *, again: bool = False) -> None:
+    """Give the widgets their values before they are drawn.
+
+    A session's first run takes them from the URL (a shared link opens the same view); later, if Streamlit has
+    dropped the widget state (a page drawn without app.py), they come back from the last filter object."""
+    if st.session_state.get(K_SEEDED) and K_PARTY in st.session_state and not again:
         return
+    source = st.session_state.get(K_CURRENT) if st.session_state.get(K_SEEDED) else None
+    f = source or Filters.from_query(_query())
+    f = f.restricted_to(_actor_options(ds), list(ds.issues["issue_id"]), list(ds.labels["talk_format"]))
     lo, hi = (d.date() for d in ds.date_span)
-    f = Filters.from_query(_query()).restricted_to(
-        _actor_options(ds), list(ds.issues["issue_id"]), list(ds.labels["talk_format"])
-    )
+    start = min(max(f.start or lo, lo), hi)
+    end = max(min(f.end or hi, hi), start)
     st.session_state[K_PARTY] = list(f.parties)
     st.session_state[K_ISSUE] = list(f.issues)
-    st.session_state[K_DATES] = (max(lo, f.start) if f.start else lo, min(hi, f.end) if f.end else hi)
+    st.session_state[K_DATES] = (start, end)
     st.session_state[K_FORMAT] = list(f.formats)
     st.session_state[K_HIDE_LOW] = f.hide_low
     if f.talk in set(ds.talks["talk_id"]):
@@ -74,9 +80,11 @@ def _write_url(f: Filters) -> None:
         st.query_params.from_dict(wanted)
 
 
-def render_filters(ds: Dataset) -> Filters:
-    """Draw the sidebar filters, keep the URL in step, and return the filter object for this run."""
-    _seed_from_url(ds)
+def render_filters(ds: Dataset, *, restore: bool = False) -> Filters:
+    """Draw the sidebar filters, keep the URL in step, and return the filter object for this run.
+
+    `restore` re-applies the last filter object, for widgets drawn by a page whose state Streamlit keeps apart."""
+    _seed(ds, again=restore)
     lo, hi = (d.date() for d in ds.date_span)
     issue_help = "\n".join(f"- **{r.label}**: {r.definition}" for r in ds.issues.itertuples())
     with st.sidebar:
@@ -127,8 +135,23 @@ def render_filters(ds: Dataset) -> Filters:
     return f
 
 
-def current_filters() -> Filters:
-    """The filter object app.py built for this run."""
+def _rendered_this_run() -> bool:
+    ctx = get_script_run_ctx()
+    keys = getattr(getattr(ctx, "shared", None), "widget_user_keys_this_run", None)
+    return True if keys is None else K_PARTY in keys
+
+
+def current_filters(ds: Dataset) -> Filters:
+    """The filter object app.py built for this run.
+
+    Streamlit runs a page file on its own, without app.py, when a server's first request is a deep link (its
+    legacy `pages/` folder mode, also used by AppTest); the page then draws the filters itself."""
+    if not _rendered_this_run():
+        page = getattr(get_script_run_ctx(), "page_script_hash", "")
+        moved = st.session_state.get(K_DRAWN_BY) != page
+        st.session_state[K_DRAWN_BY] = page
+        return render_filters(ds, restore=moved)
+    st.session_state[K_DRAWN_BY] = "app"
     return st.session_state.get(K_CURRENT, Filters())
 
 

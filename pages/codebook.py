@@ -5,10 +5,12 @@ from pathlib import Path
 import streamlit as st
 
 from components.data import data_dir, get_dataset
+from components.filters import current_filters
 from components.layout import show_header
 from components.tables import show_table
 
 ds = get_dataset()
+current_filters(ds)  # the sidebar stays the same on every page, though the codebook itself is not filtered
 show_header(
     "Codebook & data",
     "What does each code mean, what is in each table, and how should it be cited?",

@@ -15,7 +15,7 @@ from parley.filters import format_date
 from parley.views import apply_view
 
 ds = get_dataset()
-f = current_filters()
+f = current_filters(ds)
 view = apply_view(ds, f)
 described = filters_text(ds, f)
 show_header("Overview", "Where do the talks stand: rounds, what they agreed and what was said since.", described, ds)

@@ -12,7 +12,7 @@ from parley.charts import party_counts_chart, stance_matrix_chart, stance_timeli
 from parley.views import apply_view
 
 ds = get_dataset()
-f = current_filters()
+f = current_filters(ds)
 positions = apply_view(ds, f).positions
 described = filters_text(ds, f)
 show_header(

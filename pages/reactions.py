@@ -13,7 +13,7 @@ from parley.palette import REACTION_STANCE_COLOURS
 from parley.views import apply_view
 
 ds = get_dataset()
-f = current_filters()
+f = current_filters(ds)
 reactions = apply_view(ds, f).reactions
 described = filters_text(ds, f, issue_applies=False)
 show_header(

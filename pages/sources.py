@@ -9,7 +9,7 @@ from components.tables import show_table
 from parley.views import apply_view
 
 ds = get_dataset()
-f = current_filters()
+f = current_filters(ds)
 sources = apply_view(ds, f).sources(ds)
 show_header("Sources", "Where does each record come from, and how far can it be trusted?", filters_text(ds, f), ds)
 if sources.empty:

@@ -13,7 +13,7 @@ from parley.filters import format_date, sources_cited_by
 from parley.views import apply_view, linked_to_talk
 
 ds = get_dataset()
-f = current_filters()
+f = current_filters(ds)
 view = apply_view(ds, f)
 described = filters_text(ds, f)
 show_header(

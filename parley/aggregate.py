@@ -7,6 +7,16 @@ from datetime import date
 
 import pandas as pd
 
+PRISONERS_PER_SIDE = "prisoners per side"
+
+
+def prisoner_counts(items: pd.DataFrame) -> pd.DataFrame:
+    """Agreed prisoner exchanges counted per side; bodies and other quantities are left out."""
+    return items[
+        (items["issue_id"].astype(str) == "prisoners")
+        & items["quantity_unit"].fillna("").str.startswith(PRISONERS_PER_SIDE)
+    ]
+
 
 @dataclass(frozen=True)
 class KeyFigures:
@@ -25,9 +35,7 @@ def key_figures(
     held = talks[talks["status"].astype(str) == "held"]
     latest = held.sort_values(["end_date", "start_date"]).tail(1)
     latest_date = latest["end_date"].iloc[0] if len(latest) else None
-    prisoners = items[
-        (items["issue_id"].astype(str) == "prisoners") & items["quantity_unit"].str.contains("per side", na=False)
-    ]["quantity"]
+    prisoners = prisoner_counts(items)["quantity"]
     return KeyFigures(
         rounds_held=len(held),
         latest_title=str(latest["title"].iloc[0]) if len(latest) else None,

@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from parley import schema as s
+from parley.aggregate import prisoner_counts
 from parley.validation import (
     DataValidationError,
     Problem,
@@ -182,15 +183,16 @@ def build_dataset(frames: Mapping[str, pd.DataFrame], version: str) -> Dataset:
 
     talks = t["talks"]
     for role, column in (("party", "parties"), ("mediator", "mediators"), ("host", "hosts")):
-        names = participants[participants["role"] == role].groupby("talk_id")["actor_name"].agg(", ".join)
-        talks[column] = talks["talk_id"].map(names).fillna("")
+        names = participants[participants["role"] == role].groupby("talk_id")["actor_name"].agg(", ".join).to_dict()
+        talks[column] = talks["talk_id"].map(lambda tid, n=names: n.get(tid, ""))
     heads = (
         participants[participants["head_name"] != ""]
         .assign(text=lambda d: d["actor_name"] + ": " + d["head_name"])
         .groupby("talk_id")["text"]
         .agg("; ".join)
+        .to_dict()
     )
-    talks["delegation_heads"] = talks["talk_id"].map(heads).fillna("")
+    talks["delegation_heads"] = talks["talk_id"].map(lambda tid: heads.get(tid, ""))
     talks["format_label"] = talks["format"].map(labels["talk_format"]).astype(str)
     talks["n_sources"] = _n_sources(talks)
     talks["flags"] = _flags(talks)
@@ -200,7 +202,7 @@ def build_dataset(frames: Mapping[str, pd.DataFrame], version: str) -> Dataset:
     items["issue_label"] = items["issue_id"].map(labels["issue"]).astype(str)
     items["talk_title"] = items["talk_id"].map(dict(zip(talks["talk_id"], talks["title"], strict=True)))
     items["n_sources"] = _n_sources(items)
-    per_side = items[(items["issue_id"] == "prisoners") & items["quantity_unit"].str.contains("per side", na=False)]
+    per_side = prisoner_counts(items)
     talks["prisoners_per_side"] = talks["talk_id"].map(per_side.groupby("talk_id")["quantity"].sum()).astype("Int64")
 
     talk_title = dict(zip(talks["talk_id"], talks["title"], strict=True))
@@ -233,8 +235,8 @@ def build_dataset(frames: Mapping[str, pd.DataFrame], version: str) -> Dataset:
     sources["records"] = sources["source_id"].map(lambda sid: "; ".join(cited.get(sid, [])))
     sources["n_records"] = sources["source_id"].map(lambda sid: len(cited.get(sid, []))).astype("int64")
     checks = t["fact_checks"]
-    checked = checks.groupby("source_id")["verdict"].agg(lambda v: ", ".join(str(x) for x in v)).astype(str)
-    sources["fact_check"] = sources["source_id"].map(checked).fillna("")
+    checked = checks.groupby("source_id")["verdict"].agg(lambda v: ", ".join(str(x) for x in v)).to_dict()
+    sources["fact_check"] = sources["source_id"].map(lambda sid: checked.get(sid, ""))
 
     for frame in (talks, items, positions, reactions, sources, actors, participants):
         if "origin" not in frame.columns:

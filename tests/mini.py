@@ -364,7 +364,7 @@ def write_mini(directory: Path, overrides: dict[str, list[dict[str, str]]] | Non
     (directory / "VERSION").write_text("test.1\n", encoding="utf-8")
     for name, rows in {**TABLES, **(overrides or {})}.items():
         with (directory / f"{name}.csv").open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.DictWriter(handle, fieldnames=list(TABLES[name][0]))
+            writer = csv.DictWriter(handle, fieldnames=list(rows[0]) if rows else list(TABLES[name][0]))
             writer.writeheader()
             writer.writerows(rows)
     return directory

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from components.data import DATA_DIR_ENV
+from components.registry import PAGES, PageEntry
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+
+
+def open_page(page: PageEntry, query: dict[str, list[str]] | None = None) -> AppTest:
+    """Run the app like a browser opening the page's URL (query parameters included)."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, values in (query or {}).items():
+        at.query_params[key] = values
+    at.run()
+    if page.path != PAGES[0].path:
+        at.switch_page(page.path)
+        at.run()
+    return at
+
+
+@pytest.fixture
+def on_mini(monkeypatch: pytest.MonkeyPatch, mini_dir: Path) -> Callable[..., AppTest]:
+    monkeypatch.setenv(DATA_DIR_ENV, str(mini_dir))
+    return open_page
+
+
+@pytest.fixture
+def on_bundled(monkeypatch: pytest.MonkeyPatch) -> Callable[..., AppTest]:
+    monkeypatch.delenv(DATA_DIR_ENV, raising=False)
+    return open_page
+
+
+def assert_clean(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]

@@ -1,0 +1,91 @@
+"""Aggregations are exact on a small frame whose answers were worked out by hand."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+from parley.aggregate import (
+    actor_ranking,
+    count_by,
+    issue_links,
+    key_figures,
+    latest_developments,
+    latest_stances,
+    monthly_counts,
+    stance_moves,
+)
+
+
+def test_key_figures(mini):
+    k = key_figures(mini.talks, mini.items, mini.positions, mini.reactions, today=date(2026, 3, 1))
+    assert k.rounds_held == 3
+    assert k.latest_title == "Geneva US–Ukraine"
+    assert k.latest_date == pd.Timestamp("2026-02-27")
+    assert k.days_since_latest == 2
+    assert k.prisoners_per_side == 1000  # bodies are counted separately, not as prisoners
+    assert (k.positions, k.reactions) == (5, 3)
+
+
+def test_key_figures_on_empty_frames(mini):
+    k = key_figures(
+        mini.talks.iloc[0:0],
+        mini.items.iloc[0:0],
+        mini.positions.iloc[0:0],
+        mini.reactions.iloc[0:0],
+        today=date(2026, 3, 1),
+    )
+    assert (k.rounds_held, k.latest_title, k.days_since_latest, k.prisoners_per_side) == (0, None, None, 0)
+
+
+def test_latest_stances(mini):
+    latest = latest_stances(mini.positions)
+    got = {(r.actor_id, r.issue_id): (r.position_id, r.stance) for r in latest.itertuples()}
+    assert got == {("RUS", "territory"): ("pos-0003", "reaffirm"), ("UKR", "ceasefire"): ("pos-0005", "propose")}
+
+
+def test_stance_moves(mini):
+    moves = stance_moves(mini.positions)
+    assert moves["position_id"].tolist() == ["pos-0003", "pos-0004"]
+    assert moves["previous_stance"].astype(str).tolist() == ["demand", "demand"]
+
+
+def test_count_by_and_ranking(mini):
+    counts = count_by(mini.reactions, "actor_id")
+    assert counts.to_dict("records") == [{"actor_id": "UN", "count": 2}, {"actor_id": "FRA", "count": 1}]
+    ranking = actor_ranking(mini.reactions)
+    assert ranking[["actor_id", "stance", "count", "total", "rank"]].values.tolist() == [
+        ["UN", "welcome", 1, 2, 1],
+        ["UN", "call_for_ceasefire", 1, 2, 1],
+        ["FRA", "criticise_russia", 1, 1, 2],
+    ]
+    assert count_by(mini.reactions.iloc[0:0], "stance").empty
+
+
+def test_monthly_counts(mini):
+    counts = monthly_counts(mini.reactions, "date", "stance")
+    assert counts.to_dict("records") == [
+        # within a month, stances follow the codebook order
+        {"month": pd.Timestamp("2025-05-01"), "stance": "welcome", "count": 1},
+        {"month": pd.Timestamp("2025-05-01"), "stance": "criticise_russia", "count": 1},
+        {"month": pd.Timestamp("2025-06-01"), "stance": "call_for_ceasefire", "count": 1},
+    ]
+
+
+def test_latest_developments_newest_first(mini):
+    events = latest_developments(mini.talks, mini.positions, mini.reactions, n=3)
+    assert events["date"].tolist() == sorted(events["date"].tolist(), reverse=True)
+    assert events["kind"].tolist()[0] == "round"
+    assert len(events) == 3
+
+
+def test_issue_links(mini):
+    links = issue_links(mini.positions, mini.items)
+    assert set(map(tuple, links.values.tolist())) == {
+        ("2025-05-16-istanbul", "territory"),
+        ("2025-05-16-istanbul", "ceasefire"),
+        ("2025-06-02-istanbul", "territory"),
+        ("2025-05-16-istanbul", "prisoners"),
+        ("2025-06-02-istanbul", "prisoners"),
+    }

@@ -1,0 +1,136 @@
+"""Chart builders give valid specs with the expected fields and colours; exports are safe and exact."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from parley import palette
+from parley.aggregate import actor_ranking, count_by, latest_stances, monthly_counts
+from parley.charts import (
+    actor_ranking_chart,
+    monthly_chart,
+    party_counts_chart,
+    stamped,
+    stance_counts_chart,
+    stance_matrix_chart,
+    stance_timeline_chart,
+    timeline_chart,
+    timeline_figure,
+)
+from parley.export import chart_png, chart_svg, file_name, for_export, neutralise, to_csv_bytes
+
+
+def _fields(spec: dict) -> set[str]:
+    found: set[str] = set()
+
+    def walk(node):
+        if isinstance(node, dict):
+            if "field" in node and isinstance(node["field"], str):
+                found.add(node["field"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(spec)
+    return found
+
+
+def _scale_of(spec: dict, channel: str) -> dict:
+    layers = spec.get("layer", [spec])
+    for layer in layers:
+        enc = layer.get("encoding", {})
+        if channel in enc and "scale" in enc[channel]:
+            return enc[channel]["scale"]
+    raise AssertionError(f"no {channel} scale")
+
+
+def test_stance_matrix_spec(mini):
+    stances = mini.labels["position_stance"]
+    spec = stance_matrix_chart(latest_stances(mini.positions), stances).to_dict()
+    assert {"actor_name", "issue_label", "stance_label", "summary"} <= _fields(spec)
+    scale = _scale_of(spec, "color")
+    assert (
+        dict(zip(scale["domain"], scale["range"], strict=True))["demand"] == palette.POSITION_STANCE_COLOURS["demand"]
+    )
+
+
+def test_timeline_specs(mini):
+    formats = mini.labels["talk_format"]
+    spec = timeline_chart(mini.talks, formats).to_dict()
+    assert {"start_date", "format_label", "title", "parties"} <= _fields(spec)
+    fig = timeline_figure(mini.talks, formats, highlight={"2025-05-16-istanbul"})
+    assert {t.name for t in fig.data} == {"direct bilateral", "US–Ukraine"}
+    direct = next(t for t in fig.data if t.name == "direct bilateral")
+    assert direct.marker.color == palette.FORMAT_COLOURS["direct_bilateral"]
+    assert list(direct.marker.symbol) == ["diamond", "circle"]  # the highlighted round stands out
+    assert fig.layout.template.layout.paper_bgcolor is not None  # a real template: exports are not black
+
+
+def test_party_colours_are_the_same_everywhere(mini):
+    spec = party_counts_chart(count_by(mini.positions, "actor_id"), mini.labels["actor"]).to_dict()
+    scale = _scale_of(spec, "color")
+    assert dict(zip(scale["domain"], scale["range"], strict=True)) == {
+        "Ukraine": palette.PARTY_COLOURS["UKR"],
+        "Russia": palette.PARTY_COLOURS["RUS"],
+    }
+    assert palette.party_colour("ZZZ") == palette.party_colour("ZZZ")  # stable fallback
+
+
+def test_reaction_chart_specs(mini):
+    stances = mini.labels["reaction_stance"]
+    for chart, fields in (
+        (
+            stance_counts_chart(count_by(mini.reactions, "stance"), stances, palette.REACTION_STANCE_COLOURS),
+            {"stance_label", "count"},
+        ),
+        (actor_ranking_chart(actor_ranking(mini.reactions), stances), {"actor_name", "count", "stance_label"}),
+        (
+            monthly_chart(
+                monthly_counts(mini.reactions, "date", "stance"), "stance", stances, palette.REACTION_STANCE_COLOURS
+            ),
+            {"month", "count", "label"},
+        ),
+        (stance_timeline_chart(mini.positions, mini.labels["position_stance"]), {"date", "actor_name"}),
+    ):
+        spec = chart.to_dict()
+        assert spec["$schema"].startswith("https://vega.github.io/schema/vega-lite/")
+        assert fields <= _fields(spec)
+
+
+def test_png_and_svg_export_are_real_images_with_stamp(mini):
+    chart = stamped(
+        for_export(timeline_chart(mini.talks, mini.labels["talk_format"])),
+        "Rounds",
+        ["Filters: parties: Russia", "Parley data version test.1"],
+    )
+    png = chart_png(chart)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5000
+    svg = chart_svg(chart).decode()
+    assert svg.startswith("<svg") and "Filters: parties: Russia" in svg and "test.1" in svg
+
+
+@pytest.mark.parametrize("value", ["=1+1", "+cmd", "-2", "@SUM(A1)", "\tx", "\rx"])
+def test_formula_cells_are_neutralised(value):
+    assert neutralise(value) == "'" + value
+
+
+def test_csv_has_exactly_the_rows_given_and_is_safe(mini):
+    frame = mini.positions[["position_id", "date", "summary", "n_sources"]].iloc[[1, 4]]
+    raw = to_csv_bytes(frame)
+    back = pd.read_csv(io.BytesIO(raw), encoding="utf-8-sig", dtype=str)
+    assert back["position_id"].tolist() == ["pos-0002", "pos-0005"]
+    assert back["date"].tolist() == ["2025-05-16", "2025-06-05"]
+    assert back["summary"].iloc[1].startswith("'=HYPERLINK")
+    assert back["n_sources"].tolist() == ["2", "1"]
+
+
+def test_file_names_carry_page_version_and_date():
+    assert file_name("Positions", "Latest stance by party", "2026.11.25", date(2026, 11, 25), "csv") == (
+        "parley_positions_latest-stance-by-party_v2026.11.25_2026-11-25.csv"
+    )

@@ -1,0 +1,106 @@
+"""A broken data file is reported with file, row, column and rule — every problem, no traceback."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+
+from parley.loading import load_dataset
+from parley.validation import DataValidationError, Problem
+from tests.mini import TABLES, write_mini
+
+
+def _with(table: str, row: int, **changes: str) -> dict[str, list[dict[str, str]]]:
+    rows = copy.deepcopy(TABLES[table])
+    rows[row].update(changes)
+    return {table: rows}
+
+
+def _problems(tmp_path: Path, overrides: dict[str, list[dict[str, str]]]) -> list[Problem]:
+    write_mini(tmp_path, overrides)
+    with pytest.raises(DataValidationError) as info:
+        load_dataset(tmp_path)
+    return info.value.problems
+
+
+CASES = [
+    # (table, row index, changes, file, spreadsheet row, column, words in the rule)
+    ("positions", 1, {"date": "2025-02-30"}, "positions.csv", 3, "date", "real date"),
+    ("positions", 0, {"stance": "maybe"}, "positions.csv", 2, "stance", "position_stance"),
+    ("positions", 2, {"issue_id": "weather"}, "positions.csv", 4, "issue_id", "issues.csv"),
+    ("positions", 1, {"source_ids": ""}, "positions.csv", 3, "source_ids", "required"),
+    ("positions", 1, {"source_ids": "src-missing"}, "positions.csv", 3, "source_ids", "unknown id"),
+    ("positions", 3, {"actor_id": "ATLANTIS"}, "positions.csv", 5, "actor_id", "unknown id"),
+    ("positions", 0, {"disputed": "maybe"}, "positions.csv", 2, "disputed", "true or false"),
+    ("positions", 1, {"position_id": "pos-0001"}, "positions.csv", 3, "position_id", "duplicate id"),
+    ("reactions", 0, {"talk_id": "1999-01-01-nowhere"}, "reactions.csv", 2, "talk_id", "unknown id"),
+    ("talks", 0, {"end_date": "2025-05-15"}, "talks.csv", 2, "end_date", "before start date"),
+    ("talks", 1, {"country_iso3": "XXX"}, "talks.csv", 3, "country_iso3", "ISO 3166"),
+    ("talks", 2, {"format": "picnic"}, "talks.csv", 4, "format", "talk_format"),
+    ("sources", 1, {"url": "not a url"}, "sources.csv", 3, "url", "URL"),
+    ("agreed_items", 0, {"quantity": "a thousand"}, "agreed_items.csv", 2, "quantity", "whole number"),
+    (
+        "talk_participants",
+        1,
+        {"actor_id": "RUS", "talk_id": "2025-05-16-istanbul"},
+        "talk_participants.csv",
+        3,
+        "talk_id, actor_id",
+        "duplicate row",
+    ),
+]
+
+
+@pytest.mark.parametrize(("table", "index", "changes", "file", "row", "column", "rule"), CASES)
+def test_problem_names_file_row_column_rule(tmp_path, table, index, changes, file, row, column, rule):
+    problems = _problems(tmp_path, _with(table, index, **changes))
+    matching = [p for p in problems if p.file == file and p.row == row and p.column == column and rule in p.rule]
+    assert matching, f"expected {file} row {row} column {column} '{rule}', got {[str(p) for p in problems]}"
+    text = str(matching[0])
+    assert file in text and f"row {row}" in text and column in text
+
+
+def test_every_problem_is_reported_not_just_the_first(tmp_path):
+    rows = copy.deepcopy(TABLES["positions"])
+    rows[0]["stance"] = "maybe"
+    rows[2]["date"] = "yesterday"
+    problems = _problems(tmp_path, {"positions": rows})
+    assert {(p.row, p.column) for p in problems} >= {(2, "stance"), (4, "date")}
+
+
+def test_missing_and_unexpected_columns(tmp_path):
+    rows = [{k: v for k, v in r.items() if k != "confidence"} | {"mood": "x"} for r in TABLES["reactions"]]
+    problems = _problems(tmp_path, {"reactions": rows})
+    rules = {(p.file, p.column, p.rule.split(";")[0]) for p in problems}
+    assert ("reactions.csv", "confidence", "required column is missing") in rules
+    assert ("reactions.csv", "mood", "unexpected column") in rules
+
+
+@pytest.mark.parametrize(
+    ("content", "rule"),
+    [(b"", "file is empty"), (b"\xff\xfe\x00bad", "not UTF-8"), (b'a,b\n"unclosed,1\n', "not a valid CSV")],
+)
+def test_unreadable_file(tmp_path, content, rule):
+    write_mini(tmp_path)
+    (tmp_path / "reactions.csv").write_bytes(content)
+    with pytest.raises(DataValidationError) as info:
+        load_dataset(tmp_path)
+    assert any(p.file == "reactions.csv" and rule in p.rule for p in info.value.problems), info.value.problems
+
+
+def test_missing_file(tmp_path):
+    write_mini(tmp_path)
+    (tmp_path / "talks.csv").unlink()
+    with pytest.raises(DataValidationError) as info:
+        load_dataset(tmp_path)
+    assert [p.file for p in info.value.problems] == ["talks.csv"]
+    assert "missing" in info.value.problems[0].rule
+
+
+def test_valid_mini_dataset_loads_with_types(mini):
+    assert str(mini.positions["date"].dtype).startswith("datetime64")
+    assert mini.positions["stance"].dtype.name == "category"
+    assert mini.positions["disputed"].dtype == bool
+    assert mini.items["quantity"].tolist() == [1000, 6000]
