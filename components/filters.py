@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
+from urllib.parse import urlencode
 
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
@@ -132,7 +133,21 @@ def render_filters(ds: Dataset, *, restore: bool = False) -> Filters:
     f = _from_widgets(ds)
     _write_url(f)
     st.session_state[K_CURRENT] = f
+    _show_share_link(f)
     return f
+
+
+def _show_share_link(f: Filters) -> None:
+    """The link that reopens this view, with a copy button (st.code has one built in)."""
+    base = st.context.url or ""
+    query = urlencode(f.to_query(), doseq=True)
+    with st.sidebar:
+        st.caption("🔗 Link to this view (copy with the button at its right)")
+        st.code(
+            f"{base}?{query}" if query else base or "(open the app in a browser to get its link)",
+            language=None,
+            wrap_lines=True,
+        )
 
 
 def _rendered_this_run() -> bool:
