@@ -37,7 +37,8 @@ def show_chart(
             kwargs.update(on_select="rerun", selection_mode="points")
         event = st.plotly_chart(chart, **kwargs)
     else:
-        st.altair_chart(chart, width="stretch", key=key)
+        # theme=None: the app shows the chart exactly as the exported image (fonts, colours, every axis label).
+        st.altair_chart(chart, width="stretch", key=key, theme=None)
     image_source = export if export is not None else chart
     if not isinstance(image_source, go.Figure):
 

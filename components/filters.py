@@ -11,6 +11,7 @@ from datetime import date
 from urllib.parse import urlencode
 
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from parley.filters import Filters, describe
@@ -156,12 +157,24 @@ def _rendered_this_run() -> bool:
     return True if keys is None else K_PARTY in keys
 
 
+def hand_back_to_app() -> None:
+    """Leave Streamlit's legacy `pages/` folder mode, which runs a page file without app.py.
+
+    Streamlit enters that mode when a server's very first request is a deep link (a shared URL after a restart)
+    and stays in it until app.py calls st.navigation; rerunning through app.py restores the real navigation,
+    page titles and filters. The page keeps its URL path, so the same page opens."""
+    if getattr(PagesManager, "uses_pages_directory", False):
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def current_filters(ds: Dataset) -> Filters:
     """The filter object app.py built for this run.
 
     Streamlit runs a page file on its own, without app.py, when a server's first request is a deep link (its
     legacy `pages/` folder mode, also used by AppTest); the page then draws the filters itself."""
     if not _rendered_this_run():
+        hand_back_to_app()
         page = getattr(get_script_run_ctx(), "page_script_hash", "")
         moved = st.session_state.get(K_DRAWN_BY) != page
         st.session_state[K_DRAWN_BY] = page

@@ -42,7 +42,7 @@ show_chart(
 )
 st.caption(
     "Each cell is the party's most recent coded stance on the issue inside the window; '!' marks a "
-    "disputed, low-confidence or single-source record. Hover a cell for the statement."
+    "disputed or low-confidence record. Hover a cell for the statement."
 )
 
 show_chart(

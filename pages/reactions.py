@@ -7,8 +7,9 @@ from components.data import get_dataset
 from components.filters import current_filters, filters_text
 from components.layout import show_empty, show_flag_legend, show_header
 from components.tables import show_table
-from parley.aggregate import actor_ranking, count_by, monthly_counts
-from parley.charts import actor_ranking_chart, monthly_chart, stance_counts_chart
+from parley.aggregate import actor_ranking, count_by, monthly_counts, reactions_by_state
+from parley.charts import actor_ranking_chart, monthly_chart, reaction_map_chart, stance_counts_chart
+from parley.geo import drawable_numeric_ids, iso3_to_numeric, world_topology
 from parley.palette import REACTION_STANCE_COLOURS
 from parley.views import apply_view
 
@@ -27,6 +28,33 @@ if reactions.empty:
     st.stop()
 
 stances = ds.labels["reaction_stance"]
+by_actor = reactions_by_state(reactions, iso3_to_numeric)
+on_map = by_actor["map_id"].isin(drawable_numeric_ids())
+map_column, beside = st.columns([3, 1])
+with map_column:
+    show_chart(
+        reaction_map_chart(by_actor, world_topology(), stances),
+        title="Where reacting states stand",
+        page="reactions",
+        ds=ds,
+        filters_text=described,
+        key="reactions.map",
+    )
+    st.caption(
+        "Each state takes the colour of its latest reaction in the window; hover for the statement. "
+        "Outlines: Natural Earth 1:110m, shipped with the app."
+    )
+with beside:
+    st.subheader("Not on the map")
+    st.caption("Organisations, blocs and states too small to draw at this scale.")
+    show_table(
+        by_actor[~on_map],
+        page="reactions",
+        name="reactions not on the map",
+        ds=ds,
+        key="reactions.offmap",
+        columns={"actor_name": "Actor", "stance_label": "Latest stance", "count": "Reactions", "flags": "Flags"},
+    )
 left, right = st.columns(2)
 with left:
     show_chart(

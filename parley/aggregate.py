@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -154,3 +155,31 @@ def issue_links(positions: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
     links = pd.concat([positions[["talk_id", "issue_id"]], items[["talk_id", "issue_id"]]], ignore_index=True)
     links = links[links["talk_id"].astype(str) != ""]
     return links.astype(str).drop_duplicates().reset_index(drop=True)
+
+
+def reactions_by_state(reactions: pd.DataFrame, numeric_id: Callable[[str], str | None]) -> pd.DataFrame:
+    """One row per reacting actor: latest stance, number of reactions, latest summary, and map id if a state."""
+    columns = [
+        "actor_id",
+        "actor_name",
+        "actor_type",
+        "country_iso3",
+        "stance",
+        "stance_label",
+        "count",
+        "date",
+        "summary",
+        "flags",
+        "map_id",
+    ]
+    if reactions.empty:
+        return pd.DataFrame({c: pd.Series(dtype=str) for c in columns})
+    ordered = reactions.sort_values("date", kind="stable")
+    latest = ordered.groupby("actor_id", sort=False).tail(1).set_index("actor_id")
+    counts = ordered.groupby("actor_id").size()
+    out = latest.assign(count=counts).reset_index()
+    out["stance"] = out["stance"].astype(str)
+    out["actor_type"] = out["actor_type"].astype(str)
+    is_state = (out["actor_type"] == "state") & (out["country_iso3"] != "")
+    out["map_id"] = out["country_iso3"].where(is_state, "").map(lambda c: (numeric_id(c) or "") if c else "")
+    return out[columns].sort_values(["count", "actor_name"], ascending=[False, True]).reset_index(drop=True)

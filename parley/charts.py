@@ -163,8 +163,8 @@ def stance_matrix_chart(latest: pd.DataFrame, stance_labels: dict[str, str]) -> 
     frame["when"] = frame["date"].dt.strftime(DATE_FORMAT)
     codes = list(stance_labels)
     base = _base(frame).encode(
-        x=alt.X("issue_label:N", title=None, axis=alt.Axis(labelAngle=-30, labelLimit=160)),
-        y=alt.Y("actor_name:N", title=None),
+        x=alt.X("issue_label:N", title=None, axis=alt.Axis(labelAngle=-30, labelLimit=160, grid=False)),
+        y=alt.Y("actor_name:N", title=None, axis=alt.Axis(grid=False)),
     )
     cells = base.mark_rect(stroke="white", strokeWidth=2).encode(
         color=alt.Color(
@@ -181,9 +181,10 @@ def stance_matrix_chart(latest: pd.DataFrame, stance_labels: dict[str, str]) -> 
             alt.Tooltip("flags:N", title="Flags"),
         ],
     )
-    marks = base.transform_filter(alt.datum.flags != "").mark_text(text="!", fontWeight="bold", color="white")
-    height = max(120, 34 * frame["actor_name"].nunique())
-    return _finish(alt.layer(cells, marks).properties(height=height))
+    # Single-source is common; the mark is kept for records an analyst must not take at face value.
+    frame["caution"] = frame["flags"].str.contains("disputed|low confidence")
+    marks = base.transform_filter(alt.datum.caution).mark_text(text="!", fontWeight="bold", color="white")
+    return _finish(alt.layer(cells, marks).properties(height=alt.Step(36)))
 
 
 def stance_timeline_chart(positions: pd.DataFrame, stance_labels: dict[str, str]) -> alt.TopLevelMixin:
@@ -215,8 +216,7 @@ def stance_timeline_chart(positions: pd.DataFrame, stance_labels: dict[str, str]
             ],
         )
     )
-    height = max(140, 40 * frame["actor_name"].nunique())
-    return _finish(chart.properties(height=height))
+    return _finish(chart.properties(height=alt.Step(40)))
 
 
 def party_counts_chart(
@@ -241,7 +241,7 @@ def party_counts_chart(
             ),
             tooltip=[alt.Tooltip("name:N", title="Actor"), alt.Tooltip("count:Q", title=title)],
         )
-        .properties(height=max(120, 26 * len(codes)))
+        .properties(height=alt.Step(26))
     )
     return _finish(chart)
 
@@ -262,7 +262,7 @@ def stance_counts_chart(
             color=alt.Color("stance_label:N", legend=None, scale=_scale(codes, colours, stance_labels)),
             tooltip=[alt.Tooltip("stance_label:N", title="Stance"), alt.Tooltip("count:Q", title=title)],
         )
-        .properties(height=max(120, 26 * len(frame)))
+        .properties(height=alt.Step(26))
     )
     return _finish(chart)
 
@@ -291,7 +291,7 @@ def actor_ranking_chart(ranking: pd.DataFrame, stance_labels: dict[str, str]) ->
                 alt.Tooltip("total:Q", title="All reactions"),
             ],
         )
-        .properties(height=max(140, 24 * len(order)))
+        .properties(height=alt.Step(24))
     )
     return _finish(chart)
 
@@ -319,4 +319,41 @@ def monthly_chart(
         )
         .properties(height=240)
     )
+    return _finish(chart)
+
+
+# ---- map -------------------------------------------------------------------------------------------
+def reaction_map_chart(states: pd.DataFrame, topology: dict, stance_labels: dict[str, str]) -> alt.TopLevelMixin:
+    """World map: each reacting state coloured by its latest stance in the window; geometry shipped in the repo."""
+    frame = states[states["map_id"] != ""][
+        ["map_id", "actor_name", "stance", "count", "date", "summary", "flags"]
+    ].copy()
+    frame["stance_label"] = frame["stance"].map(stance_labels)
+    frame["when"] = pd.to_datetime(frame["date"]).dt.strftime(DATE_FORMAT)
+    codes = list(stance_labels)
+    countries = alt.Data(values=topology, format=alt.DataFormat(type="topojson", feature="countries"))
+    background = alt.Chart(countries).mark_geoshape(fill=palette.NO_DATA, stroke="white", strokeWidth=0.4)
+    fields = ["actor_name", "stance_label", "count", "when", "summary", "flags"]
+    reacting = (
+        alt.Chart(countries)
+        .mark_geoshape(stroke="#555555", strokeWidth=0.5)
+        .transform_lookup(lookup="id", from_=alt.LookupData(frame, key="map_id", fields=fields))
+        .transform_filter(alt.datum.actor_name != None)  # noqa: E711 (a Vega expression, not Python)
+        .encode(
+            color=alt.Color(
+                "stance_label:N",
+                title="Latest stance",
+                scale=_scale(codes, palette.REACTION_STANCE_COLOURS, stance_labels),
+            ),
+            tooltip=[
+                alt.Tooltip("actor_name:N", title="State"),
+                alt.Tooltip("stance_label:N", title="Latest stance"),
+                alt.Tooltip("when:N", title="Date"),
+                alt.Tooltip("count:Q", title="Reactions"),
+                alt.Tooltip("summary:N", title="Latest statement"),
+                alt.Tooltip("flags:N", title="Flags"),
+            ],
+        )
+    )
+    chart = alt.layer(background, reacting).project(type="equalEarth").properties(height=420)
     return _finish(chart)
