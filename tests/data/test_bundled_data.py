@@ -1,0 +1,200 @@
+"""Data quality of the bundled record: complete, linked, sourced, coded, and faithful to the reference tables."""
+
+from __future__ import annotations
+
+import csv
+import re
+from datetime import date
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pandas as pd
+import pycountry
+import pytest
+
+from parley.summary import record_summary
+from parley.validation import split_ids
+
+REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference"
+needs_reference = pytest.mark.skipif(not REFERENCE.exists(), reason="../shared/reference is not beside the project")
+WAR_START, DATA_END = pd.Timestamp("2022-02-24"), pd.Timestamp(date.today())
+
+
+def _reference(name: str) -> list[dict[str, str]]:
+    with (REFERENCE / name).open(encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_the_full_record_is_there(bundled):
+    assert len(bundled.talks) == 52
+    assert len(bundled.positions) >= 55
+    assert len(bundled.reactions) >= 28
+    assert bundled.talks["start_date"].min() == pd.Timestamp("2022-02-28")
+    assert bundled.talks["start_date"].max() == pd.Timestamp("2026-03-21")
+
+
+@pytest.mark.parametrize(
+    "table,key",
+    [
+        ("talks", "talk_id"),
+        ("items", "item_id"),
+        ("positions", "position_id"),
+        ("reactions", "reaction_id"),
+        ("sources", "source_id"),
+        ("actors", "actor_id"),
+        ("fact_checks", "check_id"),
+    ],
+)
+def test_ids_unique(bundled, table, key):
+    ids = getattr(bundled, table)[key]
+    assert ids.is_unique, ids[ids.duplicated()].tolist()
+
+
+@pytest.mark.parametrize("table", ["talks", "items", "positions", "reactions"])
+def test_every_record_cites_existing_sources(bundled, table):
+    known = set(bundled.sources["source_id"])
+    frame = getattr(bundled, table)
+    for cell in frame["source_ids"]:
+        ids = split_ids(cell)
+        assert ids and set(ids) <= known, cell
+
+
+def test_every_reference_resolves(bundled):
+    actors, talks = set(bundled.actors["actor_id"]), set(bundled.talks["talk_id"])
+    assert set(bundled.positions["actor_id"]) <= actors
+    assert set(bundled.reactions["actor_id"]) <= actors
+    assert set(bundled.participants["actor_id"]) <= actors
+    heads = set(bundled.participants["delegation_head_id"]) - {""}
+    assert heads <= actors
+    assert set(bundled.positions["talk_id"]) - {""} <= talks
+    assert set(bundled.reactions["talk_id"]) - {""} <= talks
+    assert set(bundled.items["talk_id"]) <= talks
+    assert set(bundled.participants["talk_id"]) == talks  # every round has its participants
+
+
+def test_dates_in_range_and_ordered(bundled):
+    for column in (
+        bundled.talks["start_date"],
+        bundled.talks["end_date"],
+        bundled.positions["date"],
+        bundled.reactions["date"],
+    ):
+        assert column.between(WAR_START, DATA_END).all(), column[~column.between(WAR_START, DATA_END)]
+    assert (bundled.talks["start_date"] <= bundled.talks["end_date"]).all()
+
+
+def test_urls_well_formed(bundled):
+    for url in bundled.sources["url"]:
+        parts = urlparse(url)
+        assert parts.scheme in ("http", "https") and "." in parts.netloc and " " not in url, url
+
+
+def test_iso_codes_valid(bundled):
+    valid = {c.alpha_3 for c in pycountry.countries}
+    codes = set(bundled.actors["country_iso3"]) | set(bundled.talks["country_iso3"])
+    assert codes - {""} <= valid
+    states = bundled.actors[bundled.actors["actor_type"] == "state"]
+    assert (states["actor_id"] == states["country_iso3"]).all()  # a state's id is its ISO code
+
+
+def test_every_code_is_in_the_codebook(bundled):
+    codes = {(r.scheme, r.code) for r in bundled.codebook.itertuples()}
+    for frame, column, scheme in [
+        (bundled.positions, "stance", "position_stance"),
+        (bundled.reactions, "stance", "reaction_stance"),
+        (bundled.talks, "format", "talk_format"),
+        (bundled.talks, "status", "talk_status"),
+        (bundled.participants, "role", "participant_role"),
+        (bundled.items, "status", "item_status"),
+        (bundled.sources, "source_type", "source_type"),
+        (bundled.actors, "actor_type", "actor_type"),
+    ]:
+        used = {(scheme, str(v)) for v in frame[column]}
+        assert used <= codes, used - codes
+    assert set(bundled.positions["issue_id"].astype(str)) <= set(bundled.issues["issue_id"])
+
+
+def test_people_speak_for_a_state_or_organisation(bundled):
+    people = bundled.actors[bundled.actors["actor_type"] == "person"]
+    assert (people["affiliation"] != "").all(), people[people["affiliation"] == ""]["actor_id"].tolist()
+
+
+def test_aliases_make_one_actor(bundled):
+    holy_see = bundled.actors[bundled.actors["actor_id"] == "VAT"].iloc[0]
+    assert "Vatican" in holy_see["aliases"].split(";")
+
+
+def test_prisoner_exchanges_per_side(bundled):
+    from parley.aggregate import prisoner_counts
+
+    per_talk = prisoner_counts(bundled.items).groupby("talk_id")["quantity"].sum().to_dict()
+    assert per_talk == {
+        "2025-05-16-istanbul": 1000,
+        "2025-06-02-istanbul": 1000,
+        "2025-07-23-istanbul": 1200,
+        "2026-02-04-abu-dhabi": 157,
+    }
+
+
+def test_seed_article_flags_are_carried(bundled):
+    seed = bundled.sources[bundled.sources["url"].str.contains("bharatpulsenews")].iloc[0]
+    assert seed["published"] is pd.NaT or pd.isna(seed["published"])  # the article carries no date
+    assert "former" in seed["reliability_notes"].lower()
+    us = bundled.reactions[
+        (bundled.reactions["actor_id"] == "USA") & bundled.reactions["source_ids"].str.contains(seed["source_id"])
+    ]
+    assert len(us) == 1 and bool(us["disputed"].iloc[0]) and us["confidence"].iloc[0] == "low"
+    checks = bundled.fact_checks[bundled.fact_checks["source_id"] == seed["source_id"]]
+    assert {"contradicted", "partly_confirmed", "confirmed"} <= set(checks["verdict"].astype(str))
+
+
+def test_istanbul_round_one_is_coded_as_the_article_reports(bundled):
+    talk = bundled.talks[bundled.talks["talk_id"] == "2025-05-16-istanbul"].iloc[0]
+    assert talk["format"] == "direct_bilateral" and "Dolmabah" in talk["venue"]
+    heads = bundled.participants[bundled.participants["talk_id"] == "2025-05-16-istanbul"]
+    assert {("RUS", "vladimir_medinsky"), ("UKR", "rustem_umerov")} <= set(
+        zip(heads["actor_id"], heads["delegation_head_id"], strict=True)
+    )
+    assert "TUR" in set(heads["actor_id"])
+
+
+@needs_reference
+def test_every_reference_round_and_url_is_coded(bundled):
+    talks = _reference("talks_reference.csv")
+    assert sorted(r["date"] for r in talks) == sorted(bundled.talks["start_date"].dt.strftime("%Y-%m-%d"))
+    urls = set(bundled.sources["url"])
+    for name in ("talks_reference.csv", "positions_reference.csv", "reactions_reference.csv"):
+        for row in _reference(name):
+            for url in row["source_url"].split(" ; "):
+                assert url.strip() in urls, (name, url)
+
+
+def _shingles(text: str, n: int = 10) -> set[tuple[str, ...]]:
+    words = re.findall(r"[a-z0-9']+", text.lower())
+    return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
+
+
+@needs_reference
+def test_summaries_are_written_in_our_own_words(bundled):
+    reference = set()
+    for name, column in (
+        ("talks_reference.csv", "outcomes"),
+        ("positions_reference.csv", "summary"),
+        ("reactions_reference.csv", "summary"),
+    ):
+        for row in _reference(name):
+            reference |= _shingles(row[column])
+    seed = REFERENCE.parent / "seeds"
+    for path in seed.glob("*.txt"):
+        reference |= _shingles(path.read_text(encoding="utf-8"))
+    ours = pd.concat(
+        [bundled.talks["outcome"], bundled.positions["summary"], bundled.reactions["summary"], bundled.items["summary"]]
+    )
+    copied = [text for text in ours if _shingles(text) & reference]
+    assert not copied, copied[:3]
+
+
+def test_summary_counts(bundled):
+    text = record_summary(bundled)
+    assert f"talks {len(bundled.talks)}," in text and f"positions {len(bundled.positions)}," in text
+    assert "2025 " in text and "Russia " in text
