@@ -22,35 +22,28 @@ def show_table(
     columns: dict[str, str],
     column_config: dict[str, object] | None = None,
     key: str,
-    height: int | None = None,
-    on_select: bool = False,
-) -> object:
+) -> None:
     """Show `frame[columns]` with readable headers; the CSV has the same columns and every filtered row."""
-    view = frame[list(columns)].rename(columns=columns)
-    shown = view.head(MAX_ROWS_SHOWN)
+    total = len(frame)
+    # Only the rows shown are copied here; the CSV is built from every filtered row when the button is clicked.
+    shown = frame.head(MAX_ROWS_SHOWN)[list(columns)].rename(columns=columns)
     config: dict[str, object] = {}
     for col in shown.columns:
         if pd.api.types.is_datetime64_any_dtype(shown[col]):
             config[col] = st.column_config.DateColumn(col, format="D MMM YYYY")
     config.update(column_config or {})
-    kwargs: dict[str, object] = {"hide_index": True, "width": "stretch", "column_config": config, "key": key}
-    if height:
-        kwargs["height"] = height
-    if on_select:
-        kwargs.update(on_select="rerun", selection_mode="single-row")
-    event = st.dataframe(shown, **kwargs)
+    st.dataframe(shown, hide_index=True, width="stretch", column_config=config, key=key)
     left, right = st.columns([3, 1])
-    if len(view) > MAX_ROWS_SHOWN:
-        left.caption(f"Showing the first {MAX_ROWS_SHOWN:,} of {len(view):,} rows; the CSV holds all {len(view):,}.")
+    if total > MAX_ROWS_SHOWN:
+        left.caption(f"Showing the first {MAX_ROWS_SHOWN:,} of {total:,} rows; the CSV holds all {total:,}.")
     else:
-        left.caption(f"{len(view):,} row(s)")
+        left.caption(f"{total:,} row(s)")
     right.download_button(
         "Download CSV",
-        data=lambda: to_csv_bytes(view),
+        data=lambda: to_csv_bytes(frame[list(columns)].rename(columns=columns)),
         file_name=file_name(page, name, ds.version, date.today(), "csv"),
         mime="text/csv",
         key=f"{key}.csv",
         on_click="ignore",
         icon="⬇️",
     )
-    return event

@@ -7,7 +7,7 @@ from components.data import get_dataset
 from components.filters import current_filters, filters_text
 from components.layout import show_empty, show_flag_legend, show_header
 from components.tables import show_table
-from parley.aggregate import count_by, latest_stances, stance_moves
+from parley.aggregate import count_by, latest_stances, newest_first, stance_moves
 from parley.charts import party_counts_chart, stance_matrix_chart, stance_timeline_chart
 from parley.views import apply_view
 
@@ -88,7 +88,7 @@ show_chart(
 
 st.subheader("Statements")
 show_table(
-    positions.sort_values("date", ascending=False),
+    newest_first(positions, "date"),
     page="positions",
     name="statements",
     ds=ds,

@@ -7,7 +7,7 @@ from components.data import get_dataset
 from components.filters import current_filters, filters_text
 from components.layout import show_empty, show_flag_legend, show_header
 from components.tables import show_table
-from parley.aggregate import actor_ranking, count_by, monthly_counts, reactions_by_state
+from parley.aggregate import actor_ranking, count_by, monthly_counts, newest_first, reactions_by_state
 from parley.charts import actor_ranking_chart, monthly_chart, reaction_map_chart, stance_counts_chart
 from parley.geo import drawable_numeric_ids, iso3_to_numeric, world_topology
 from parley.palette import REACTION_STANCE_COLOURS
@@ -92,7 +92,7 @@ show_chart(
 
 st.subheader("Reactions")
 show_table(
-    reactions.sort_values("date", ascending=False),
+    newest_first(reactions, "date"),
     page="reactions",
     name="reactions",
     ds=ds,

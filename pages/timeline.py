@@ -8,6 +8,7 @@ from components.filters import K_ROUND, current_filters, filters_text
 from components.layout import show_empty, show_flag_legend, show_header, show_text
 from components.rounds import render_round_picker
 from components.tables import show_table
+from parley.aggregate import newest_first
 from parley.charts import timeline_chart, timeline_figure
 from parley.filters import format_date, sources_cited_by
 from parley.views import apply_view, linked_to_talk
@@ -47,7 +48,7 @@ talk_id = render_round_picker(view.talks, event)
 
 st.subheader("All rounds in the window")
 show_table(
-    view.talks.sort_values("start_date", ascending=False),
+    newest_first(view.talks, "start_date"),
     page="timeline",
     name="rounds",
     ds=ds,

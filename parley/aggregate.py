@@ -65,6 +65,13 @@ def stance_moves(positions: pd.DataFrame) -> pd.DataFrame:
     return moved.reset_index(drop=True)
 
 
+def newest_first(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Newest rows first; the loaded tables are already in date order, so this is usually just a reversed view."""
+    if frame[column].is_monotonic_increasing:
+        return frame.iloc[::-1]
+    return frame.sort_values(column, ascending=False, kind="stable")
+
+
 def count_by(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
     """Counts per combination of columns, largest first; only combinations that occur."""
     if frame.empty:

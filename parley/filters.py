@@ -111,7 +111,7 @@ def _in_window(dates: pd.Series, f: Filters) -> pd.Series:
 def _confidence_ok(frame: pd.DataFrame, f: Filters) -> pd.Series:
     if not f.hide_low:
         return pd.Series(True, index=frame.index)
-    return frame["confidence"].astype(str) != "low"
+    return frame["confidence"] != "low"
 
 
 def apply_positions(positions: pd.DataFrame, f: Filters) -> pd.DataFrame:
