@@ -20,4 +20,5 @@ PAGES: tuple[PageEntry, ...] = (
     PageEntry("pages/reactions.py", "International reactions", "🌍", "reactions"),
     PageEntry("pages/sources.py", "Sources", "📰", "sources"),
     PageEntry("pages/codebook.py", "Codebook & data", "📖", "codebook"),
+    PageEntry("pages/import_data.py", "Import", "📥", "import"),
 )

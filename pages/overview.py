@@ -24,7 +24,7 @@ if view.is_empty:
     st.stop()
 
 figures = key_figures(view.talks, view.items, view.positions, view.reactions, date.today())
-c1, c2, c3, c4, c5 = st.columns(5)
+c1, c2, c3, c4, c5 = st.columns([1, 1.5, 1, 1.3, 1.3])
 c1.metric(
     "Rounds held",
     figures.rounds_held,

@@ -28,8 +28,18 @@ if view.talks.empty:
     st.stop()
 
 formats = ds.labels["talk_format"]
+cities = view.talks["city"].value_counts().index.tolist()
+city = st.selectbox(
+    "Highlight a city",
+    cities,
+    index=None,
+    key="timeline.city",
+    placeholder="None (e.g. Istanbul)",
+    help="Rounds held in the city are drawn as large diamonds.",
+)
+highlight = set(view.talks.loc[view.talks["city"] == city, "talk_id"]) if city else set()
 event = show_chart(
-    timeline_figure(view.talks, formats, selected=st.session_state.get(K_ROUND)),
+    timeline_figure(view.talks, formats, highlight=highlight, selected=st.session_state.get(K_ROUND)),
     title="Rounds by format",
     page="timeline",
     ds=ds,

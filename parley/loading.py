@@ -12,6 +12,7 @@ import pandas as pd
 
 from parley import schema as s
 from parley.aggregate import prisoner_counts
+from parley.store import Store, layered
 from parley.validation import (
     DataValidationError,
     Problem,
@@ -263,10 +264,13 @@ def read_version(data_dir: Path) -> str:
     return path.read_text(encoding="utf-8").strip() if path.exists() else "unversioned"
 
 
-def load_dataset(data_dir: Path = DEFAULT_DATA_DIR) -> Dataset:
-    """Read, validate and build; raises DataValidationError listing every problem."""
+def load_dataset(data_dir: Path = DEFAULT_DATA_DIR, store: Store | None = None) -> Dataset:
+    """Read, validate and build; raises DataValidationError listing every problem.
+
+    With a store, its imported records are laid over the bundled files (never modified) and get origin 'imported'."""
     frames, problems = read_raw_tables(data_dir)
-    problems += validate_frames(frames) if not problems else []
+    layers = layered(frames, store.imported_rows() if store is not None and not problems else {})
+    problems += layers.relabel(validate_frames(layers.frames)) if not problems else []
     if problems:
         raise DataValidationError(problems)
-    return build_dataset(frames, read_version(data_dir))
+    return build_dataset(layers.with_origin(), read_version(data_dir))

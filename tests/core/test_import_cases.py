@@ -1,0 +1,58 @@
+"""Every malformed input in tests/import_cases is refused with its expected problem, and nothing is written.
+
+Each folder holds the file(s) of one case; cases.json names the file, row, column and a fragment of the rule the
+problem must carry (row: spreadsheet row for CSV, the record's number in its list for JSON). The cases run against
+the mini dataset, so they do not move when the bundled data grows.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from parley.importer import ImportRefused, commit, preview_import
+from parley.store import Store
+
+CASES_DIR = Path(__file__).resolve().parents[1] / "import_cases"
+CASES = json.loads((CASES_DIR / "cases.json").read_text(encoding="utf-8"))
+
+
+def _files(slug: str) -> list[tuple[str, bytes]]:
+    return [(name, (CASES_DIR / slug / name).read_bytes()) for name in CASES[slug]["files"]]
+
+
+def test_there_are_at_least_thirty_cases_and_every_folder_is_listed():
+    folders = {p.name for p in CASES_DIR.iterdir() if p.is_dir()}
+    assert len(CASES) >= 30
+    assert folders == set(CASES), folders ^ set(CASES)
+    for slug, case in CASES.items():
+        assert {p.name for p in (CASES_DIR / slug).iterdir()} == set(case["files"]), slug
+        assert case["rule"] and case["why"], slug
+
+
+@pytest.mark.parametrize("slug", sorted(CASES))
+def test_malformed_input_is_refused_with_its_problem_and_writes_nothing(slug, mini_dir, temp_store_url):
+    case = CASES[slug]
+    store = Store(temp_store_url)
+    preview = preview_import(_files(slug), store, mini_dir, max_bytes=case.get("max_bytes", 5 * 1024 * 1024))
+
+    shown = [str(p) for p in preview.problems]
+    matching = [
+        p
+        for p in preview.problems
+        if p.file == case["file"] and p.row == case["row"] and p.column == case["column"] and case["rule"] in p.rule
+    ]
+    assert matching, (
+        f"{slug}: expected {case['file']} row {case['row']} column {case['column']} '{case['rule']}', got {shown}"
+    )
+    text = str(matching[0])
+    assert case["file"] in text and (case["row"] is None or f"row {case['row']}" in text)
+
+    with pytest.raises(ImportRefused):
+        commit(preview, store)
+    assert store.revision() == "empty"
+    assert all(frame.empty for frame in store.imported_frames().values())
+    assert store.batches().empty
+    assert not Path(temp_store_url.removeprefix("sqlite:///")).exists()

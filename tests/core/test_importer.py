@@ -1,0 +1,327 @@
+"""Valid imports: what the preview says, how the records join the dataset, and the export that imports back."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from pandas.testing import assert_frame_equal
+
+from parley import schema as s
+from parley.importer import (
+    MAX_FILE_BYTES,
+    ImportRefused,
+    commit,
+    example_bundle,
+    export_all,
+    imported_records,
+    origin_counts,
+    preview_import,
+    source_id_for,
+    template_csv,
+    to_raw_frames,
+)
+from parley.loading import DEFAULT_DATA_DIR, load_dataset, read_raw_tables
+from parley.store import Store
+from parley.validation import DataValidationError
+from tests.importing import csv_bytes, position
+from tests.mini import S1, S2, TABLES, write_mini
+
+DATASET_ATTRS = ("sources", "actors", "issues", "codebook", "talks", "participants", "items", "positions", "reactions")
+
+
+def _store(tmp_path: Path, name: str = "store") -> Store:
+    return Store(f"sqlite:///{tmp_path / name}.sqlite")
+
+
+def _bundle(**keys: object) -> bytes:
+    body = {
+        "source": {
+            "url": "https://example.org/round-3",
+            "outlet": "Example Wire",
+            "title": "Round three",
+            "published": "2025-07-24",
+            "source_type": "wire",
+        }
+    }
+    return json.dumps(body | keys).encode("utf-8")
+
+
+ROUND_3 = {
+    "talk_id": "2025-07-23-istanbul",
+    "process_id": "russia-ukraine",
+    "title": "Istanbul round 3",
+    "start_date": "2025-07-23",
+    "end_date": "2025-07-23",
+    "city": "Istanbul",
+    "country_iso3": "TUR",
+    "format": "direct_bilateral",
+    "status": "held",
+    "outcome": "Agreed another exchange.",
+    "confidence": "medium",
+    "disputed": False,
+}
+
+
+def _round_3_bundle() -> bytes:
+    return _bundle(
+        talks=[ROUND_3],
+        talk_participants=[
+            {"talk_id": "2025-07-23-istanbul", "actor_id": "RUS", "role": "party"},
+            {"talk_id": "2025-07-23-istanbul", "actor_id": "UKR", "role": "party", "delegation_head_id": None},
+        ],
+        agreed_items=[
+            {
+                "item_id": "itm-0101",
+                "talk_id": "2025-07-23-istanbul",
+                "issue_id": "prisoners",
+                "summary": "Exchange of 1,200 prisoners",
+                "quantity": 1200,
+                "quantity_unit": "prisoners per side",
+                "status": "agreed",
+                "confidence": "medium",
+                "source_ids": [S1, S2],
+            }
+        ],
+        positions=[{k: v for k, v in position(101, talk_id="2025-07-23-istanbul").items() if k != "source_ids"}],
+    )
+
+
+# -- preview ----------------------------------------------------------------------------------------------------
+
+
+def test_json_bundle_fills_in_the_source_and_converts_json_values(tmp_path, mini_dir):
+    # The position has no source_ids: records without them cite the bundle's source.
+    preview = preview_import([("round3.json", _round_3_bundle())], _store(tmp_path), mini_dir)
+    assert preview.ok, [str(p) for p in preview.problems]
+    src = source_id_for("https://example.org/round-3")
+    assert src == "src-" + hashlib.sha1(b"https://example.org/round-3").hexdigest()[:10]
+    assert preview.new["sources"]["source_id"].tolist() == [src]
+    talk = preview.new["talks"].iloc[0]
+    assert talk["disputed"] == "false" and talk["venue"] == "" and talk["source_ids"] == src
+    item = preview.new["agreed_items"].iloc[0]
+    assert item["quantity"] == "1200" and item["source_ids"] == f"{S1};{S2}"
+    assert preview.new["positions"].iloc[0]["source_ids"] == src
+    assert preview.summary().set_index("table")["new"].to_dict() == {
+        "sources": 1,
+        "talks": 1,
+        "talk_participants": 2,
+        "agreed_items": 1,
+        "positions": 1,
+    }
+
+
+def test_exact_duplicates_are_skipped_and_reported(tmp_path, mini_dir):
+    existing = TABLES["positions"][0]
+    files = [("positions.csv", csv_bytes("positions", [existing, position(1)]))]
+    preview = preview_import(files, _store(tmp_path), mini_dir)
+    assert preview.ok
+    assert preview.new["positions"]["position_id"].tolist() == ["pos-00001"]
+    skipped = preview.skipped["positions"]
+    assert skipped.to_dict("records") == [
+        {"file": "positions.csv", "row": 2, "record": "pos-0001", "exists in": "the bundled data"}
+    ]
+    assert preview.summary().to_dict("records") == [
+        {"table": "positions", "new": 1, "duplicates skipped": 1, "conflicts": 0}
+    ]
+
+
+def test_conflicts_are_listed_with_the_columns_that_differ(tmp_path, mini_dir):
+    changed = TABLES["positions"][0] | {"summary": "Another reading", "confidence": "high"}
+    preview = preview_import([("positions.csv", csv_bytes("positions", [changed]))], _store(tmp_path), mini_dir)
+    assert not preview.ok
+    conflict = preview.conflicts["positions"].iloc[0]
+    assert conflict["record"] == "pos-0001" and conflict["differs in"] == "summary, confidence"
+    with pytest.raises(ImportRefused):
+        commit(preview, _store(tmp_path))
+
+
+def test_references_resolve_against_the_store_and_the_same_import(tmp_path, mini_dir):
+    store = _store(tmp_path)
+    commit(preview_import([("round3.json", _round_3_bundle())], store, mini_dir), store)
+    later = position(102, talk_id="2025-07-23-istanbul", speaker_id="vladimir_medinsky")
+    preview = preview_import([("positions.csv", csv_bytes("positions", [later]))], store, mini_dir)
+    assert preview.ok, [str(p) for p in preview.problems]
+    again = preview_import([("round3.json", _round_3_bundle())], store, mini_dir)
+    assert again.ok and again.n_new == 0 and again.n_skipped == 6
+    assert set(again.skipped["talks"]["exists in"]) == {f"imported batch {store.batches().loc[0, 'batch_id']}"}
+    with pytest.raises(ImportRefused, match="Nothing new"):
+        commit(again, store)
+
+
+def test_several_csv_files_at_once(tmp_path, mini_dir):
+    source = {
+        "source_id": "src-00000000aa",
+        "url": "https://example.org/new",
+        "outlet": "Example Wire",
+        "title": "New",
+        "published": "2025-06-10",
+        "source_type": "wire",
+        "reliability_notes": "",
+    }
+    files = [
+        ("positions.csv", csv_bytes("positions", [position(1, source_ids="src-00000000aa")])),
+        ("sources.csv", csv_bytes("sources", [source])),
+    ]
+    store = _store(tmp_path)
+    preview = preview_import(files, store, mini_dir)
+    assert preview.ok, [str(p) for p in preview.problems]
+    batch = commit(preview, store)
+    assert batch.counts == {"sources": 1, "positions": 1} and batch.files == ("positions.csv", "sources.csv")
+
+
+def test_csv_rows_are_numbered_as_a_spreadsheet_shows_them(tmp_path, mini_dir):
+    header, good = csv_bytes("positions", [position(1)]).decode().splitlines()
+    multi = csv_bytes("positions", [position(2, summary="two\nlines")]).decode().split("\n", 1)[1]
+    bad = csv_bytes("positions", [position(3, stance="maybe")]).decode().splitlines()[1]
+    raw = f"{header}\n{good}\n\n{multi}{bad}\n".encode()
+    preview = preview_import([("positions.csv", raw)], _store(tmp_path), mini_dir)
+    # header 1, good 2, blank 3, the two-line record 4, the bad record 5
+    assert [(p.row, p.column) for p in preview.problems] == [(5, "stance")]
+
+
+def test_the_default_size_cap(tmp_path, mini_dir):
+    raw = csv_bytes("positions", [position(1)]) + b" " * MAX_FILE_BYTES
+    preview = preview_import([("positions.csv", raw)], _store(tmp_path), mini_dir)
+    assert [p.rule for p in preview.problems] == [
+        "file is too large: the limit is 5.0 MB per file; split the records into several files"
+    ]
+
+
+def test_templates_have_the_schema_header_and_the_example_bundle_is_valid(tmp_path):
+    for name in s.RECORD_TABLES:
+        raw = template_csv(name)
+        assert raw.decode("utf-8-sig").strip().split(",") == s.TABLES_BY_NAME[name].column_names
+    preview = preview_import([("article.json", example_bundle())], _store(tmp_path))
+    assert preview.ok, [str(p) for p in preview.problems]
+    assert preview.n_new == 9 and set(preview.new) == set(s.RECORD_TABLES)
+
+
+# -- the dataset with imports -----------------------------------------------------------------------------------
+
+
+def test_imported_records_join_every_table_marked_imported(tmp_path, mini_dir, mini):
+    before = {p.name: p.read_bytes() for p in mini_dir.iterdir()}
+    store = _store(tmp_path)
+    commit(preview_import([("round3.json", _round_3_bundle())], store, mini_dir), store)
+    ds = load_dataset(mini_dir, store)
+    assert {p.name: p.read_bytes() for p in mini_dir.iterdir()} == before  # the bundled files are never written
+    talk = ds.talks[ds.talks["talk_id"] == "2025-07-23-istanbul"].iloc[0]
+    assert talk["origin"] == "imported" and talk["parties"] == "Russia, Ukraine" and talk["prisoners_per_side"] == 1200
+    assert (ds.talks["origin"] == "bundled").sum() == len(mini.talks)
+    tables = {"talks": ds.talks, "agreed_items": ds.items, "positions": ds.positions, "sources": ds.sources}
+    assert origin_counts(tables).to_dict("records") == [
+        {"table": "talks", "bundled": 3, "imported": 1},
+        {"table": "agreed_items", "bundled": 2, "imported": 1},
+        {"table": "positions", "bundled": 5, "imported": 1},
+        {"table": "sources", "bundled": 3, "imported": 1},
+    ]
+    listed = imported_records(tables)
+    assert listed[listed["table"] == "talks"][["id", "date", "text"]].values.tolist() == [
+        ["2025-07-23-istanbul", "2025-07-23", "Istanbul round 3"]
+    ]
+    assert set(ds.participants.loc[ds.participants["origin"] == "imported", "actor_id"]) == {"RUS", "UKR"}
+
+
+def test_without_a_store_everything_is_bundled(mini):
+    for frame in (mini.talks, mini.items, mini.positions, mini.reactions, mini.sources, mini.actors, mini.participants):
+        assert set(frame["origin"]) == {"bundled"}
+
+
+def test_an_imported_record_that_a_new_release_contains_is_not_doubled(tmp_path, mini_dir):
+    store = _store(tmp_path)
+    files = [("positions.csv", csv_bytes("positions", [position(1), position(2)]))]
+    commit(preview_import(files, store, mini_dir), store)
+    release = write_mini(tmp_path / "release", {"positions": [*TABLES["positions"], position(1)]})
+    ds = load_dataset(release, store)
+    assert ds.positions["position_id"].tolist().count("pos-00001") == 1
+    assert ds.positions.set_index("position_id").loc[["pos-00001", "pos-00002"], "origin"].tolist() == [
+        "bundled",
+        "imported",
+    ]
+
+
+def test_a_clash_with_a_new_release_names_the_imported_record_and_its_batch(tmp_path, mini_dir):
+    store = _store(tmp_path)
+    batch = commit(preview_import([("positions.csv", csv_bytes("positions", [position(1)]))], store, mini_dir), store)
+    release = write_mini(tmp_path / "release", {"positions": [*TABLES["positions"], position(1, summary="Released")]})
+    with pytest.raises(DataValidationError) as info:
+        load_dataset(release, store)
+    files = {p.file for p in info.value.problems}
+    assert f"positions.csv (imported record pos-00001, batch {batch.batch_id})" in files, files
+
+
+# -- export -----------------------------------------------------------------------------------------------------
+
+
+def test_raw_frames_of_a_dataset_are_the_files_it_was_read_from(bundled):
+    raw, _ = read_raw_tables(DEFAULT_DATA_DIR)
+    back = to_raw_frames(bundled)
+    for table in s.TABLES:
+        key = [table.key] if table.key else list(table.column_names)
+        expected = raw[table.name][table.column_names].sort_values(key).reset_index(drop=True)
+        assert_frame_equal(back[table.name].sort_values(key).reset_index(drop=True), expected, check_dtype=False)
+
+
+def test_export_holds_every_table_the_dictionary_and_the_version(tmp_path, mini_dir):
+    ds = load_dataset(mini_dir, _store(tmp_path))
+    with zipfile.ZipFile(io.BytesIO(export_all(ds, mini_dir))) as archive:
+        names = set(archive.namelist())
+        assert names == {t.file for t in s.TABLES} | {"VERSION"}  # the mini folder has no README.md
+        assert archive.read("VERSION").decode() == "test.1\n"
+    with zipfile.ZipFile(io.BytesIO(export_all(ds))) as archive:
+        assert archive.read("README.md") == (DEFAULT_DATA_DIR / "README.md").read_bytes()
+
+
+@pytest.mark.parametrize("base", ["mini", "bundled"])
+def test_export_imported_into_an_empty_store_gives_identical_tables(tmp_path, mini_dir, base):
+    data_dir = mini_dir if base == "mini" else DEFAULT_DATA_DIR
+    store = _store(tmp_path, "first")
+    if base == "mini":
+        commit(preview_import([("round3.json", _round_3_bundle())], store, data_dir), store)
+        commit(preview_import([("positions.csv", csv_bytes("positions", [position(7)]))], store, data_dir), store)
+    commit(preview_import([("article.json", example_bundle())], store, data_dir), store)
+    original = load_dataset(data_dir, store)
+    assert (original.positions["origin"] == "imported").sum() == (3 if base == "mini" else 1)
+
+    empty = _store(tmp_path, "second")
+    preview = preview_import([("export.zip", export_all(original, data_dir))], empty, data_dir)
+    assert preview.ok, [str(p) for p in preview.problems]
+    assert any("Not imported from the zip" in note for note in preview.notes)
+    commit(preview, empty)
+    copy = load_dataset(data_dir, empty)
+    for attr in (*DATASET_ATTRS, "fact_checks"):
+        assert_frame_equal(getattr(copy, attr), getattr(original, attr), obj=attr)
+    for name, frame in empty.imported_frames().items():
+        key = s.TABLES_BY_NAME[name].column_names
+        mine = store.imported_frames()[name].sort_values(key).reset_index(drop=True)
+        assert_frame_equal(frame.sort_values(key).reset_index(drop=True), mine, obj=name)
+
+    same = preview_import([("export.zip", export_all(original, data_dir))], store, data_dir)
+    assert same.ok and same.n_new == 0  # the export into its own store: all duplicates
+
+
+def test_export_does_not_escape_spreadsheet_formulas(tmp_path, mini):
+    # The mini data holds '=Spreadsheet Trap' and '=HYPERLINK(...)': the export must keep them byte for byte.
+    with zipfile.ZipFile(io.BytesIO(export_all(mini))) as archive:
+        sources = pd.read_csv(archive.open("sources.csv"), dtype=str, keep_default_na=False)
+    assert "=Spreadsheet Trap" in sources["outlet"].tolist()
+
+
+def test_a_batch_that_clashes_with_a_new_release_can_still_be_undone(tmp_path, mini_dir):
+    from parley.importer import undo_batch
+
+    store = _store(tmp_path)
+    one = commit(preview_import([("positions.csv", csv_bytes("positions", [position(1)]))], store, mini_dir), store)
+    commit(preview_import([("positions.csv", csv_bytes("positions", [position(2)]))], store, mini_dir), store)
+    clashing = [*TABLES["positions"], position(1, summary="Released"), position(2, summary="Released")]
+    release = write_mini(tmp_path / "release", {"positions": clashing})
+    undo_batch(store, one.batch_id, release)  # the other clash remains, but this undo adds no problem
+    with pytest.raises(DataValidationError) as info:
+        load_dataset(release, store)
+    assert all("pos-00002" in p.file or p.row is not None for p in info.value.problems)
