@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8501
 
-.PHONY: setup run test lint e2e bench clean
+.PHONY: setup run test lint e2e bench bench-browser clean
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,9 @@ e2e: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/filter_bench.py
+
+bench-browser: $(STAMP)
+	$(BIN)/python benchmarks/browser_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

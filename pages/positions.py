@@ -107,6 +107,7 @@ show_table(
         "n_sources": "Sources",
         "notes": "Provenance notes",
         "source_ids": "Source ids",
+        "origin": "Origin",
     },
 )
 show_flag_legend()

@@ -77,6 +77,7 @@ show_table(
         "prisoners_per_side": "Prisoners agreed per side",
         "confidence": "Confidence",
         "flags": "Flags",
+        "origin": "Origin",
     },
 )
 show_flag_legend()

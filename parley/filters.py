@@ -114,6 +114,11 @@ def _confidence_ok(frame: pd.DataFrame, f: Filters) -> pd.Series:
     return frame["confidence"] != "low"
 
 
+def _unique(values: pd.Series) -> list[str]:
+    # isin with a short list of distinct plain strings is far cheaper than with a long (categorical) series.
+    return [str(v) for v in pd.unique(values.astype(str))]
+
+
 def apply_positions(positions: pd.DataFrame, f: Filters) -> pd.DataFrame:
     mask = _in_window(positions["date"], f) & _confidence_ok(positions, f)
     if f.parties:
@@ -147,14 +152,14 @@ def apply_talks(
     if f.formats:
         mask &= talks["format"].isin(f.formats)
     if f.parties and participants is not None:
-        mask &= talks["talk_id"].isin(participants.loc[participants["actor_id"].isin(f.parties), "talk_id"])
+        mask &= talks["talk_id"].isin(_unique(participants.loc[participants["actor_id"].isin(f.parties), "talk_id"]))
     if f.issues and issue_links is not None:
-        mask &= talks["talk_id"].isin(issue_links.loc[issue_links["issue_id"].isin(f.issues), "talk_id"])
+        mask &= talks["talk_id"].isin(_unique(issue_links.loc[issue_links["issue_id"].isin(f.issues), "talk_id"]))
     return talks[mask]
 
 
 def apply_items(items: pd.DataFrame, talk_ids: pd.Series, f: Filters) -> pd.DataFrame:
-    mask = items["talk_id"].isin(talk_ids) & _confidence_ok(items, f)
+    mask = items["talk_id"].isin(_unique(talk_ids)) & _confidence_ok(items, f)
     if f.issues:
         mask &= items["issue_id"].isin(f.issues)
     return items[mask]

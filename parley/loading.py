@@ -6,12 +6,13 @@ import csv
 import io
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
 
 from parley import schema as s
-from parley.aggregate import prisoner_counts
+from parley.aggregate import issue_links, prisoner_counts
 from parley.store import Store, layered
 from parley.validation import (
     DataValidationError,
@@ -24,6 +25,23 @@ from parley.validation import (
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 BUNDLED = "bundled"
+REPEATED_TEXT = (
+    "actor_id",
+    "speaker_id",
+    "talk_id",
+    "actor_name",
+    "speaker_name",
+    "talk_title",
+    "stance_label",
+    "issue_label",
+    "flags",
+    "actor_type",
+    "country_iso3",
+    "origin",
+    "role",
+    "head_name",
+    "delegation_head_id",
+)
 IMPORTED = "imported"
 
 
@@ -88,6 +106,11 @@ class Dataset:
     reactions: pd.DataFrame
     fact_checks: pd.DataFrame
     labels: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    @cached_property
+    def issue_links(self) -> pd.DataFrame:
+        """Which issues each round touched (through positions and agreed items), computed once per dataset."""
+        return issue_links(self.positions, self.items)
 
     def label(self, scheme: str, code: str) -> str:
         return self.labels.get(scheme, {}).get(code, code)
@@ -242,6 +265,11 @@ def build_dataset(frames: Mapping[str, pd.DataFrame], version: str) -> Dataset:
     for frame in (talks, items, positions, reactions, sources, actors, participants):
         if "origin" not in frame.columns:
             frame["origin"] = BUNDLED
+    # Repeated ids and labels as categories: filtering a large table then copies small integer codes, not text.
+    for frame in (positions, reactions, items, participants):
+        for column in REPEATED_TEXT:
+            if column in frame.columns:
+                frame[column] = frame[column].astype("category")
 
     return Dataset(
         version=version,

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from parley.aggregate import issue_links
 from parley.filters import (
     Filters,
     apply_items,
@@ -34,7 +33,7 @@ class View:
 
 
 def apply_view(ds: Dataset, f: Filters) -> View:
-    talks = apply_talks(ds.talks, f, ds.participants, issue_links(ds.positions, ds.items))
+    talks = apply_talks(ds.talks, f, ds.participants, ds.issue_links)
     return View(
         talks=talks,
         items=apply_items(ds.items, talks["talk_id"], f),
