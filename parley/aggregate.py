@@ -172,11 +172,16 @@ def latest_developments(
     return events.sort_values("date", ascending=False, kind="stable").head(n).reset_index(drop=True)
 
 
-def issue_links(positions: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
-    """Which issues each round touched, through its positions and agreed items (for the issue filter)."""
+def issue_links(positions: pd.DataFrame, items: pd.DataFrame, talks: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Which issues each round touched, through its positions and agreed items (for the issue filter).
+
+    With `talks`, each link also carries the round's row number in it (`talk_pos`)."""
     links = pd.concat([positions[["talk_id", "issue_id"]], items[["talk_id", "issue_id"]]], ignore_index=True)
-    links = links[links["talk_id"].astype(str) != ""]
-    return links.astype(str).drop_duplicates().reset_index(drop=True)
+    links = links.astype(str)
+    links = links[links["talk_id"] != ""].drop_duplicates().reset_index(drop=True)
+    if talks is not None:
+        links["talk_pos"] = pd.Index(talks["talk_id"]).get_indexer(links["talk_id"])
+    return links
 
 
 def reactions_by_state(reactions: pd.DataFrame, numeric_id: Callable[[str], str | None]) -> pd.DataFrame:

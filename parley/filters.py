@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
 # URL parameter names; lists repeat the parameter (?party=RUS&party=UKR).
@@ -152,14 +153,30 @@ def apply_talks(
     if f.formats:
         mask &= talks["format"].isin(f.formats)
     if f.parties and participants is not None:
-        mask &= talks["talk_id"].isin(_unique(participants.loc[participants["actor_id"].isin(f.parties), "talk_id"]))
+        mask &= _talks_in(talks, participants, participants["actor_id"].isin(f.parties))
     if f.issues and issue_links is not None:
-        mask &= talks["talk_id"].isin(_unique(issue_links.loc[issue_links["issue_id"].isin(f.issues), "talk_id"]))
+        mask &= _talks_in(talks, issue_links, issue_links["issue_id"].isin(f.issues))
     return talks[mask]
 
 
-def apply_items(items: pd.DataFrame, talk_ids: pd.Series, f: Filters) -> pd.DataFrame:
-    mask = items["talk_id"].isin(_unique(talk_ids)) & _confidence_ok(items, f)
+def _talks_in(talks: pd.DataFrame, links: pd.DataFrame, selected: pd.Series) -> pd.Series | np.ndarray:
+    """Which rounds the selected link rows point at.
+
+    Fast path: links carry the row number of their round in the full talks table (`talk_pos`, set at load), so
+    marking rounds is an array write, not a string lookup over every round."""
+    if "talk_pos" in links.columns and isinstance(talks.index, pd.RangeIndex) and talks.index.start == 0:
+        rows = np.zeros(len(talks), dtype=bool)
+        positions = links.loc[selected, "talk_pos"].to_numpy()
+        rows[positions[(positions >= 0) & (positions < len(talks))]] = True
+        return rows
+    return talks["talk_id"].isin(_unique(links.loc[selected, "talk_id"]))
+
+
+def apply_items(items: pd.DataFrame, talk_ids: pd.Series | None, f: Filters) -> pd.DataFrame:
+    """Items of the given rounds (None: of every round) on the chosen issues."""
+    mask = _confidence_ok(items, f)
+    if talk_ids is not None:
+        mask &= items["talk_id"].isin(_unique(talk_ids))
     if f.issues:
         mask &= items["issue_id"].isin(f.issues)
     return items[mask]

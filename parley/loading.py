@@ -110,7 +110,7 @@ class Dataset:
     @cached_property
     def issue_links(self) -> pd.DataFrame:
         """Which issues each round touched (through positions and agreed items), computed once per dataset."""
-        return issue_links(self.positions, self.items)
+        return issue_links(self.positions, self.items, self.talks)
 
     def label(self, scheme: str, code: str) -> str:
         return self.labels.get(scheme, {}).get(code, code)
@@ -174,18 +174,15 @@ def _n_sources(frame: pd.DataFrame) -> pd.Series:
 
 def _flags(frame: pd.DataFrame) -> pd.Series:
     """One readable column that says why a record needs care; empty when it does not."""
-
-    def flag(row: pd.Series) -> str:
-        parts = []
-        if row["disputed"]:
-            parts.append("disputed")
-        if row["confidence"] == "low":
-            parts.append("low confidence")
-        if row["n_sources"] == 1:
-            parts.append("single source")
-        return ", ".join(parts)
-
-    return frame.apply(flag, axis=1) if len(frame) else pd.Series([], dtype=str)
+    if frame.empty:
+        return pd.Series([], dtype=str, index=frame.index)
+    disputed = frame["disputed"].map({True: "disputed", False: ""}).astype(str)
+    low = (frame["confidence"] == "low").map({True: "low confidence", False: ""}).astype(str)
+    single = (frame["n_sources"] == 1).map({True: "single source", False: ""}).astype(str)
+    keys = disputed + "|" + low + "|" + single
+    # Only eight combinations exist: build each text once, not once per row.
+    texts = {key: ", ".join(part for part in key.split("|") if part) for key in keys.unique()}
+    return keys.map(texts).astype(str)
 
 
 def build_dataset(frames: Mapping[str, pd.DataFrame], version: str) -> Dataset:
@@ -265,11 +262,21 @@ def build_dataset(frames: Mapping[str, pd.DataFrame], version: str) -> Dataset:
     for frame in (talks, items, positions, reactions, sources, actors, participants):
         if "origin" not in frame.columns:
             frame["origin"] = BUNDLED
+    # Rows of talks in display order; linked tables carry the row number so filters can mark rounds without lookups.
+    talks = talks.sort_values("start_date", kind="stable").reset_index(drop=True)
+    order = pd.Index(talks["talk_id"])
+    for frame in (participants, items):
+        frame["talk_pos"] = order.get_indexer(frame["talk_id"])
     # Repeated ids and labels as categories: filtering a large table then copies small integer codes, not text.
     for frame in (positions, reactions, items, participants):
         for column in REPEATED_TEXT:
             if column in frame.columns:
                 frame[column] = frame[column].astype("category")
+    # Free text as plain Python strings: selecting rows copies pointers, where Arrow strings copy every byte.
+    for frame in (talks, positions, reactions, items):
+        for column in frame.columns:
+            if frame[column].dtype == "str":
+                frame[column] = frame[column].astype(object)
 
     return Dataset(
         version=version,
@@ -277,7 +284,7 @@ def build_dataset(frames: Mapping[str, pd.DataFrame], version: str) -> Dataset:
         actors=actors,
         issues=t["issues"],
         codebook=t["codebook"],
-        talks=talks.sort_values("start_date", kind="stable").reset_index(drop=True),
+        talks=talks,
         participants=participants,
         items=items,
         positions=positions.sort_values("date", kind="stable").reset_index(drop=True),

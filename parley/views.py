@@ -36,7 +36,8 @@ def apply_view(ds: Dataset, f: Filters) -> View:
     talks = apply_talks(ds.talks, f, ds.participants, ds.issue_links)
     return View(
         talks=talks,
-        items=apply_items(ds.items, talks["talk_id"], f),
+        # When no filter narrowed the rounds, the items need no lookup by round (costly on large tables).
+        items=apply_items(ds.items, None if len(talks) == len(ds.talks) else talks["talk_id"], f),
         positions=apply_positions(ds.positions, f),
         reactions=apply_reactions(ds.reactions, f),
     )
