@@ -30,6 +30,7 @@ from parley.loading import (
     DEFAULT_DATA_DIR,
     IMPORTED,
     Dataset,
+    decode_text,
     read_raw_tables,
     read_table_bytes,
     read_version,
@@ -108,12 +109,9 @@ def parse_csv(file: str, table: s.Table, raw: bytes) -> tuple[Part | None, list[
 
     The csv module checks the structure row by row first (pandas would silently shift a row with an extra cell);
     the frame itself is then read by loading.read_table_bytes, exactly as the app reads the bundled files."""
-    if not raw.removeprefix(b"\xef\xbb\xbf").strip():
-        return None, [Problem(file, None, None, None, "file is empty: expected a header row and records")]
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        return None, [Problem(file, None, None, None, f"file is not UTF-8 text (byte {err.start})")]
+    text, problems = decode_text(file, raw)
+    if text is None:
+        return None, problems
     try:
         rows = list(csv.reader(io.StringIO(text, newline=""), strict=True))
     except csv.Error as err:

@@ -45,15 +45,22 @@ REPEATED_TEXT = (
 IMPORTED = "imported"
 
 
+def decode_text(file: str, raw: bytes) -> tuple[str | None, list[Problem]]:
+    """The text of an uploaded or bundled file, or the one problem that stops it being read."""
+    if not raw.removeprefix(b"\xef\xbb\xbf").strip():
+        return None, [Problem(file, None, None, None, "file is empty: expected a header row and records")]
+    try:
+        return raw.decode("utf-8-sig"), []
+    except UnicodeDecodeError as err:
+        return None, [Problem(file, None, None, None, f"file is not UTF-8 text (byte {err.start})")]
+
+
 def read_table_bytes(name: str, raw: bytes) -> tuple[pd.DataFrame | None, list[Problem]]:
     """Parse one CSV file's bytes as all-text columns; a file that cannot be parsed is one problem, not a crash."""
     file = f"{name}.csv" if not name.endswith(".csv") else name
-    if not raw.strip():
-        return None, [Problem(file, None, None, None, "file is empty: expected a header row and records")]
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        return None, [Problem(file, None, None, None, f"file is not UTF-8 text (byte {err.start})")]
+    text, problems = decode_text(file, raw)
+    if text is None:
+        return None, problems
     try:
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False)
     except (pd.errors.ParserError, csv.Error) as err:
