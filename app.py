@@ -4,12 +4,15 @@ import streamlit as st
 
 from components.data import get_dataset
 from components.filters import render_filters
-from components.registry import PAGES
+from components.registry import PAGES, ROOT
 
 st.set_page_config(page_title="Parley — peace-talks tracker", page_icon="🕊️", layout="wide")
 
 navigation = st.navigation(
-    [st.Page(p.path, title=p.title, icon=p.icon, url_path=p.url_path, default=(i == 0)) for i, p in enumerate(PAGES)]
+    [
+        st.Page(str(ROOT / p.path), title=p.title, icon=p.icon, url_path=p.url_path, default=(i == 0))
+        for i, p in enumerate(PAGES)
+    ]
 )
 dataset = get_dataset()
 render_filters(dataset)

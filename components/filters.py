@@ -25,7 +25,7 @@ K_PARTY, K_ISSUE, K_DATES, K_FORMAT, K_HIDE_LOW = (
     "filters.hide_low",
 )
 K_ROUND = "timeline.round"
-K_SEEDED, K_CURRENT, K_DRAWN_BY = "filters.seeded_from_url", "filters.current", "filters.drawn_by"
+K_SEEDED, K_CURRENT = "filters.seeded_from_url", "filters.current"
 
 
 def _query() -> dict[str, list[str]]:
@@ -37,12 +37,12 @@ def _actor_options(ds: Dataset) -> list[str]:
     return list(dict.fromkeys([*ds.parties, *reacting]))
 
 
-def _seed(ds: Dataset, *, again: bool = False) -> None:
+def _seed(ds: Dataset) -> None:
     """Give the widgets their values before they are drawn.
 
     A session's first run takes them from the URL (a shared link opens the same view); later, if Streamlit has
-    dropped the widget state (a page drawn without app.py), they come back from the last filter object."""
-    if st.session_state.get(K_SEEDED) and K_PARTY in st.session_state and not again:
+    dropped the widget state, they come back from the last filter object."""
+    if st.session_state.get(K_SEEDED) and K_PARTY in st.session_state:
         return
     source = st.session_state.get(K_CURRENT) if st.session_state.get(K_SEEDED) else None
     f = source or Filters.from_query(_query())
@@ -72,8 +72,13 @@ def _from_widgets(ds: Dataset) -> Filters:
         end=None if end == hi else end,
         formats=tuple(st.session_state.get(K_FORMAT, ())),
         hide_low=bool(st.session_state.get(K_HIDE_LOW, False)),
-        talk=st.session_state.get(K_ROUND) or None,
+        talk=_known_round(ds, st.session_state.get(K_ROUND)),
     )
+
+
+def _known_round(ds: Dataset, talk_id: str | None) -> str | None:
+    """The selected round, unless it has left the data (an undone import): the link must not point at it."""
+    return talk_id if talk_id and bool((ds.talks["talk_id"] == talk_id).any()) else None
 
 
 def _write_url(f: Filters) -> None:
@@ -82,11 +87,9 @@ def _write_url(f: Filters) -> None:
         st.query_params.from_dict(wanted)
 
 
-def render_filters(ds: Dataset, *, restore: bool = False) -> Filters:
-    """Draw the sidebar filters, keep the URL in step, and return the filter object for this run.
-
-    `restore` re-applies the last filter object, for widgets drawn by a page whose state Streamlit keeps apart."""
-    _seed(ds, again=restore)
+def render_filters(ds: Dataset) -> Filters:
+    """Draw the sidebar filters, keep the URL in step, and return the filter object for this run."""
+    _seed(ds)
     lo, hi = (d.date() for d in ds.date_span)
     issue_help = "\n".join(f"- **{r.label}**: {r.definition}" for r in ds.issues.itertuples())
     with st.sidebar:
@@ -169,17 +172,10 @@ def hand_back_to_app() -> None:
 
 
 def current_filters(ds: Dataset) -> Filters:
-    """The filter object app.py built for this run.
-
-    Streamlit runs a page file on its own, without app.py, when a server's first request is a deep link (its
-    legacy `pages/` folder mode, also used by AppTest); the page then draws the filters itself."""
+    """The filter object app.py built for this run (a page run without app.py hands the run back to it first)."""
     if not _rendered_this_run():
         hand_back_to_app()
-        page = getattr(get_script_run_ctx(), "page_script_hash", "")
-        moved = st.session_state.get(K_DRAWN_BY) != page
-        st.session_state[K_DRAWN_BY] = page
-        return render_filters(ds, restore=moved)
-    st.session_state[K_DRAWN_BY] = "app"
+        return render_filters(ds)  # only if Streamlit ever stops offering the way back
     return st.session_state.get(K_CURRENT, Filters())
 
 

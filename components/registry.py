@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -20,5 +21,7 @@ PAGES: tuple[PageEntry, ...] = (
     PageEntry("pages/reactions.py", "International reactions", "🌍", "reactions"),
     PageEntry("pages/sources.py", "Sources", "📰", "sources"),
     PageEntry("pages/codebook.py", "Codebook & data", "📖", "codebook"),
-    PageEntry("pages/import_data.py", "Import", "📥", "import"),
+    PageEntry("pages/import.py", "Import", "📥", "import"),
 )
+
+ROOT = Path(__file__).resolve().parent.parent  # page paths are resolved from here, wherever the app is started

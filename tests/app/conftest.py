@@ -7,9 +7,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from components.data import DATA_DIR_ENV
-from components.registry import PAGES, PageEntry
+from components.registry import PAGES, ROOT, PageEntry
 
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
+# The entry runs app.py from a folder with no `pages/` beside it: Streamlit's legacy folder mode (which would run
+# page files without app.py) stays off, exactly as on the server once app.py has run.
+APP = str(Path(__file__).resolve().parent / "entry.py")
 
 
 def open_page(page: PageEntry, query: dict[str, list[str]] | None = None) -> AppTest:
@@ -19,7 +21,7 @@ def open_page(page: PageEntry, query: dict[str, list[str]] | None = None) -> App
         at.query_params[key] = values
     at.run()
     if page.path != PAGES[0].path:
-        at.switch_page(page.path)
+        at.switch_page(str(ROOT / page.path))
         at.run()
     return at
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from components.registry import PAGES
+from components.registry import PAGES, ROOT
 from parley.importer import example_bundle
 from parley.schema import RECORD_TABLES
 from parley.store import Store
@@ -26,7 +26,7 @@ def _texts(at) -> str:
 
 
 def test_import_page_is_last_in_the_registry():
-    assert PAGES[-1].path == "pages/import_data.py" and PAGES[-1].url_path == "import"
+    assert PAGES[-1].path == "pages/import.py" and PAGES[-1].url_path == "import"
 
 
 def test_upload_preview_confirm_then_the_round_is_on_the_timeline(on_mini, temp_store_url):
@@ -48,7 +48,7 @@ def test_upload_preview_confirm_then_the_round_is_on_the_timeline(on_mini, temp_
     imported = _frame_with(at, "text")
     assert "Istanbul round (example)" in imported["text"].tolist()
 
-    at.switch_page(PAGE["timeline"].path)
+    at.switch_page(str(ROOT / PAGE["timeline"].path))
     at.run()
     assert_clean(at)
     rounds = _frame_with(at, "Round")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from components.registry import PAGES
@@ -39,3 +41,9 @@ def test_page_shows_empty_state_when_nothing_matches(on_bundled, page):
         assert any("No " in i.value and "match the current filters" in i.value for i in at.info), [
             i.value for i in at.info
         ]
+
+
+@pytest.mark.parametrize("page", PAGES, ids=IDS)
+def test_url_path_is_the_file_name(page):
+    # A server's first request can be served in Streamlit's legacy `pages/` mode, which knows pages by file name.
+    assert Path(page.path).stem == page.url_path

@@ -40,15 +40,15 @@ def test_page_renders_offline_without_errors(
     assert watch.requests, "no request was recorded at all: the watch is not attached"
 
 
-def test_shared_link_is_the_first_request_of_a_fresh_server(page: Page, fresh_server: Server) -> None:
+@pytest.mark.parametrize("entry", [p for p in PAGES if p.url_path in ("positions", "import")], ids=lambda p: p.url_path)
+def test_shared_link_is_the_first_request_of_a_fresh_server(page: Page, fresh_server: Server, entry) -> None:
     """A link opened right after a restart: Streamlit's legacy `pages/` mode must not take over the app."""
     watch = Watch().attach(page)
-    positions = next(p for p in PAGES if p.url_path == "positions")
-    open_page(page, fresh_server.url(positions, {"party": ["RUS"], "issue": ["territory"]}), positions.title)
+    open_page(page, fresh_server.url(entry, {"party": ["RUS"], "issue": ["territory"]}), entry.title)
 
     assert nav_titles(page) == TITLES
     assert page.get_by_text("Page not found").count() == 0
-    assert page.url.startswith(fresh_server.base + page_path(positions))
+    assert page.url.startswith(fresh_server.base + page_path(entry))
     assert query(page) == {"party": ["RUS"], "issue": ["territory"]}
     expect_chosen(page, "Parties and actors", ["Russia"])
     expect_chosen(page, "Issues", ["Territory"])
