@@ -13,7 +13,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from parley.aggregate import count_by, latest_stances, reactions_by_state, stance_moves
+from parley.aggregate import count_by, latest_stances, newest_first, reactions_by_state, stance_moves
 from parley.filters import Filters
 from parley.geo import iso3_to_numeric
 from parley.loading import DEFAULT_DATA_DIR, Dataset, build_dataset, load_dataset, read_raw_tables
@@ -42,21 +42,19 @@ def scaled_frames(factor: int) -> dict[str, pd.DataFrame]:
     frames, problems = read_raw_tables(DEFAULT_DATA_DIR)
     assert not problems, problems
     rng = np.random.default_rng(7)
-    shifts = pd.to_timedelta(rng.integers(-300, 300, factor), unit="D")
+    shift_days = rng.integers(-300, 300, factor)
     out = dict(frames)
     for name, (key, date_columns) in SCALED.items():
         frame = frames[name]
-        copies = []
-        for k in range(factor):
-            part = frame.copy()
-            suffix = f"-{k}" if k else ""
-            for column in [c for c in (key, "talk_id") if c and c in part.columns]:
-                part[column] = part[column].where(part[column] == "", part[column] + suffix)
-            for column in date_columns:
-                moved = pd.to_datetime(part[column]) + shifts[k]
-                part[column] = moved.clip(upper=pd.Timestamp(date.today())).dt.strftime("%Y-%m-%d")
-            copies.append(part)
-        out[name] = pd.concat(copies, ignore_index=True)
+        copy = np.repeat(np.arange(factor), len(frame))
+        big = pd.DataFrame({c: np.tile(frame[c].to_numpy(dtype=object), factor) for c in frame.columns})
+        suffix = pd.Series(np.where(copy == 0, "", "-" + copy.astype(str)), dtype=object)
+        for column in [c for c in (key, "talk_id") if c and c in big.columns]:
+            big[column] = big[column].where(big[column] == "", big[column] + suffix)
+        for column in date_columns:
+            moved = pd.to_datetime(big[column]) + pd.to_timedelta(shift_days[copy], unit="D")
+            big[column] = moved.clip(upper=pd.Timestamp(date.today())).dt.strftime("%Y-%m-%d")
+        out[name] = big.astype(str)
     return out
 
 
@@ -67,7 +65,7 @@ def page_work(ds: Dataset, f: Filters) -> int:
     stance_moves(view.positions)
     count_by(view.positions, "actor_id")
     reactions_by_state(view.reactions, iso3_to_numeric)
-    shown = view.positions.sort_values("date", ascending=False).head(1000)
+    shown = newest_first(view.positions, "date").head(1000)
     return len(shown)
 
 

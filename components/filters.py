@@ -32,11 +32,6 @@ def _query() -> dict[str, list[str]]:
     return {key: st.query_params.get_all(key) for key in st.query_params}
 
 
-def _actor_options(ds: Dataset) -> list[str]:
-    reacting = ds.reactions["actor_id"].value_counts().index.tolist()
-    return list(dict.fromkeys([*ds.parties, *reacting]))
-
-
 def _seed(ds: Dataset) -> None:
     """Give the widgets their values before they are drawn.
 
@@ -46,7 +41,7 @@ def _seed(ds: Dataset) -> None:
         return
     source = st.session_state.get(K_CURRENT) if st.session_state.get(K_SEEDED) else None
     f = source or Filters.from_query(_query())
-    f = f.restricted_to(_actor_options(ds), list(ds.issues["issue_id"]), list(ds.labels["talk_format"]))
+    f = f.restricted_to(ds.filter_actors, list(ds.issues["issue_id"]), list(ds.labels["talk_format"]))
     lo, hi = (d.date() for d in ds.date_span)
     start = min(max(f.start or lo, lo), hi)
     end = max(min(f.end or hi, hi), start)
@@ -55,7 +50,7 @@ def _seed(ds: Dataset) -> None:
     st.session_state[K_DATES] = (start, end)
     st.session_state[K_FORMAT] = list(f.formats)
     st.session_state[K_HIDE_LOW] = f.hide_low
-    if f.talk in set(ds.talks["talk_id"]):
+    if f.talk in ds.talk_ids:
         st.session_state[K_ROUND] = f.talk
     st.session_state[K_SEEDED] = True
 
@@ -78,7 +73,7 @@ def _from_widgets(ds: Dataset) -> Filters:
 
 def _known_round(ds: Dataset, talk_id: str | None) -> str | None:
     """The selected round, unless it has left the data (an undone import): the link must not point at it."""
-    return talk_id if talk_id and bool((ds.talks["talk_id"] == talk_id).any()) else None
+    return talk_id if talk_id in ds.talk_ids else None
 
 
 def _write_url(f: Filters) -> None:
@@ -96,7 +91,7 @@ def render_filters(ds: Dataset) -> Filters:
         st.header("Filters")
         st.multiselect(
             "Parties and actors",
-            _actor_options(ds),
+            ds.filter_actors,
             key=K_PARTY,
             format_func=ds.actor_name,
             placeholder="All",

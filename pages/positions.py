@@ -55,11 +55,10 @@ show_chart(
 )
 
 st.subheader("What moved")
-moves = stance_moves(positions)
+moves = stance_moves(positions, stances)
 if moves.empty:
     st.caption("No party changed its stance on an issue inside the window.")
 else:
-    moves = moves.assign(previous_label=moves["previous_stance"].astype(str).map(stances))
     show_table(
         moves,
         page="positions",

@@ -55,7 +55,7 @@ def latest_stances(positions: pd.DataFrame) -> pd.DataFrame:
     return latest.sort_values(["actor_id", "issue_id"]).reset_index(drop=True)
 
 
-def stance_moves(positions: pd.DataFrame) -> pd.DataFrame:
+def stance_moves(positions: pd.DataFrame, labels: dict[str, str] | None = None) -> pd.DataFrame:
     """Positions whose stance differs from the same party's previous stance on the same issue."""
     ordered = positions if positions["date"].is_monotonic_increasing else positions.sort_values("date", kind="stable")
     # Compare category codes, not text: the same answer at a fraction of the cost on large frames.
@@ -64,6 +64,7 @@ def stance_moves(positions: pd.DataFrame) -> pd.DataFrame:
     moved = ordered[previous.notna() & (previous != codes)].copy()
     categories = ordered["stance"].cat.categories
     moved["previous_stance"] = pd.Categorical.from_codes(previous[moved.index].astype(int), categories=categories)
+    moved["previous_label"] = moved["previous_stance"].astype(str).map(labels or {}).fillna("")
     return moved.reset_index(drop=True)
 
 

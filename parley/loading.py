@@ -119,6 +119,16 @@ class Dataset:
         """Which issues each round touched (through positions and agreed items), computed once per dataset."""
         return issue_links(self.positions, self.items, self.talks)
 
+    @cached_property
+    def talk_ids(self) -> frozenset[str]:
+        return frozenset(self.talks["talk_id"])
+
+    @cached_property
+    def filter_actors(self) -> list[str]:
+        """Actors offered in the party filter: parties first, then reacting actors, most active first."""
+        reacting = self.reactions["actor_id"].astype(str).value_counts().index.tolist()
+        return list(dict.fromkeys([*self.parties, *reacting]))
+
     def label(self, scheme: str, code: str) -> str:
         return self.labels.get(scheme, {}).get(code, code)
 
@@ -133,7 +143,7 @@ class Dataset:
     def actor_name(self, actor_id: str) -> str:
         return self.labels.get("actor", {}).get(actor_id, actor_id)
 
-    @property
+    @cached_property
     def parties(self) -> list[str]:
         """Actors that hold positions or sit at the table as a party, most active first."""
         counts = pd.concat(
@@ -144,7 +154,7 @@ class Dataset:
         ).value_counts()
         return [a for a in counts.index if a in self.labels.get("actor", {})]
 
-    @property
+    @cached_property
     def date_span(self) -> tuple[pd.Timestamp, pd.Timestamp]:
         dates = pd.concat(
             [self.talks["start_date"], self.talks["end_date"], self.positions["date"], self.reactions["date"]]
