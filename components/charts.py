@@ -46,9 +46,10 @@ def show_chart(
             spec = stamped(for_export(image_source), title, stamp_lines(filters_text, ds.version, date.today()))
             return chart_png(spec) if kind == "png" else chart_svg(spec)
 
-        left, right, _ = st.columns([1, 1, 4])
-        for column, kind in ((left, "png"), (right, "svg")):
-            column.download_button(
+        # A horizontal container keeps both buttons readable even in a narrow column.
+        row = st.container(horizontal=True)
+        for kind in ("png", "svg"):
+            row.download_button(
                 f"{kind.upper()}",
                 data=lambda kind=kind: image(kind),
                 file_name=file_name(page, title, ds.version, date.today(), kind),

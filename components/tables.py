@@ -33,12 +33,12 @@ def show_table(
             config[col] = st.column_config.DateColumn(col, format="D MMM YYYY")
     config.update(column_config or {})
     st.dataframe(shown, hide_index=True, width="stretch", column_config=config, key=key)
-    left, right = st.columns([3, 1])
+    row = st.container(horizontal=True, vertical_alignment="center")
     if total > MAX_ROWS_SHOWN:
-        left.caption(f"Showing the first {MAX_ROWS_SHOWN:,} of {total:,} rows; the CSV holds all {total:,}.")
+        row.caption(f"Showing the first {MAX_ROWS_SHOWN:,} of {total:,} rows; the CSV holds all {total:,}.")
     else:
-        left.caption(f"{total:,} row(s)")
-    right.download_button(
+        row.caption(f"{total:,} row(s)")
+    row.download_button(
         "Download CSV",
         data=lambda: to_csv_bytes(frame[list(columns)].rename(columns=columns)),
         file_name=file_name(page, name, ds.version, date.today(), "csv"),

@@ -17,7 +17,8 @@ def world_topology() -> dict:
 
 @lru_cache(maxsize=1)
 def drawable_numeric_ids() -> frozenset[str]:
-    return frozenset(g.get("id", "") for g in world_topology()["objects"]["countries"]["geometries"])
+    # A few outlines (disputed areas) carry no ISO code; they must not match actors that have none either.
+    return frozenset(g["id"] for g in world_topology()["objects"]["countries"]["geometries"] if g.get("id"))
 
 
 def iso3_to_numeric(iso3: str) -> str | None:

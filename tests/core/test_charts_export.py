@@ -134,3 +134,13 @@ def test_file_names_carry_page_version_and_date():
     assert file_name("Positions", "Latest stance by party", "2026.11.25", date(2026, 11, 25), "csv") == (
         "parley_positions_latest-stance-by-party_v2026.11.25_2026-11-25.csv"
     )
+
+
+def test_map_lists_organisations_beside_it(bundled):
+    from parley.aggregate import reactions_by_state
+    from parley.geo import drawable_numeric_ids, iso3_to_numeric
+
+    by_actor = reactions_by_state(bundled.reactions, iso3_to_numeric)
+    off_map = set(by_actor.loc[~by_actor["map_id"].isin(drawable_numeric_ids()), "actor_id"])
+    assert {"EU", "NATO", "UN", "VAT"} <= off_map  # organisations and the Holy See (too small at 1:110m)
+    assert {"FRA", "TUR", "USA"}.isdisjoint(off_map)
