@@ -14,7 +14,7 @@ from parley import palette
 from parley.filters import DATE_FORMAT
 
 FONT = "Helvetica, Arial, sans-serif"
-DATE_AXIS = "%d %b %Y"
+DATE_AXIS = "%b %Y"  # axis ticks fall on month starts: month and year say it all
 # Exports are rendered by vl-convert, which does not use Streamlit's theme, so fonts and colours are set here.
 alt.data_transformers.disable_max_rows()  # callers pass aggregates; the few raw-point charts are capped upstream
 
