@@ -7,7 +7,7 @@ from components.data import get_dataset
 from components.filters import current_filters, filters_text
 from components.layout import show_empty, show_flag_legend, show_header
 from components.tables import show_table
-from parley.aggregate import actor_ranking, count_by, monthly_counts, newest_first, reactions_by_state
+from parley.aggregate import actor_ranking, count_by, monthly_counts, newest_first, off_map, reactions_by_state
 from parley.charts import actor_ranking_chart, monthly_chart, reaction_map_chart, stance_counts_chart
 from parley.geo import drawable_numeric_ids, iso3_to_numeric, world_topology
 from parley.palette import REACTION_STANCE_COLOURS
@@ -29,7 +29,6 @@ if reactions.empty:
 
 stances = ds.labels["reaction_stance"]
 by_actor = reactions_by_state(reactions, iso3_to_numeric)
-on_map = by_actor["map_id"].isin(drawable_numeric_ids())
 map_column, beside = st.columns([3, 1])
 with map_column:
     show_chart(
@@ -48,7 +47,7 @@ with beside:
     st.subheader("Not on the map")
     st.caption("Organisations, blocs and states too small to draw at this scale.")
     show_table(
-        by_actor[~on_map],
+        off_map(by_actor, drawable_numeric_ids()),
         page="reactions",
         name="reactions not on the map",
         ds=ds,

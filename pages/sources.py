@@ -6,6 +6,7 @@ from components.data import get_dataset
 from components.filters import current_filters, filters_text
 from components.layout import show_empty, show_header
 from components.tables import show_table
+from parley.aggregate import checks_of
 from parley.views import apply_view
 
 ds = get_dataset()
@@ -38,7 +39,7 @@ show_table(
     column_config={"URL": st.column_config.LinkColumn("URL")},
 )
 
-checks = ds.fact_checks[ds.fact_checks["source_id"].isin(sources["source_id"])]
+checks = checks_of(ds.fact_checks, sources)
 if not checks.empty:
     st.subheader("Fact checks of article claims")
     st.caption(
@@ -46,7 +47,7 @@ if not checks.empty:
         "claims are flagged on the records that carry them."
     )
     show_table(
-        checks.merge(ds.sources[["source_id", "outlet"]], on="source_id"),
+        checks,
         page="sources",
         name="fact checks",
         ds=ds,

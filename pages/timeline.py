@@ -8,7 +8,7 @@ from components.filters import K_ROUND, current_filters, filters_text
 from components.layout import show_empty, show_flag_legend, show_header, show_text
 from components.rounds import render_round_picker
 from components.tables import show_table
-from parley.aggregate import newest_first
+from parley.aggregate import cities_by_rounds, newest_first, rounds_in
 from parley.charts import timeline_chart, timeline_figure
 from parley.filters import format_date, sources_cited_by
 from parley.views import apply_view, linked_to_talk
@@ -28,18 +28,16 @@ if view.talks.empty:
     st.stop()
 
 formats = ds.labels["talk_format"]
-cities = view.talks["city"].value_counts().index.tolist()
 city = st.selectbox(
     "Highlight a city",
-    cities,
+    cities_by_rounds(view.talks),
     index=None,
     key="timeline.city",
     placeholder="None (e.g. Istanbul)",
     help="Rounds held in the city are drawn as large diamonds.",
 )
-highlight = set(view.talks.loc[view.talks["city"] == city, "talk_id"]) if city else set()
 event = show_chart(
-    timeline_figure(view.talks, formats, highlight=highlight, selected=st.session_state.get(K_ROUND)),
+    timeline_figure(view.talks, formats, highlight=rounds_in(view.talks, city), selected=st.session_state.get(K_ROUND)),
     title="Rounds by format",
     page="timeline",
     ds=ds,

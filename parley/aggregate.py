@@ -211,3 +211,23 @@ def reactions_by_state(reactions: pd.DataFrame, numeric_id: Callable[[str], str 
     is_state = (out["actor_type"] == "state") & (out["country_iso3"] != "")
     out["map_id"] = out["country_iso3"].where(is_state, "").map(lambda c: (numeric_id(c) or "") if c else "")
     return out[columns].sort_values(["count", "actor_name"], ascending=[False, True]).reset_index(drop=True)
+
+
+def cities_by_rounds(talks: pd.DataFrame) -> list[str]:
+    """Cities where rounds were held, the busiest first."""
+    return talks["city"].value_counts().index.tolist()
+
+
+def rounds_in(talks: pd.DataFrame, city: str | None) -> set[str]:
+    return set(talks.loc[talks["city"] == city, "talk_id"]) if city else set()
+
+
+def off_map(by_actor: pd.DataFrame, drawable: frozenset[str]) -> pd.DataFrame:
+    """Reacting actors the map cannot show: organisations, blocs and states too small at its scale."""
+    return by_actor[~by_actor["map_id"].isin(drawable)]
+
+
+def checks_of(fact_checks: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
+    """Fact checks of the given sources, with the checked article's outlet."""
+    checks = fact_checks[fact_checks["source_id"].isin(sources["source_id"])]
+    return checks.merge(sources[["source_id", "outlet"]], on="source_id")

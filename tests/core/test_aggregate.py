@@ -89,3 +89,19 @@ def test_issue_links(mini):
         ("2025-05-16-istanbul", "prisoners"),
         ("2025-06-02-istanbul", "prisoners"),
     }
+
+
+def test_cities_and_highlight(mini):
+    from parley.aggregate import cities_by_rounds, rounds_in
+
+    assert cities_by_rounds(mini.talks) == ["Istanbul", "Geneva"]
+    assert rounds_in(mini.talks, "Istanbul") == {"2025-05-16-istanbul", "2025-06-02-istanbul"}
+    assert rounds_in(mini.talks, None) == set()
+
+
+def test_fact_checks_of_sources(mini):
+    from parley.aggregate import checks_of
+
+    checks = checks_of(mini.fact_checks, mini.sources)
+    assert checks[["check_id", "outlet"]].values.tolist() == [["chk-0001", "=Spreadsheet Trap"]]
+    assert checks_of(mini.fact_checks, mini.sources.iloc[0:1]).empty
