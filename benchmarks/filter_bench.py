@@ -49,7 +49,7 @@ def scaled_frames(factor: int) -> dict[str, pd.DataFrame]:
         copy = np.repeat(np.arange(factor), len(frame))
         big = pd.DataFrame({c: np.tile(frame[c].to_numpy(dtype=object), factor) for c in frame.columns})
         suffix = pd.Series(np.where(copy == 0, "", "-" + copy.astype(str)), dtype=object)
-        for column in [c for c in (key, "talk_id") if c and c in big.columns]:
+        for column in {c for c in (key, "talk_id") if c and c in big.columns}:
             big[column] = big[column].where(big[column] == "", big[column] + suffix)
         for column in date_columns:
             moved = pd.to_datetime(big[column]) + pd.to_timedelta(shift_days[copy], unit="D")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from parley.filters import (
@@ -36,11 +37,19 @@ def apply_view(ds: Dataset, f: Filters) -> View:
     talks = apply_talks(ds.talks, f, ds.participants, ds.issue_links)
     return View(
         talks=talks,
-        # When no filter narrowed the rounds, the items need no lookup by round (costly on large tables).
-        items=apply_items(ds.items, None if len(talks) == len(ds.talks) else talks["talk_id"], f),
+        items=apply_items(ds.items, _rows(talks, len(ds.talks)), f),
         positions=apply_positions(ds.positions, f),
         reactions=apply_reactions(ds.reactions, f),
     )
+
+
+def _rows(kept: pd.DataFrame, total: int) -> np.ndarray | None:
+    """One flag per row of the full table for the rows kept (their index is their row number); None if all are."""
+    if len(kept) == total:
+        return None
+    rows = np.zeros(total, dtype=bool)
+    rows[kept.index.to_numpy()] = True
+    return rows
 
 
 def linked_to_talk(frame: pd.DataFrame, talk_id: str) -> pd.DataFrame:
