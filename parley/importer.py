@@ -90,16 +90,13 @@ def _table_for(file: str, stem: str) -> tuple[s.Table | None, Problem | None]:
     """positions.csv (also 'positions (1).csv', as browsers save a second download) -> the positions table."""
     name = re.sub(r"\s*\(\d+\)$", "", stem.strip().lower())
     if name in RELEASE_ONLY:
-        return None, Problem(
+        return None, Problem.whole_file(
             file,
-            None,
-            None,
-            None,
             f"{name}.csv cannot be imported: codes, issues and fact checks change only with a data release",
         )
     if name not in s.RECORD_TABLES:
-        return None, Problem(
-            file, None, None, None, f"unknown file name: name each CSV file after its table ({_table_names()})"
+        return None, Problem.whole_file(
+            file, f"unknown file name: name each CSV file after its table ({_table_names()})"
         )
     return s.TABLES_BY_NAME[name], None
 
@@ -115,7 +112,7 @@ def parse_csv(file: str, table: s.Table, raw: bytes) -> tuple[Part | None, list[
     try:
         rows = list(csv.reader(io.StringIO(text, newline=""), strict=True))
     except csv.Error as err:
-        return None, [Problem(file, None, None, None, f"not a valid CSV file: {err}")]
+        return None, [Problem.whole_file(file, f"not a valid CSV file: {err}")]
     numbered = [(i + 1, fields) for i, fields in enumerate(rows) if fields]
     header_row, header = numbered[0]
     header = [h.strip() for h in header]
@@ -136,14 +133,14 @@ def parse_csv(file: str, table: s.Table, raw: bytes) -> tuple[Part | None, list[
             problems.append(Problem(file, row, None, None, rule))
         where.append((file, row))
     if not where and not problems:
-        problems.append(Problem(file, None, None, None, "no records: the file has a header row but no data rows"))
+        problems.append(Problem.whole_file(file, "no records: the file has a header row but no data rows"))
     if problems:
         return None, problems
     frame, problems = read_table_bytes(file, raw)
     if frame is None:
         return None, problems
     if len(frame) != len(where):  # both parsers skip blank lines; anything else is a file neither should guess at
-        return None, [Problem(file, None, None, None, "not a valid CSV file: its rows could not be told apart")]
+        return None, [Problem.whole_file(file, "not a valid CSV file: its rows could not be told apart")]
     return Part(table, file, frame, tuple(where)), []
 
 
@@ -232,24 +229,22 @@ def _json_records(
 def parse_bundle(file: str, raw: bytes) -> tuple[dict[str, Part], list[Problem]]:
     """One JSON article bundle (format in data/README.md)."""
     if not raw.strip():
-        return {}, [Problem(file, None, None, None, "file is empty: expected a JSON article bundle")]
+        return {}, [Problem.whole_file(file, "file is empty: expected a JSON article bundle")]
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
-        return {}, [Problem(file, None, None, None, f"file is not UTF-8 text (byte {err.start})")]
+        return {}, [Problem.whole_file(file, f"file is not UTF-8 text (byte {err.start})")]
     try:
         bundle = json.loads(text, object_pairs_hook=_no_duplicate_keys)
     except _DuplicateKey as err:
         return {}, [Problem(file, None, str(err), None, "the same key appears twice in one JSON object")]
     except json.JSONDecodeError as err:
-        return {}, [
-            Problem(file, None, None, None, f"not valid JSON: {err.msg} (line {err.lineno}, column {err.colno})")
-        ]
+        return {}, [Problem.whole_file(file, f"not valid JSON: {err.msg} (line {err.lineno}, column {err.colno})")]
     except RecursionError:
-        return {}, [Problem(file, None, None, None, "not valid JSON: nested too deeply")]
+        return {}, [Problem.whole_file(file, "not valid JSON: nested too deeply")]
     if not isinstance(bundle, dict):
         return {}, [
-            Problem(file, None, None, None, f"a bundle must be one JSON object with the keys {', '.join(BUNDLE_KEYS)}")
+            Problem.whole_file(file, f"a bundle must be one JSON object with the keys {', '.join(BUNDLE_KEYS)}")
         ]
     problems = [
         Problem(file, None, str(key), None, f"unknown key; a bundle may have: {', '.join(BUNDLE_KEYS)}")
@@ -293,7 +288,7 @@ def parse_bundle(file: str, raw: bytes) -> tuple[dict[str, Part], list[Problem]]
             frame = pd.DataFrame(records, columns=table.column_names, dtype=str)
             parts[name] = Part(table, f"{file} [{name}]", frame, tuple(where))
     if not parts and not problems:
-        problems.append(Problem(file, None, None, None, "the bundle holds no records"))
+        problems.append(Problem.whole_file(file, "the bundle holds no records"))
     return parts, problems
 
 
@@ -303,7 +298,7 @@ def parse_zip(file: str, raw: bytes, version: str, max_bytes: int) -> tuple[dict
         archive = zipfile.ZipFile(io.BytesIO(raw))
         members = [m for m in archive.infolist() if not m.is_dir()]
     except (zipfile.BadZipFile, OSError) as err:
-        return {}, [Problem(file, None, None, None, f"not a valid zip file ({err})")], []
+        return {}, [Problem.whole_file(file, f"not a valid zip file ({err})")], []
     parts: dict[str, Part] = {}
     problems: list[Problem] = []
     notes: list[str] = []
@@ -317,11 +312,8 @@ def parse_zip(file: str, raw: bytes, version: str, max_bytes: int) -> tuple[dict
         total += member.file_size
         if member.file_size > max_bytes or total > MAX_ZIP_TOTAL_BYTES:
             problems.append(
-                Problem(
+                Problem.whole_file(
                     label,
-                    None,
-                    None,
-                    None,
                     f"file is too large unpacked: the limit is {_mb(max_bytes)} per file (and "
                     f"{_mb(MAX_ZIP_TOTAL_BYTES)} for the whole zip); split the records into several files",
                 )
@@ -331,11 +323,11 @@ def parse_zip(file: str, raw: bytes, version: str, max_bytes: int) -> tuple[dict
             with archive.open(member) as handle:
                 data = handle.read(max_bytes + 1)  # never trust the size a zip declares
         except (zipfile.BadZipFile, RuntimeError, OSError, EOFError) as err:
-            problems.append(Problem(label, None, None, None, f"cannot be read from the zip ({err})"))
+            problems.append(Problem.whole_file(label, f"cannot be read from the zip ({err})"))
             continue
         if len(data) > max_bytes:
             problems.append(
-                Problem(label, None, None, None, f"file is too large unpacked; the limit is {_mb(max_bytes)} per file")
+                Problem.whole_file(label, f"file is too large unpacked; the limit is {_mb(max_bytes)} per file")
             )
             continue
         stem = PurePath(name).stem
@@ -348,14 +340,14 @@ def parse_zip(file: str, raw: bytes, version: str, max_bytes: int) -> tuple[dict
                 )
             continue
         if not name.lower().endswith(".csv"):
-            problems.append(Problem(label, None, None, None, f"unexpected file in the zip: only {_table_names()}"))
+            problems.append(Problem.whole_file(label, f"unexpected file in the zip: only {_table_names()}"))
             continue
         table, problem = _table_for(label, stem)
         if problem is not None or table is None:
             problems += [problem] if problem else []
             continue
         if table.name in parts:
-            problems.append(Problem(label, None, None, None, f"a second file for table {table.name}"))
+            problems.append(Problem.whole_file(label, f"a second file for table {table.name}"))
             continue
         part, found = parse_csv(label, table, data)
         problems += found
@@ -364,7 +356,7 @@ def parse_zip(file: str, raw: bytes, version: str, max_bytes: int) -> tuple[dict
     if skipped:
         notes.append(f"Not imported from the zip (they change only with a data release): {', '.join(skipped)}.")
     if not parts and not problems:
-        problems.append(Problem(file, None, None, None, f"the zip holds none of {_table_names()}"))
+        problems.append(Problem.whole_file(file, f"the zip holds none of {_table_names()}"))
     return parts, problems, notes
 
 
@@ -381,9 +373,7 @@ def parse_files(files: Sequence[tuple[str, bytes]], *, version: str = "", max_by
         return Parsed(
             {},
             [
-                Problem(
-                    n, None, None, None, "a JSON bundle or an export zip is imported on its own, not with other files"
-                )
+                Problem.whole_file(n, "a JSON bundle or an export zip is imported on its own, not with other files")
                 for n in single
             ],
             [],
@@ -391,11 +381,8 @@ def parse_files(files: Sequence[tuple[str, bytes]], *, version: str = "", max_by
     for name, (_, raw) in zip(names, files, strict=True):
         if len(raw) > max_bytes:
             problems.append(
-                Problem(
+                Problem.whole_file(
                     name,
-                    None,
-                    None,
-                    None,
                     f"file is too large: the limit is {_mb(max_bytes)} per file; split the records into several files",
                 )
             )
@@ -414,11 +401,8 @@ def parse_files(files: Sequence[tuple[str, bytes]], *, version: str = "", max_by
             continue
         if suffix != ".csv":
             problems.append(
-                Problem(
+                Problem.whole_file(
                     name,
-                    None,
-                    None,
-                    None,
                     f"unknown file type: give CSV files ({_table_names()}), "
                     "one JSON article bundle (.json) or one Parley export (.zip)",
                 )
@@ -430,11 +414,8 @@ def parse_files(files: Sequence[tuple[str, bytes]], *, version: str = "", max_by
             continue
         if table.name in parts:
             problems.append(
-                Problem(
+                Problem.whole_file(
                     name,
-                    None,
-                    None,
-                    None,
                     f"two files for table {table.name} ({parts[table.name].file} and {name}): give one file per table",
                 )
             )

@@ -48,11 +48,11 @@ IMPORTED = "imported"
 def decode_text(file: str, raw: bytes) -> tuple[str | None, list[Problem]]:
     """The text of an uploaded or bundled file, or the one problem that stops it being read."""
     if not raw.removeprefix(b"\xef\xbb\xbf").strip():
-        return None, [Problem(file, None, None, None, "file is empty: expected a header row and records")]
+        return None, [Problem.whole_file(file, "file is empty: expected a header row and records")]
     try:
         return raw.decode("utf-8-sig"), []
     except UnicodeDecodeError as err:
-        return None, [Problem(file, None, None, None, f"file is not UTF-8 text (byte {err.start})")]
+        return None, [Problem.whole_file(file, f"file is not UTF-8 text (byte {err.start})")]
 
 
 def read_table_bytes(name: str, raw: bytes) -> tuple[pd.DataFrame | None, list[Problem]]:
@@ -64,7 +64,7 @@ def read_table_bytes(name: str, raw: bytes) -> tuple[pd.DataFrame | None, list[P
     try:
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False)
     except (pd.errors.ParserError, csv.Error) as err:
-        return None, [Problem(file, None, None, None, f"not a valid CSV file: {err}")]
+        return None, [Problem.whole_file(file, f"not a valid CSV file: {err}")]
     frame.columns = [str(c).strip() for c in frame.columns]
     return frame.map(lambda v: v.strip() if isinstance(v, str) else v), []
 
@@ -75,7 +75,7 @@ def read_raw_tables(data_dir: Path) -> tuple[dict[str, pd.DataFrame], list[Probl
     for table in s.TABLES:
         path = data_dir / table.file
         if not path.exists():
-            problems.append(Problem(table.file, None, None, None, f"file is missing from {data_dir}"))
+            problems.append(Problem.whole_file(table.file, f"file is missing from {data_dir}"))
             continue
         frame, found = read_table_bytes(table.name, path.read_bytes())
         problems += found
@@ -131,14 +131,6 @@ class Dataset:
 
     def label(self, scheme: str, code: str) -> str:
         return self.labels.get(scheme, {}).get(code, code)
-
-    def definition(self, scheme: str, code: str) -> str:
-        if scheme == "issue":
-            row = self.issues.loc[self.issues["issue_id"] == code, "definition"]
-        else:
-            cb = self.codebook
-            row = cb.loc[(cb["scheme"] == scheme) & (cb["code"] == code), "definition"]
-        return str(row.iloc[0]) if len(row) else ""
 
     def actor_name(self, actor_id: str) -> str:
         return self.labels.get("actor", {}).get(actor_id, actor_id)

@@ -10,7 +10,3 @@ _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:])")
 def escape_markdown(text: str) -> str:
     """Escape every character Markdown or HTML would interpret, so a label renders literally."""
     return _MARKDOWN_SPECIALS.sub(r"\\\1", text)
-
-
-def shorten(text: str, limit: int = 180) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

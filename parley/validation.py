@@ -33,6 +33,11 @@ class Problem:
     value: str | None
     rule: str
 
+    @classmethod
+    def whole_file(cls, file: str, rule: str) -> Problem:
+        """A problem with the file itself (missing, empty, unreadable), not with one cell."""
+        return cls(file, None, None, None, rule)
+
     def __str__(self) -> str:
         where = self.file
         if self.row is not None:
