@@ -41,7 +41,8 @@ K_PREVIEW = "import.preview"
 K_FLASH = "import.flash"
 K_UNDO = "import.undo_pending"
 MAX_UNDO_BUTTONS = 20
-UPLOAD_LIMIT_MB = 20  # the browser refuses bigger files; the importer's own, clearer cap is MAX_FILE_BYTES
+# The browser refuses bigger files before sending them; server.maxUploadSize (config.toml) is the same number.
+UPLOAD_LIMIT_MB = MAX_FILE_BYTES // (1024 * 1024)
 
 
 def _flash(kind: str, text: str) -> None:
