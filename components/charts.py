@@ -8,24 +8,25 @@ import altair as alt
 import plotly.graph_objects as go
 import streamlit as st
 
-from parley.charts import stamped
+from parley.charts import stamped, to_spec
 from parley.export import chart_png, chart_svg, file_name, for_export, stamp_lines
 from parley.loading import Dataset
+from parley.text import escape_markdown
 
 
 def show_chart(
-    chart: alt.TopLevelMixin | go.Figure,
+    chart: alt.TopLevelMixin | dict | go.Figure,
     *,
     title: str,
     page: str,
     ds: Dataset,
     filters_text: str,
     key: str,
-    export: alt.TopLevelMixin | None = None,
+    export: alt.TopLevelMixin | dict | None = None,
     on_select: bool = False,
 ) -> object:
     """Draw the chart; `export` is the Altair twin used for images when `chart` is a Plotly figure."""
-    st.subheader(title)
+    st.subheader(escape_markdown(title), anchor=False)
     event: object = None
     if isinstance(chart, go.Figure):
         config = {
@@ -38,11 +39,13 @@ def show_chart(
         event = st.plotly_chart(chart, **kwargs)
     else:
         # theme=None: the app shows the chart exactly as the exported image (fonts, colours, every axis label).
-        st.altair_chart(chart, width="stretch", key=key, theme=None)
+        # A plain spec, not st.altair_chart: that would validate the whole spec against the schema on every rerun.
+        st.vega_lite_chart(to_spec(chart), width="stretch", key=key, theme=None)
     image_source = export if export is not None else chart
     if not isinstance(image_source, go.Figure):
 
         def image(kind: str) -> bytes:
+            # Built only when the button is clicked (download_button with a callable), never on a rerun.
             spec = stamped(for_export(image_source), title, stamp_lines(filters_text, ds.version, date.today()))
             return chart_png(spec) if kind == "png" else chart_svg(spec)
 

@@ -10,7 +10,9 @@ from parley.text import escape_markdown
 
 def show_header(title: str, question: str, filters_text: str, ds: Dataset) -> None:
     st.title(title)
-    st.caption(f"{question}  \n**Showing:** {escape_markdown(filters_text)} · data version {ds.version}")
+    st.caption(
+        f"{question}  \n**Showing:** {escape_markdown(filters_text)} · data version {escape_markdown(ds.version)}"
+    )
 
 
 def show_empty(what: str) -> None:

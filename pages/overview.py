@@ -9,9 +9,10 @@ from components.data import get_dataset
 from components.filters import current_filters, filters_text
 from components.layout import show_empty, show_flag_legend, show_header
 from components.tables import show_table
-from parley.aggregate import key_figures, latest_developments
+from parley.aggregate import key_figures, latest_developments, round_marks
 from parley.charts import timeline_chart
 from parley.filters import format_date
+from parley.text import escape_markdown
 from parley.views import apply_view
 
 ds = get_dataset()
@@ -30,7 +31,11 @@ c1.metric(
     figures.rounds_held,
     help="Rounds, summits and envoy meetings that took place in the window.",
 )
-c2.metric("Latest round", format_date(figures.latest_date), help=figures.latest_title or "No round in the window.")
+c2.metric(
+    "Latest round",
+    format_date(figures.latest_date),
+    help=escape_markdown(figures.latest_title) if figures.latest_title else "No round in the window.",
+)
 c3.metric(
     "Days since",
     "—" if figures.days_since_latest is None else f"{figures.days_since_latest:,}",
@@ -47,7 +52,7 @@ c5.metric(
     help="Coded party positions and international reactions in the window.",
 )
 if figures.latest_title:
-    st.caption(f"Latest round: {figures.latest_title}")
+    st.caption("Latest round: " + escape_markdown(figures.latest_title))
 
 developments = latest_developments(view.talks, view.positions, view.reactions, n=10)
 st.subheader("Latest developments")
@@ -63,7 +68,7 @@ show_flag_legend()
 
 if not view.talks.empty:
     show_chart(
-        timeline_chart(view.talks, ds.labels["talk_format"]),
+        timeline_chart(round_marks(view.talks), ds.labels["talk_format"]),
         title="Rounds over time",
         page="overview",
         ds=ds,

@@ -7,8 +7,9 @@ from components.data import get_dataset
 from components.filters import current_filters, filters_text
 from components.layout import show_empty, show_flag_legend, show_header
 from components.tables import show_table
-from parley.aggregate import count_by, latest_stances, newest_first, stance_moves
+from parley.aggregate import count_by, latest_stances, newest_first, stance_moves, statement_marks
 from parley.charts import party_counts_chart, stance_matrix_chart, stance_timeline_chart
+from parley.text import escape_markdown
 from parley.views import apply_view
 
 ds = get_dataset()
@@ -29,7 +30,8 @@ stances = ds.labels["position_stance"]
 st.caption(
     "Stances: "
     + " · ".join(
-        f"**{r.label}**: {r.definition}" for r in ds.codebook[ds.codebook["scheme"] == "position_stance"].itertuples()
+        f"**{escape_markdown(r.label)}**: {escape_markdown(r.definition)}"
+        for r in ds.codebook[ds.codebook["scheme"] == "position_stance"].itertuples()
     )
 )
 show_chart(
@@ -46,7 +48,7 @@ st.caption(
 )
 
 show_chart(
-    stance_timeline_chart(positions, stances),
+    stance_timeline_chart(statement_marks(positions), stances),
     title="Stances over time",
     page="positions",
     ds=ds,

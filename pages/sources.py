@@ -7,6 +7,7 @@ from components.filters import current_filters, filters_text
 from components.layout import show_empty, show_header
 from components.tables import show_table
 from parley.aggregate import checks_of
+from parley.text import escape_markdown
 from parley.views import apply_view
 
 ds = get_dataset()
@@ -18,7 +19,10 @@ if sources.empty:
     st.stop()
 
 types = ds.codebook[ds.codebook["scheme"] == "source_type"]
-st.caption("Source types: " + " · ".join(f"**{r.label}**: {r.definition}" for r in types.itertuples()))
+st.caption(
+    "Source types: "
+    + " · ".join(f"**{escape_markdown(r.label)}**: {escape_markdown(r.definition)}" for r in types.itertuples())
+)
 show_table(
     sources.sort_values(["n_records", "outlet"], ascending=[False, True]),
     page="sources",

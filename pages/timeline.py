@@ -8,9 +8,10 @@ from components.filters import K_ROUND, current_filters, filters_text
 from components.layout import show_empty, show_flag_legend, show_header, show_text
 from components.rounds import render_round_picker
 from components.tables import show_table
-from parley.aggregate import cities_by_rounds, newest_first, rounds_in
+from parley.aggregate import cities_by_rounds, newest_first, round_marks, rounds_in
 from parley.charts import timeline_chart, timeline_figure
 from parley.filters import format_date, sources_cited_by
+from parley.text import escape_markdown
 from parley.views import apply_view, linked_to_talk
 
 ds = get_dataset()
@@ -36,14 +37,15 @@ city = st.selectbox(
     placeholder="None (e.g. Istanbul)",
     help="Rounds held in the city are drawn as large diamonds.",
 )
+marks = round_marks(view.talks)
 event = show_chart(
-    timeline_figure(view.talks, formats, highlight=rounds_in(view.talks, city), selected=st.session_state.get(K_ROUND)),
+    timeline_figure(marks, formats, highlight=rounds_in(view.talks, city), selected=st.session_state.get(K_ROUND)),
     title="Rounds by format",
     page="timeline",
     ds=ds,
     filters_text=described,
     key="timeline.chart",
-    export=timeline_chart(view.talks, formats),
+    export=timeline_chart(marks, formats),
     on_select=True,
 )
 st.caption(
@@ -82,15 +84,17 @@ show_flag_legend()
 
 if talk_id:
     talk = ds.talks[ds.talks["talk_id"] == talk_id].iloc[0]
-    st.header(talk["title"])
+    st.header(escape_markdown(talk["title"]), anchor=False)
     st.caption(
-        f"{format_date(talk['start_date'])} – {format_date(talk['end_date'])} · {talk['city']}"
-        f"{' · ' + talk['venue'] if talk['venue'] else ''} · {talk['format_label']} · confidence "
-        f"{talk['confidence']}{' · ' + talk['flags'] if talk['flags'] else ''}"
+        escape_markdown(
+            f"{format_date(talk['start_date'])} – {format_date(talk['end_date'])} · {talk['city']}"
+            f"{' · ' + talk['venue'] if talk['venue'] else ''} · {talk['format_label']} · confidence "
+            f"{talk['confidence']}{' · ' + talk['flags'] if talk['flags'] else ''}"
+        )
     )
     show_text(talk["outcome"])
     if talk["notes"]:
-        st.caption("Note: " + talk["notes"])
+        st.caption("Note: " + escape_markdown(talk["notes"]))
     show_table(
         linked_to_talk(ds.participants, talk_id),
         page="timeline",

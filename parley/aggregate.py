@@ -231,3 +231,51 @@ def checks_of(fact_checks: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
     """Fact checks of the given sources, with the checked article's outlet."""
     checks = fact_checks[fact_checks["source_id"].isin(sources["source_id"])]
     return checks.merge(sources[["source_id", "outlet"]], on="source_id")
+
+
+# ---- marks for charts: one row per record while few, binned counts beyond a fixed cap -----------------------------
+MAX_POINTS = 2_000  # marks per chart: a browser draws these at once, and every one is sent on every rerun
+ROUND_FIELDS = ["talk_id", "start_date", "end_date", "format", "title", "city", "venue", "parties"]
+ROUND_FIELDS += ["mediators", "delegation_heads", "flags"]
+STATEMENT_FIELDS = ["date", "actor_name", "issue_label", "stance", "summary", "flags"]
+
+
+@dataclass(frozen=True)
+class Marks:
+    """What a chart draws: one row per record (`binned` False), or per month and lane with a count `n`."""
+
+    frame: pd.DataFrame
+    binned: bool
+
+
+def _month(dates: pd.Series) -> pd.Series:
+    return dates.dt.to_period("M").dt.to_timestamp()
+
+
+def round_marks(talks: pd.DataFrame, cap: int = MAX_POINTS) -> Marks:
+    """Rounds as points while they fit under the cap; beyond it, rounds per format and month."""
+    if len(talks) <= cap:
+        return Marks(talks[ROUND_FIELDS].assign(n=1).reset_index(drop=True), binned=False)
+    frame = (
+        talks.assign(start_date=_month(talks["start_date"]), format=talks["format"].astype(str))
+        .groupby(["start_date", "format"], observed=True)
+        .size()
+        .reset_index(name="n")
+    )
+    return Marks(frame, binned=True)
+
+
+def statement_marks(positions: pd.DataFrame, cap: int = MAX_POINTS) -> Marks:
+    """Statements as points while they fit under the cap; beyond it, statements per party, stance and month."""
+    if len(positions) <= cap:
+        frame = positions[STATEMENT_FIELDS].assign(n=1).reset_index(drop=True)
+        return Marks(frame.astype({"actor_name": str, "issue_label": str, "stance": str}), binned=False)
+    frame = (
+        pd.DataFrame({"date": _month(positions["date"]), "actor_name": positions["actor_name"]})
+        .assign(stance=positions["stance"])
+        .groupby(["date", "actor_name", "stance"], observed=True)
+        .size()
+        .reset_index(name="n")
+        .astype({"actor_name": str, "stance": str})
+    )
+    return Marks(frame, binned=True)

@@ -11,7 +11,9 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from parley import palette
+from parley.aggregate import Marks
 from parley.filters import DATE_FORMAT
+from parley.text import plotly_text
 
 FONT = "Helvetica, Arial, sans-serif"
 DATE_AXIS = "%b %Y"  # axis ticks fall on month starts: month and year say it all
@@ -28,34 +30,51 @@ def _base(frame: pd.DataFrame) -> alt.Chart:
     return alt.Chart(frame).properties(width="container")
 
 
+# The look every chart shares, on screen and in the exported image (vl-convert does not use Streamlit's theme).
+_CONFIG: dict = {
+    "font": FONT,
+    "background": "white",
+    "axis": {"labelFontSize": 11, "titleFontSize": 12, "grid": True, "gridColor": "#EEEEEE"},
+    "legend": {"labelFontSize": 11, "titleFontSize": 12, "orient": "bottom", "columns": 4, "labelLimit": 220},
+    "view": {"stroke": None},
+}
+
+
 def _finish(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
-    return (
-        chart.configure(font=FONT, background="white")
-        .configure_axis(labelFontSize=11, titleFontSize=12, grid=True, gridColor="#EEEEEE")
-        .configure_legend(labelFontSize=11, titleFontSize=12, orient="bottom", columns=4, labelLimit=220)
-        .configure_view(stroke=None)
-    )
+    return chart.properties(config=_CONFIG)
 
 
-def stamped(chart: alt.TopLevelMixin, title: str, lines: list[str]) -> alt.TopLevelMixin:
+def to_spec(chart: alt.TopLevelMixin | dict) -> dict:
+    """The chart as a Vega-Lite dict. Builders' specs are checked against the schema in the tests; validating
+    them again on every rerun costs more than drawing them."""
+    return chart if isinstance(chart, dict) else chart.to_dict(validate=False)
+
+
+def stamped(chart: alt.TopLevelMixin | dict, title: str, lines: list[str]) -> dict:
     """Put the title, active filters, data version and date on the image itself."""
-    return chart.properties(
-        title=alt.TitleParams(
-            text=title,
-            subtitle=lines,
-            anchor="start",
-            fontSize=15,
-            subtitleFontSize=11,
-            subtitleColor="#444444",
-        )
-    )
+    spec = dict(to_spec(chart))
+    spec["title"] = {
+        "text": title,
+        "subtitle": lines,
+        "anchor": "start",
+        "fontSize": 15,
+        "subtitleFontSize": 11,
+        "subtitleColor": "#444444",
+    }
+    return spec
 
 
 # ---- timeline of talks -----------------------------------------------------------------------------
-def _timeline_frame(talks: pd.DataFrame, format_labels: dict[str, str]) -> pd.DataFrame:
-    frame = talks.copy()
+def _timeline_frame(marks: Marks, format_labels: dict[str, str]) -> pd.DataFrame:
+    frame = marks.frame.copy()
     frame["format"] = frame["format"].astype(str)
     frame["format_label"] = frame["format"].map(format_labels).fillna(frame["format"])
+    if marks.binned:
+        frame["when"] = frame["start_date"].dt.strftime("%b %Y")
+        frame["title"] = frame["n"].map(lambda n: f"{n:,} rounds")
+        for column in ("talk_id", "place", "parties", "mediators", "delegation_heads", "flags"):
+            frame[column] = ""
+        return frame
     frame["when"] = frame["start_date"].dt.strftime(DATE_FORMAT)
     multi = frame["end_date"] > frame["start_date"]
     frame.loc[multi, "when"] = frame.loc[multi, "when"] + " – " + frame.loc[multi, "end_date"].dt.strftime(DATE_FORMAT)
@@ -63,16 +82,32 @@ def _timeline_frame(talks: pd.DataFrame, format_labels: dict[str, str]) -> pd.Da
     return frame
 
 
+def _round_hover(row: pd.Series) -> str:
+    """One hover text per round, every piece of data text escaped and shortened (Plotly reads HTML in it)."""
+    lines = [f"<b>{plotly_text(row['title'])}</b>", plotly_text(row["when"])]
+    for label, column in (
+        ("", "place"),
+        ("Parties: ", "parties"),
+        ("Mediators/hosts: ", "mediators"),
+        ("Delegation heads: ", "delegation_heads"),
+        ("", "flags"),
+    ):
+        if row[column]:
+            lines.append(label + plotly_text(row[column]))
+    return "<br>".join(lines)
+
+
 def timeline_figure(
-    talks: pd.DataFrame,
+    marks: Marks,
     format_labels: dict[str, str],
     highlight: set[str] | None = None,
     selected: str | None = None,
 ) -> go.Figure:
     """Rounds over time in one lane per format; venue, mediators and delegation heads on hover.
 
-    Rounds in `highlight` (e.g. a city search) are drawn as large diamonds so they stand out among 50+."""
-    frame = _timeline_frame(talks, format_labels)
+    Rounds in `highlight` (e.g. a city search) are drawn as large diamonds so they stand out among 50+.
+    Binned marks (too many rounds to draw one by one) are circles sized by the number of rounds."""
+    frame = _timeline_frame(marks, format_labels)
     highlight = highlight or set()
     fig = go.Figure()
     for code, label in format_labels.items():
@@ -80,26 +115,25 @@ def timeline_figure(
         if part.empty:
             continue
         big = part["talk_id"].isin(highlight) | (part["talk_id"] == selected)
+        if marks.binned:
+            sizes = (8 + 22 * (part["n"] / max(frame["n"].max(), 1)) ** 0.5).round(1).tolist()
+        else:
+            sizes = [18 if b else 11 for b in big]
         fig.add_trace(
             go.Scatter(
                 x=part["start_date"],
-                y=[label] * len(part),
+                y=[plotly_text(label)] * len(part),
                 mode="markers",
-                name=label,
-                customdata=part[
-                    ["talk_id", "title", "when", "place", "parties", "mediators", "delegation_heads", "flags"]
-                ].to_numpy(),
+                name=plotly_text(label),
+                customdata=part[["talk_id"]].to_numpy(),
+                text=part.apply(_round_hover, axis=1).tolist(),
                 marker={
                     "color": palette.FORMAT_COLOURS.get(code, palette.NO_DATA),
-                    "size": [18 if b else 11 for b in big],
+                    "size": sizes,
                     "symbol": ["diamond" if b else "circle" for b in big],
                     "line": {"width": 1, "color": "#333333"},
                 },
-                hovertemplate=(
-                    "<b>%{customdata[1]}</b><br>%{customdata[2]}<br>%{customdata[3]}"
-                    "<br>Parties: %{customdata[4]}<br>Mediators/hosts: %{customdata[5]}"
-                    "<br>Delegation heads: %{customdata[6]}<br>%{customdata[7]}<extra></extra>"
-                ),
+                hovertemplate="%{text}<extra></extra>",
             )
         )
     fig.update_layout(
@@ -120,27 +154,35 @@ def timeline_figure(
                 ]
             },
         },
-        yaxis={"title": None, "categoryorder": "array", "categoryarray": list(format_labels.values())[::-1]},
+        yaxis={
+            "title": None,
+            "categoryorder": "array",
+            "categoryarray": [plotly_text(v) for v in format_labels.values()][::-1],
+        },
         hoverlabel={"align": "left"},
     )
     return fig
 
 
-def timeline_chart(talks: pd.DataFrame, format_labels: dict[str, str]) -> alt.TopLevelMixin:
+def timeline_chart(marks: Marks, format_labels: dict[str, str]) -> alt.TopLevelMixin:
     """Altair twin of the timeline: the compact Overview timeline and the image export of the Timeline page."""
-    frame = _timeline_frame(talks, format_labels)[
-        ["start_date", "format", "format_label", "title", "when", "place", "parties", "flags"]
+    frame = _timeline_frame(marks, format_labels)[
+        ["start_date", "format", "format_label", "title", "when", "place", "parties", "flags", "n"]
     ]
     codes = [c for c in format_labels if c in set(frame["format"])] or list(format_labels)
+    size = (
+        alt.Size("n:Q", title="Rounds per month", scale=alt.Scale(range=[40, 600])) if marks.binned else alt.value(110)
+    )
     chart = (
         _base(frame)
-        .mark_circle(size=110, opacity=0.9, stroke="#333333", strokeWidth=0.6)
+        .mark_circle(opacity=0.9, stroke="#333333", strokeWidth=0.6)
         .encode(
             x=alt.X("start_date:T", title=None, axis=alt.Axis(format=DATE_AXIS, labelAngle=0)),
             y=alt.Y("format_label:N", title=None, sort=[format_labels[c] for c in codes]),
             color=alt.Color(
                 "format_label:N", title="Format", scale=_scale(codes, palette.FORMAT_COLOURS, format_labels)
             ),
+            size=size,
             tooltip=[
                 alt.Tooltip("title:N", title="Round"),
                 alt.Tooltip("when:N", title="Dates"),
@@ -187,13 +229,31 @@ def stance_matrix_chart(latest: pd.DataFrame, stance_labels: dict[str, str]) -> 
     return _finish(alt.layer(cells, marks).properties(height=alt.Step(36)))
 
 
-def stance_timeline_chart(positions: pd.DataFrame, stance_labels: dict[str, str]) -> alt.TopLevelMixin:
-    """Each party's stances over time (one row per party, one point per statement, colour = stance)."""
-    frame = positions[["date", "actor_name", "issue_label", "stance", "summary", "flags"]].copy()
-    frame["stance"] = frame["stance"].astype(str)
-    frame["stance_label"] = frame["stance"].map(stance_labels)
-    frame["when"] = frame["date"].dt.strftime(DATE_FORMAT)
+def stance_timeline_chart(marks: Marks, stance_labels: dict[str, str]) -> alt.TopLevelMixin:
+    """Each party's stances over time: one point per statement (shape = issue), or per month sized by count."""
+    frame = marks.frame.copy()
+    frame["stance_label"] = frame["stance"].map(stance_labels).fillna(frame["stance"])
     codes = list(stance_labels)
+    if marks.binned:
+        frame["when"] = frame["date"].dt.strftime("%b %Y")
+        extra = {"size": alt.Size("n:Q", title="Statements per month", scale=alt.Scale(range=[30, 500]))}
+        tooltip = [
+            alt.Tooltip("when:N", title="Month"),
+            alt.Tooltip("actor_name:N", title="Party"),
+            alt.Tooltip("stance_label:N", title="Stance"),
+            alt.Tooltip("n:Q", title="Statements"),
+        ]
+    else:
+        frame["when"] = frame["date"].dt.strftime(DATE_FORMAT)
+        extra = {"shape": alt.Shape("issue_label:N", title="Issue")}
+        tooltip = [
+            alt.Tooltip("when:N", title="Date"),
+            alt.Tooltip("actor_name:N", title="Party"),
+            alt.Tooltip("issue_label:N", title="Issue"),
+            alt.Tooltip("stance_label:N", title="Stance"),
+            alt.Tooltip("summary:N", title="Summary"),
+            alt.Tooltip("flags:N", title="Flags"),
+        ]
     chart = (
         _base(frame)
         .mark_point(filled=True, size=120, opacity=0.85)
@@ -205,15 +265,8 @@ def stance_timeline_chart(positions: pd.DataFrame, stance_labels: dict[str, str]
                 title="Stance",
                 scale=_scale(codes, palette.POSITION_STANCE_COLOURS, stance_labels),
             ),
-            shape=alt.Shape("issue_label:N", title="Issue"),
-            tooltip=[
-                alt.Tooltip("when:N", title="Date"),
-                alt.Tooltip("actor_name:N", title="Party"),
-                alt.Tooltip("issue_label:N", title="Issue"),
-                alt.Tooltip("stance_label:N", title="Stance"),
-                alt.Tooltip("summary:N", title="Summary"),
-                alt.Tooltip("flags:N", title="Flags"),
-            ],
+            tooltip=tooltip,
+            **extra,
         )
     )
     return _finish(chart.properties(height=alt.Step(40)))
@@ -323,37 +376,66 @@ def monthly_chart(
 
 
 # ---- map -------------------------------------------------------------------------------------------
-def reaction_map_chart(states: pd.DataFrame, topology: dict, stance_labels: dict[str, str]) -> alt.TopLevelMixin:
-    """World map: each reacting state coloured by its latest stance in the window; geometry shipped in the repo."""
-    frame = states[states["map_id"] != ""][
-        ["map_id", "actor_name", "stance", "count", "date", "summary", "flags"]
-    ].copy()
-    frame["stance_label"] = frame["stance"].map(stance_labels)
-    frame["when"] = pd.to_datetime(frame["date"]).dt.strftime(DATE_FORMAT)
+_MAP_TOOLTIP = [
+    ("actor_name", "State", "nominal"),
+    ("stance_label", "Latest stance", "nominal"),
+    ("when", "Date", "nominal"),
+    ("count", "Reactions", "quantitative"),
+    ("summary", "Latest statement", "nominal"),
+    ("flags", "Flags", "nominal"),
+]
+
+
+def reaction_map_chart(states: pd.DataFrame, topology: dict, stance_labels: dict[str, str]) -> dict:
+    """World map: each reacting state coloured by its latest stance in the window; geometry shipped in the repo.
+
+    A plain Vega-Lite spec: Altair turns every map feature into schema objects and validates them (about a third of
+    a second per rerun), while the outlines never change. The spec holds one row per reacting state."""
+    frame = states[states["map_id"] != ""][["map_id", "actor_name", "stance", "count", "date", "summary", "flags"]]
+    rows = pd.DataFrame(
+        {
+            "map_id": frame["map_id"].astype(str),
+            "actor_name": frame["actor_name"].astype(str),
+            "stance_label": frame["stance"].map(stance_labels).fillna(frame["stance"]).astype(str),
+            "count": frame["count"].astype(int),
+            "when": pd.to_datetime(frame["date"]).dt.strftime(DATE_FORMAT),
+            "summary": frame["summary"].astype(str),
+            "flags": frame["flags"].astype(str),
+        }
+    ).to_dict("records")
     codes = list(stance_labels)
-    countries = alt.Data(values=topology, format=alt.DataFormat(type="topojson", feature="countries"))
-    background = alt.Chart(countries).mark_geoshape(fill=palette.NO_DATA, stroke="white", strokeWidth=0.4)
-    fields = ["actor_name", "stance_label", "count", "when", "summary", "flags"]
-    reacting = (
-        alt.Chart(countries)
-        .mark_geoshape(stroke="#555555", strokeWidth=0.5)
-        .transform_lookup(lookup="id", from_=alt.LookupData(frame, key="map_id", fields=fields))
-        .transform_filter(alt.datum.actor_name != None)  # noqa: E711 (a Vega expression, not Python)
-        .encode(
-            color=alt.Color(
-                "stance_label:N",
-                title="Latest stance",
-                scale=_scale(codes, palette.REACTION_STANCE_COLOURS, stance_labels),
-            ),
-            tooltip=[
-                alt.Tooltip("actor_name:N", title="State"),
-                alt.Tooltip("stance_label:N", title="Latest stance"),
-                alt.Tooltip("when:N", title="Date"),
-                alt.Tooltip("count:Q", title="Reactions"),
-                alt.Tooltip("summary:N", title="Latest statement"),
-                alt.Tooltip("flags:N", title="Flags"),
-            ],
-        )
-    )
-    chart = alt.layer(background, reacting).project(type="equalEarth").properties(height=420)
-    return _finish(chart)
+    countries = {"values": topology, "format": {"type": "topojson", "feature": "countries"}}
+    fields = [name for name, _, _ in _MAP_TOOLTIP]
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
+        "config": _CONFIG,
+        "width": "container",
+        "height": 420,
+        "projection": {"type": "equalEarth"},
+        "layer": [
+            {
+                "data": countries,
+                "mark": {"type": "geoshape", "fill": palette.NO_DATA, "stroke": "white", "strokeWidth": 0.4},
+            },
+            {
+                "data": countries,
+                "mark": {"type": "geoshape", "stroke": "#555555", "strokeWidth": 0.5},
+                "transform": [
+                    {"lookup": "id", "from": {"data": {"values": rows}, "key": "map_id", "fields": fields}},
+                    {"filter": "datum.actor_name != null"},
+                ],
+                "encoding": {
+                    "color": {
+                        "field": "stance_label",
+                        "type": "nominal",
+                        "title": "Latest stance",
+                        "scale": {
+                            "domain": [stance_labels.get(c, c) for c in codes],
+                            "range": palette.colours_for(codes, palette.REACTION_STANCE_COLOURS),
+                        },
+                    },
+                    "tooltip": [{"field": f, "title": t, "type": kind} for f, t, kind in _MAP_TOOLTIP],
+                },
+            },
+        ],
+    }

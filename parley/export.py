@@ -9,6 +9,8 @@ import altair as alt
 import pandas as pd
 import vl_convert as vlc
 
+from parley.text import xml_safe_spec
+
 # A cell starting with one of these is run as a formula by spreadsheet programs (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -47,17 +49,22 @@ def stamp_lines(filters_text: str, version: str, today: date) -> list[str]:
     ]
 
 
-def chart_png(chart: alt.TopLevelMixin, scale: float = 2.0) -> bytes:
-    return vlc.vegalite_to_png(chart.to_dict(), scale=scale)
+def image_spec(chart: alt.TopLevelMixin | dict) -> dict:
+    """The Vega-Lite spec handed to vl-convert, without characters that make it abort the whole process."""
+    return xml_safe_spec(chart if isinstance(chart, dict) else chart.to_dict())
 
 
-def chart_svg(chart: alt.TopLevelMixin) -> bytes:
-    return vlc.vegalite_to_svg(chart.to_dict()).encode("utf-8")
+def chart_png(chart: alt.TopLevelMixin | dict, scale: float = 2.0) -> bytes:
+    return vlc.vegalite_to_png(image_spec(chart), scale=scale)
 
 
-def for_export(chart: alt.TopLevelMixin, width: int = 760) -> alt.TopLevelMixin:
+def chart_svg(chart: alt.TopLevelMixin | dict) -> bytes:
+    return vlc.vegalite_to_svg(image_spec(chart)).encode("utf-8")
+
+
+def for_export(chart: alt.TopLevelMixin | dict, width: int = 760) -> dict:
     """Images need a fixed width: 'container' only means something inside a web page."""
-    spec = chart.copy(deep=True)
-    if isinstance(spec, alt.LayerChart | alt.Chart):
-        return spec.properties(width=width)
+    spec = dict(chart if isinstance(chart, dict) else chart.to_dict(validate=False))
+    if spec.get("width") == "container" or "layer" in spec or "mark" in spec:
+        spec["width"] = width
     return spec

@@ -3,11 +3,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import re
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from components.data import DATA_DIR_ENV
 from components.registry import PAGES, ROOT, PageEntry
+from parley.text import WORD_JOINER
 
 # The entry runs app.py from a folder with no `pages/` beside it: Streamlit's legacy folder mode (which would run
 # page files without app.py) stays off, exactly as on the server once app.py has run.
@@ -41,3 +44,8 @@ def on_bundled(monkeypatch: pytest.MonkeyPatch) -> Callable[..., AppTest]:
 def assert_clean(at: AppTest) -> None:
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
+
+
+def shown(markdown: str) -> str:
+    """What a reader sees of escaped Markdown: no backslash escapes, no invisible word joiners."""
+    return re.sub(r"\\(.)", r"\1", markdown).replace(WORD_JOINER, "")

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from parley import palette
-from parley.aggregate import actor_ranking, count_by, latest_stances, monthly_counts
+from parley.aggregate import actor_ranking, count_by, latest_stances, monthly_counts, round_marks, statement_marks
 from parley.charts import (
     actor_ranking_chart,
     monthly_chart,
@@ -62,9 +62,9 @@ def test_stance_matrix_spec(mini):
 
 def test_timeline_specs(mini):
     formats = mini.labels["talk_format"]
-    spec = timeline_chart(mini.talks, formats).to_dict()
+    spec = timeline_chart(round_marks(mini.talks), formats).to_dict()
     assert {"start_date", "format_label", "title", "parties"} <= _fields(spec)
-    fig = timeline_figure(mini.talks, formats, highlight={"2025-05-16-istanbul"})
+    fig = timeline_figure(round_marks(mini.talks), formats, highlight={"2025-05-16-istanbul"})
     assert {t.name for t in fig.data} == {"direct bilateral", "US–Ukraine"}
     direct = next(t for t in fig.data if t.name == "direct bilateral")
     assert direct.marker.color == palette.FORMAT_COLOURS["direct_bilateral"]
@@ -96,7 +96,10 @@ def test_reaction_chart_specs(mini):
             ),
             {"month", "count", "label"},
         ),
-        (stance_timeline_chart(mini.positions, mini.labels["position_stance"]), {"date", "actor_name"}),
+        (
+            stance_timeline_chart(statement_marks(mini.positions), mini.labels["position_stance"]),
+            {"date", "actor_name"},
+        ),
     ):
         spec = chart.to_dict()
         assert spec["$schema"].startswith("https://vega.github.io/schema/vega-lite/")
@@ -105,7 +108,7 @@ def test_reaction_chart_specs(mini):
 
 def test_png_and_svg_export_are_real_images_with_stamp(mini):
     chart = stamped(
-        for_export(timeline_chart(mini.talks, mini.labels["talk_format"])),
+        for_export(timeline_chart(round_marks(mini.talks), mini.labels["talk_format"])),
         "Rounds",
         ["Filters: parties: Russia", "Parley data version test.1"],
     )
