@@ -1,4 +1,7 @@
-"""Cached access to the dataset: loaded and validated once per data version and store revision, for all sessions."""
+"""Cached access to the dataset: loaded and validated once per data version and store revision, for all sessions.
+
+A store that cannot be read does not stop the app: the pages show the bundled data under a warning that says how to
+fix the store, and the Import page takes nothing until then."""
 
 from __future__ import annotations
 
@@ -7,9 +10,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from components.filters import K_SEEDED
+from components.filters import K_SEEDED, filters_rendered_this_run
 from parley.loading import DEFAULT_DATA_DIR, Dataset, load_dataset
-from parley.store import Store, StoreError, store_url
+from parley.store import UNREADABLE_REVISION, Store, StoreError, StoreStatus, store_url
 from parley.validation import DataValidationError
 
 DATA_DIR_ENV = "PARLEY_DATA_DIR"
@@ -40,28 +43,45 @@ def get_store() -> Store:
     return _store(store_url())
 
 
+def store_status() -> StoreStatus:
+    """Whether the store can be read and written now; its messages say what to do when not."""
+    return get_store().status()
+
+
 # cache_resource, not cache_data: one shared read-only object instead of a pickled copy on every rerun.
 # The store revision is part of the key, so an import or undo shows on every page and in every session at once.
+# An unreadable store has its own revision key and no store: the bundled data alone.
 @st.cache_resource(show_spinner="Loading and checking the data…", max_entries=2)
-def _load(directory: str, fingerprint: str, revision: str, _store: Store) -> Dataset:
+def _load(directory: str, fingerprint: str, revision: str, _store: Store | None) -> Dataset:
     return load_dataset(Path(directory), _store)
 
 
+def _show_store_problem(message: str) -> None:
+    # app.py asks first, before the filters are drawn; the page's own call comes later in the same run.
+    if not filters_rendered_this_run():
+        st.warning(message, icon="⚠️")
+
+
 def get_dataset() -> Dataset:
-    """The dataset, or a clear message naming file, row, column and rule — and the page stops there."""
+    """The dataset, or a clear message naming file, row, column and rule — and the page stops there.
+
+    When the store of imported records cannot be read, the bundled data alone, under a warning saying the fix."""
     directory = data_dir()
     store = get_store()
     try:
-        fingerprint, revision = _fingerprint(directory), store.revision()
-        key = f"{directory}|{fingerprint}|{revision}"
+        fingerprint, status = _fingerprint(directory), store.status()
+        try:
+            dataset = _load(str(directory), fingerprint, status.revision, None if status.unreadable else store)
+        except StoreError as err:  # the store broke between the status check and the read
+            status = StoreStatus(UNREADABLE_REVISION, unreadable=str(err))
+            dataset = _load(str(directory), fingerprint, status.revision, None)
+        key = f"{directory}|{fingerprint}|{status.revision}"
         if st.session_state.get(_LOADED, key) != key:
             st.session_state[K_SEEDED] = False  # re-seed the filters from the URL: a full date range takes in new dates
         st.session_state[_LOADED] = key
-        return _load(str(directory), fingerprint, revision, store)
-    except StoreError as err:
-        st.error(f"The store of imported records could not be read: {err}", icon="🛑")
-        st.stop()
-        raise  # unreachable: st.stop() ends the run
+        if status.unreadable:
+            _show_store_problem(status.unreadable)
+        return dataset
     except DataValidationError as err:
         st.error(
             f"The data in {directory} could not be loaded: {len(err.problems)} problem(s) found. "

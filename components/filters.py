@@ -149,7 +149,8 @@ def _show_share_link(f: Filters) -> None:
         )
 
 
-def _rendered_this_run() -> bool:
+def filters_rendered_this_run() -> bool:
+    """True once app.py has drawn the filters in this run: a page's own calls come after app.py's."""
     ctx = get_script_run_ctx()
     keys = getattr(getattr(ctx, "shared", None), "widget_user_keys_this_run", None)
     return True if keys is None else K_PARTY in keys
@@ -168,7 +169,7 @@ def hand_back_to_app() -> None:
 
 def current_filters(ds: Dataset) -> Filters:
     """The filter object app.py built for this run (a page run without app.py hands the run back to it first)."""
-    if not _rendered_this_run():
+    if not filters_rendered_this_run():
         hand_back_to_app()
         return render_filters(ds)  # only if Streamlit ever stops offering the way back
     return st.session_state.get(K_CURRENT, Filters())

@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from components.data import get_store
 from components.layout import show_empty
 from parley import schema as s
 from parley.importer import (
@@ -88,6 +89,11 @@ def render_templates() -> None:
 
 
 def render_upload() -> list[tuple[str, bytes]]:
+    """The uploader, or, while the store cannot take an import, the reason and the fix instead of it."""
+    refused = get_store().status().write_refused
+    if refused:
+        st.warning(refused, icon="🔒")
+        return []
     st.session_state.setdefault(K_ROUND, 0)
     uploaded = st.file_uploader(
         "CSV files named after their table, one JSON article bundle, or one Parley export (.zip)",
@@ -182,7 +188,15 @@ def _undo(store: Store, batch_id: str, data_dir: Path) -> None:
 
 
 def render_batches(store: Store, data_dir: Path) -> None:
-    batches = store.batches()
+    status = store.status()
+    if status.unreadable:
+        st.caption("The import batches cannot be listed until the store can be read again (see above).")
+        return
+    try:
+        batches = store.batches()
+    except StoreError as err:  # the store broke since the status check
+        st.warning(str(err), icon="⚠️")
+        return
     if batches.empty:
         st.caption("Nothing imported yet.")
         return
@@ -192,6 +206,9 @@ def render_batches(store: Store, data_dir: Path) -> None:
         width="stretch",
         key="import.batches",
     )
+    if status.read_only:
+        st.caption("Undo is off while the store is read-only (see above).")
+        return
     active = batches[batches["undone_at"] == ""].head(MAX_UNDO_BUTTONS)
     pending = st.session_state.get(K_UNDO)
     for row in active.itertuples():
@@ -239,6 +256,8 @@ def render_export(ds: Dataset, data_dir: Path) -> None:
         "Every table, bundled plus imported, as raw CSV files with the data dictionary and the version. "
         "The zip imports back as it is (into another Parley, or after a reset)."
     )
+    if get_store().status().unreadable:
+        st.caption("While the store cannot be read, this export holds the bundled records only.")
     st.download_button(
         "Export everything (zip)",
         data=lambda: export_all(ds, data_dir),

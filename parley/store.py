@@ -3,6 +3,11 @@
 The bundled `data/` files are the base layer and are never written; every import is a batch of rows in the store,
 written in one transaction (all or nothing) and removable again with `undo`. A server database can later be used by
 setting PARLEY_STORE_URL to its SQLAlchemy URL; only the SQLite specifics (WAL, BEGIN IMMEDIATE) are skipped there.
+
+A store that cannot be read raises StoreUnreadable, whose message names the file and the fix: the app then shows the
+bundled data alone. A SQLite store on a read-only disk (or with `mode=ro` / `immutable=1` in its URL, e.g.
+`sqlite:///file:/srv/parley/store.sqlite?mode=ro&uri=true`) is opened read-only and refuses writes with StoreReadOnly.
+A store from an older Parley that lacks columns added since is read with their defaults and upgraded on the next write.
 """
 
 from __future__ import annotations
@@ -10,6 +15,8 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shlex
+import sqlite3
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -17,6 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import quote
 
 import pandas as pd
 import sqlalchemy as sa
@@ -45,11 +53,37 @@ def store_url() -> str:
 
 
 class StoreError(Exception):
-    """The store cannot be read or written; the message says why and that nothing was changed."""
+    """The store cannot be read or written; the message says why, and for a write that nothing was written."""
 
 
 class StoreBusyError(StoreError):
     """Another writer held the store for longer than the busy timeout."""
+
+
+class StoreUnreadable(StoreError):
+    """The imported records cannot be read (a damaged file, another version's layout); the message says the fix."""
+
+
+class StoreReadOnly(StoreError):
+    """The store can be read but not written (read-only disk, file or URL); nothing was written."""
+
+
+UNREADABLE_REVISION = "unreadable"
+_READ_ONLY_OPTIONS = {"mode": "ro", "immutable": "1"}
+
+
+@dataclass(frozen=True)
+class StoreStatus:
+    """What the app may do with the store right now. The messages are meant for users: they say what to do."""
+
+    revision: str  # UNREADABLE_REVISION when the records cannot be read
+    unreadable: str = ""
+    read_only: str = ""
+
+    @property
+    def write_refused(self) -> str:
+        """Why an import or undo cannot happen now, or "" when it can."""
+        return self.unreadable or self.read_only
 
 
 @dataclass(frozen=True)
@@ -141,28 +175,52 @@ class Store:
         timeout = busy_timeout if busy_timeout is not None else float(os.environ.get(BUSY_TIMEOUT_ENV) or 0)
         self.busy_timeout = timeout or DEFAULT_BUSY_TIMEOUT
         parsed = sa.make_url(self.url)
+        self._where = parsed.render_as_string(hide_password=True)
         self._sqlite = parsed.get_backend_name() == "sqlite"
         database = parsed.database or ""
+        if self._sqlite and database.startswith("file:"):  # a SQLite URI filename (`?uri=true`)
+            database = database.removeprefix("file:")
         self._path = Path(database) if self._sqlite and database and database != ":memory:" else None
-        kwargs: dict[str, object] = {}
+        self._ro_option = ", ".join(
+            f"{k}={v}" for k, v in _READ_ONLY_OPTIONS.items() if str(parsed.query.get(k, "")) == v
+        )
         if self._path is not None:
+            self._where = str(self._path)
             # A fresh connection per use: no pooled handle can outlive a replaced file or hold a lock between uses.
-            kwargs = {"poolclass": NullPool, "connect_args": {"timeout": self.busy_timeout}}
+            # Parley opens the file itself, so that a read-only store is opened read-only (see _connect).
+            self._engine = sa.create_engine("sqlite://", creator=self._connect, poolclass=NullPool)
         elif self._sqlite:
-            kwargs = {"poolclass": StaticPool, "connect_args": {"check_same_thread": False}}
-        self._engine = sa.create_engine(self.url, **kwargs)
+            self._engine = sa.create_engine(self.url, poolclass=StaticPool, connect_args={"check_same_thread": False})
+        else:
+            self._engine = sa.create_engine(self.url)
         if self._sqlite:
             sa.event.listen(self._engine, "connect", self._on_connect)
             sa.event.listen(self._engine, "begin", self._on_begin)
-        self._ready = False
+        # The columns each table has, as last seen, keyed on the schema version they were read at: another process
+        # may migrate or replace the file at any time.
+        self._columns: dict[str, frozenset[str] | None] | None = None
+        self._columns_at: int | None = None
 
     def __repr__(self) -> str:
         return f"Store({self.url!r})"
 
+    def _connect(self) -> sqlite3.Connection:
+        assert self._path is not None
+        if not self.read_only_reason():
+            conn = sqlite3.connect(self._path, timeout=self.busy_timeout)
+            conn.execute("PRAGMA journal_mode=WAL")
+            return conn
+        # A read-only WAL store needs its -shm file or a folder to create it in; without either (a read-only disk
+        # after a clean shutdown) nobody can be writing it, so it is opened as immutable.
+        shm = self._path.with_name(self._path.name + "-shm")
+        ro = self._ro_option.replace(", ", "&") or (
+            "mode=ro" if shm.exists() or os.access(self._path.parent, os.W_OK) else "immutable=1"
+        )
+        return sqlite3.connect(f"file:{quote(str(self._path))}?{ro}", uri=True, timeout=self.busy_timeout)
+
     @staticmethod
     def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
         dbapi_connection.isolation_level = None  # SQLAlchemy emits BEGIN itself (see _on_begin)
-        dbapi_connection.execute("PRAGMA journal_mode=WAL")
 
     @staticmethod
     def _on_begin(conn: sa.Connection) -> None:
@@ -180,36 +238,120 @@ class Store:
         """False for a SQLite file that was never written: reading it must not create it."""
         return self._path is None or self._path.exists()
 
+    def read_only_reason(self) -> str:
+        """Why this store cannot be written, or "" when it can (as far as can be told without writing)."""
+        if self._path is None:
+            return ""
+        if self._ro_option:
+            return f"its URL opens it read-only ({self._ro_option})"
+        if self._path.exists() and not os.access(self._path, os.W_OK):
+            return "the file is read-only"
+        folder = self._path.parent
+        while not folder.exists() and folder != folder.parent:
+            folder = folder.parent
+        # SQLite writes its journal (-wal, -shm) beside the file, so the folder must be writable too.
+        if not os.access(folder, os.W_OK | os.X_OK):
+            return f"the folder {folder} is read-only"
+        return ""
+
+    def status(self) -> StoreStatus:
+        """Whether the imported records can be read and written now, with a message for users when not."""
+        try:
+            revision = self.revision()
+        except StoreError as err:
+            return StoreStatus(UNREADABLE_REVISION, unreadable=str(err))
+        reason = self.read_only_reason()
+        return StoreStatus(revision, read_only=self._read_only_message(reason) if reason else "")
+
+    def _read_only_message(self, reason: str) -> str:
+        return (
+            f"The store of imported records at `{self._shown()}` is read-only ({reason}): imports and undo are off. "
+            f"To import, run Parley where that store can be written, or set {STORE_URL_ENV} to a writable store."
+        )
+
+    def _shown(self) -> str:
+        return self._where.replace("`", "'")
+
+    def _move_aside(self) -> str:
+        if self._path is None:
+            return f"repair that database or set {STORE_URL_ENV} to another store"
+        path = shlex.quote(str(self._path)).replace("`", "'")
+        return f"move the file aside (`mv {path} {path}.broken`), which lets the next import start a new store"
+
+    def _unreadable(self, why: str, *, other_version: bool = False) -> StoreUnreadable:
+        restore = "`python -m parley import export.zip` brings back the records of your last export"
+        if other_version:
+            restore = (
+                "to keep its records, export them with the Parley that wrote it (`python -m parley export old.zip`) "
+                "and import that zip here (`python -m parley import old.zip`)"
+            )
+        return StoreUnreadable(
+            f"The store of imported records at `{self._shown()}` cannot be read ({why}). "
+            f"Until it is fixed, the pages show the bundled data only and imports are off. "
+            f"To fix it, {self._move_aside()}; {restore}."
+        )
+
     @contextmanager
     def _transaction(self, *, write: bool) -> Iterator[sa.Connection | None]:
         """One transaction; a reader gets None while the store has no tables yet (nothing imported so far)."""
-        try:
-            if write and self._path is not None:
+        if write:
+            reason = self.read_only_reason()
+            if reason:
+                raise StoreReadOnly(f"{self._read_only_message(reason)} Nothing was written.")
+        if write and self._path is not None:
+            try:
                 self._path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as err:
+                raise StoreReadOnly(f"{self._read_only_message(str(err))} Nothing was written.") from err
+        try:
             with self._engine.connect() as conn:
                 if write:
                     conn = conn.execution_options(parley_write=True)
                 with conn.begin():
-                    ready = self._ready or self._prepare(conn, create=write)
+                    ready = self._prepare(conn, create=write)
                     yield conn if ready else None
-            # Only once the tables are committed, not when the first transaction rolled back.
-            self._ready = self._ready or ready
         except sa.exc.OperationalError as err:
             text = str(err.orig if err.orig is not None else err).lower()
             if "locked" in text or "busy" in text:
+                if not write:
+                    raise StoreBusyError(
+                        "The store is busy: another process has held it for more than "
+                        f"{self.busy_timeout:g} s. Try again in a moment."
+                    ) from err
                 raise StoreBusyError(
                     f"The store is busy: another import or undo has been writing for more than "
                     f"{self.busy_timeout:g} s. Nothing was written; try again in a moment."
                 ) from err
-            raise StoreError(f"The store at {self.url} could not be used ({err.orig}). Nothing was written.") from err
-        except sa.exc.DatabaseError as err:
-            raise StoreError(f"The store at {self.url} could not be read ({err.orig}). Nothing was written.") from err
+            if write and "readonly" in text.replace("-", "").replace(" ", ""):
+                raise StoreReadOnly(f"{self._read_only_message(str(err.orig))} Nothing was written.") from err
+            if write:
+                raise StoreError(
+                    f"The store at `{self._shown()}` could not be written ({err.orig}). Nothing was written."
+                ) from err
+            raise self._unreadable(str(err.orig)) from err
+        except sa.exc.DatabaseError as err:  # not a database, or a damaged one
+            failure = self._unreadable(str(err.orig))
+            raise (StoreUnreadable(f"{failure} Nothing was written.") if write else failure) from err
+        except StoreUnreadable as err:
+            if write:
+                raise StoreUnreadable(f"{err} Nothing was written.") from err
+            raise
+
+    def _schema_version(self, conn: sa.Connection) -> int | None:
+        if not self._sqlite:
+            return 0  # a server database's schema only changes through Parley's own writers
+        return int(conn.exec_driver_sql("PRAGMA schema_version").scalar_one())
 
     def _prepare(self, conn: sa.Connection, *, create: bool) -> bool:
-        """Check that the tables have the columns this version of Parley writes; a writer creates missing ones.
+        """Check that the tables are ones this version of Parley can read; a writer creates or upgrades them.
 
-        A reader never creates tables: inside a read transaction that would wait on, or fail against, the first
-        writer, whose uncommitted transaction may be creating them right now."""
+        A reader never creates or alters tables: inside a read transaction that would wait on, or fail against, the
+        first writer, whose uncommitted transaction may be creating them right now. It reads a column added since
+        the store was written as its default; the next writer adds the column."""
+        version = self._schema_version(conn)
+        if self._columns is not None and version == self._columns_at and not (create and self._lacking()):
+            self._check_layout(conn)  # a newer Parley may have written since, without changing any table
+            return True
         inspector = sa.inspect(conn)
         if not create and not inspector.has_table(META.name):
             return False
@@ -221,14 +363,52 @@ class Store:
             if missing:
                 conn.execute(sa.insert(META), [{"key": k, "value": v} for k, v in missing.items()])
             inspector = sa.inspect(conn)
-        for name, table in RECORDS.items():
-            found = [c["name"] for c in inspector.get_columns(name)] if inspector.has_table(name) else []
-            if set(found) != {c.name for c in table.columns}:
-                raise StoreError(
-                    f"The store at {self.url} was written by another version of Parley: table {name} has columns "
-                    f"{', '.join(found)}; expected {', '.join(c.name for c in table.columns)}."
+        self._check_layout(conn)
+        columns: dict[str, frozenset[str] | None] = {}
+        for table in [*RECORDS.values(), BATCHES]:
+            found = [c["name"] for c in inspector.get_columns(table.name)] if inspector.has_table(table.name) else None
+            columns[table.name] = None if found is None else frozenset(found)
+            if found is None:
+                continue  # a table added since: empty until the first write creates it
+            expected = [c.name for c in table.columns]
+            unknown = [c for c in found if c not in expected]
+            lacking = [table.c[c] for c in expected if c not in found]
+            if unknown or any(c.server_default is None and not c.nullable for c in lacking):
+                raise self._unreadable(
+                    f"it was written by another version of Parley: table {table.name} has columns "
+                    f"{', '.join(found)}; this version expects {', '.join(expected)}",
+                    other_version=True,
                 )
+            if create and lacking:
+                for column in lacking:
+                    conn.exec_driver_sql(f"ALTER TABLE {table.name} ADD COLUMN {_column_ddl(column)}")
+                columns[table.name] = frozenset(expected)
+        if create:
+            conn.execute(sa.update(META).where(META.c.key == "layout").values(value=LAYOUT_VERSION))
+        self._columns, self._columns_at = columns, self._schema_version(conn)
         return True
+
+    def _lacking(self) -> bool:
+        assert self._columns is not None
+        return any(
+            found is None or len(found) < len(RECORDS.get(name, BATCHES).columns)
+            for name, found in self._columns.items()
+        )
+
+    def _check_layout(self, conn: sa.Connection) -> None:
+        layout = conn.execute(sa.select(META.c.value).where(META.c.key == "layout")).scalar_one_or_none()
+        if layout is not None and (not layout.isdigit() or int(layout) > int(LAYOUT_VERSION)):
+            raise self._unreadable(
+                f"it was written by a newer version of Parley: store layout {layout}, this version reads up to "
+                f"layout {LAYOUT_VERSION}; running the newer Parley reads it",
+                other_version=True,
+            )
+
+    def _select(self, table: sa.Table, names: Sequence[str]) -> list[sa.ColumnElement]:
+        """The columns by name; one the store lacks (written before it existed) comes back as its default."""
+        assert self._columns is not None
+        found = self._columns.get(table.name) or frozenset()
+        return [table.c[n] if n in found else _default_of(table.c[n]).label(n) for n in names]
 
     # -- reading ----------------------------------------------------------------------------------------------
 
@@ -253,12 +433,14 @@ class Store:
                 return {name: _empty(name, with_batch=True) for name in s.RECORD_TABLES}
             return self._read_rows(conn)
 
-    @staticmethod
-    def _read_rows(conn: sa.Connection) -> dict[str, pd.DataFrame]:
+    def _read_rows(self, conn: sa.Connection) -> dict[str, pd.DataFrame]:
         frames: dict[str, pd.DataFrame] = {}
         for name, table in RECORDS.items():
+            if self._columns is not None and self._columns.get(name) is None:
+                frames[name] = _empty(name, with_batch=True)
+                continue
             columns = [*s.TABLES_BY_NAME[name].column_names, BATCH_ID]
-            query = sa.select(*[table.c[c] for c in columns]).order_by(table.c[ROW_SEQ])
+            query = sa.select(*self._select(table, columns)).order_by(table.c[ROW_SEQ])
             rows = conn.execute(query).all()
             frame = pd.DataFrame.from_records(rows, columns=columns) if rows else _empty(name, with_batch=True)
             frames[name] = frame.astype(str)
@@ -290,9 +472,8 @@ class Store:
             ]
         )
 
-    @staticmethod
-    def _batches(conn: sa.Connection, batch_id: str | None = None) -> list[Batch]:
-        query = sa.select(BATCHES).order_by(BATCHES.c[ROW_SEQ])
+    def _batches(self, conn: sa.Connection, batch_id: str | None = None) -> list[Batch]:
+        query = sa.select(*self._select(BATCHES, [c.name for c in BATCHES.columns])).order_by(BATCHES.c[ROW_SEQ])
         if batch_id is not None:
             query = query.where(BATCHES.c[BATCH_ID] == batch_id)
         return [
@@ -412,6 +593,19 @@ class Store:
                     _pause_if_asked(f"deleted {deleted} {name}")
                     paused = True
         return Batch(**{**found[0].__dict__, "undone_at": undone_at})
+
+
+def _default_of(column: sa.Column) -> sa.ColumnElement:
+    default = column.server_default
+    return sa.literal(default.arg if isinstance(default, sa.DefaultClause) else None, sa.Text)
+
+
+def _column_ddl(column: sa.Column) -> str:
+    default = column.server_default
+    if isinstance(default, sa.DefaultClause):
+        value = str(default.arg).replace("'", "''")
+        return f"{column.name} TEXT NOT NULL DEFAULT '{value}'"
+    return f"{column.name} TEXT"
 
 
 # -- the two layers seen as one ------------------------------------------------------------------------------

@@ -1,8 +1,11 @@
-"""The store: batches are all or nothing, survive a killed writer, queue or fail cleanly when two import at once."""
+"""The store: batches are all or nothing, survive a killed writer, queue or fail cleanly when two import at once;
+a damaged, read-only, older or missing store is read as far as it can be and says what to do."""
 
 from __future__ import annotations
 
+import os
 import signal
+import sqlite3
 
 import pandas as pd
 import pytest
@@ -10,7 +13,16 @@ from pandas.testing import assert_frame_equal
 
 from parley import schema as s
 from parley.importer import ImportRefused, commit, preview_import, undo_batch
-from parley.store import EMPTY_REVISION, PAUSE_ENV, Store, StoreError
+from parley.store import (
+    EMPTY_REVISION,
+    LAYOUT_VERSION,
+    PAUSE_ENV,
+    UNREADABLE_REVISION,
+    Store,
+    StoreError,
+    StoreReadOnly,
+    StoreUnreadable,
+)
 from tests.importing import (
     cli_env,
     csv_bytes,
@@ -273,3 +285,169 @@ def test_tests_never_use_the_real_store():
     from parley.store import DEFAULT_STORE_PATH, store_url
 
     assert str(DEFAULT_STORE_PATH) not in store_url()
+
+
+# -- a store that is damaged, read-only, from another version, or missing ----------------------------------------
+
+
+def _sql(store_url: str, *statements: str) -> None:
+    conn = sqlite3.connect(sqlite_path(store_url))
+    try:
+        for statement in statements:
+            conn.execute(statement)
+        conn.commit()
+    finally:
+        conn.close()
+
+
+def _store_files(store_url: str) -> dict[str, bytes]:
+    folder = sqlite_path(store_url).parent
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+DAMAGED = {
+    "garbage": lambda: os.urandom(8192),
+    "damaged_sqlite": lambda: b"SQLite format 3\x00" + os.urandom(8192),
+}
+
+
+@pytest.mark.parametrize("content", DAMAGED.values(), ids=DAMAGED.keys())
+def test_a_damaged_store_cannot_be_read_and_says_how_to_fix_it(temp_store_url, mini_dir, content):
+    path = sqlite_path(temp_store_url)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content())
+    before = _store_files(temp_store_url)
+    store = Store(temp_store_url)
+    for read in (store.revision, store.imported_rows, store.imported_frames, store.batches, lambda: store.batch("x")):
+        with pytest.raises(StoreUnreadable) as caught:
+            read()
+        message = str(caught.value)
+        assert str(path) in message and f"mv {path} {path}.broken" in message
+        assert "python -m parley import export.zip" in message
+        assert "Nothing was written" not in message  # a read writes nothing, and must not suggest otherwise
+    status = store.status()
+    assert status.revision == UNREADABLE_REVISION and status.unreadable == message and status.write_refused
+    with pytest.raises(StoreError, match="Nothing was written"):
+        store.write_batch({"positions": pd.DataFrame([position(1)])}, files=["x.csv"])
+    with pytest.raises(StoreError):
+        preview_import([("positions.csv", csv_bytes("positions", [position(1)]))], store, mini_dir)
+    assert _store_files(temp_store_url) == before
+
+
+def test_moving_a_damaged_store_aside_lets_the_next_import_start_a_new_one(temp_store_url, mini_dir):
+    store = Store(temp_store_url)
+    _import(store, mini_dir, [position(1)])
+    path = sqlite_path(temp_store_url)
+    path.write_bytes(os.urandom(8192))
+    assert store.status().unreadable
+    path.rename(path.with_name(path.name + ".broken"))
+    for suffix in ("-wal", "-shm"):
+        path.with_name(path.name + suffix).unlink(missing_ok=True)
+    assert store.status().revision == EMPTY_REVISION  # the same (cached) store object sees the fresh start
+    _import(store, mini_dir, [position(2)])
+    assert store.imported_frames()["positions"]["position_id"].tolist() == ["pos-00002"]
+
+
+# Tests run as root, for whom chmod stops neither reads nor writes: a read-only store is simulated with SQLite's
+# own read-only open (`mode=ro` in the URL), and a read-only disk by making os.access answer as it does there.
+def _read_only_url(store_url: str, option: str = "mode=ro") -> str:
+    return f"sqlite:///file:{sqlite_path(store_url)}?{option}&uri=true"
+
+
+@pytest.mark.parametrize("option", ["mode=ro", "immutable=1"])
+def test_a_read_only_store_is_read_and_refuses_writes_clearly(temp_store_url, mini_dir, option):
+    writable = Store(temp_store_url)
+    batch = _import(writable, mini_dir, [position(1), position(2)])
+    before = dump(temp_store_url)
+    store = Store(_read_only_url(temp_store_url, option))
+    assert store.revision() == writable.revision()
+    assert store.imported_frames()["positions"]["position_id"].tolist() == ["pos-00001", "pos-00002"]
+    assert store.batches()["batch_id"].tolist() == [batch.batch_id]
+    status = store.status()
+    assert not status.unreadable and "read-only" in status.read_only and status.write_refused == status.read_only
+    assert "Nothing was written" not in status.read_only
+    with pytest.raises(StoreReadOnly, match="read-only.*Nothing was written"):
+        store.write_batch({"positions": pd.DataFrame([position(3)])}, files=["x.csv"])
+    with pytest.raises(StoreReadOnly, match="read-only.*Nothing was written"):
+        store.undo(batch.batch_id)
+    preview = preview_import([("positions.csv", csv_bytes("positions", [position(3)]))], store, mini_dir)
+    assert preview.ok  # checking files is a read
+    with pytest.raises(StoreReadOnly):
+        commit(preview, store, via="test")
+    assert dump(temp_store_url) == before
+
+
+def test_a_store_on_a_read_only_disk_is_opened_read_only(temp_store_url, mini_dir, monkeypatch):
+    _import(Store(temp_store_url), mini_dir, [position(1)])
+    before = _store_files(temp_store_url)
+    assert sorted(before) == ["store.sqlite"]  # the last connection folded the WAL back in
+    real_access = os.access
+    monkeypatch.setattr(
+        "parley.store.os.access", lambda path, mode: False if mode & os.W_OK else real_access(path, mode)
+    )
+    store = Store(temp_store_url)
+    assert store.imported_frames()["positions"]["position_id"].tolist() == ["pos-00001"]
+    assert "read-only" in store.status().read_only
+    with pytest.raises(StoreReadOnly, match="Nothing was written"):
+        store.write_batch({"positions": pd.DataFrame([position(2)])}, files=["x.csv"])
+    assert _store_files(temp_store_url) == before  # not even a -wal or -shm file was created
+
+
+def test_an_older_store_is_read_with_defaults_then_upgraded_by_the_next_import(temp_store_url, mini_dir):
+    first = _import(Store(temp_store_url), mini_dir, [position(1, notes="gone with the column")])
+    # A store written before `notes` and `skipped` existed, at an older layout.
+    _sql(
+        temp_store_url,
+        "ALTER TABLE positions DROP COLUMN notes",
+        "ALTER TABLE import_batches DROP COLUMN skipped",
+        "UPDATE store_meta SET value = '0' WHERE key = 'layout'",
+    )
+    store = Store(temp_store_url)
+    rows = store.imported_frames()["positions"]
+    assert rows["position_id"].tolist() == ["pos-00001"] and rows["notes"].tolist() == [""]
+    assert store.batches()["batch_id"].tolist() == [first.batch_id]
+    assert not store.status().write_refused
+    second = _import(store, mini_dir, [position(2, notes="kept")])
+    assert store.imported_frames()["positions"]["notes"].tolist() == ["", "kept"]
+    assert store.batches()["batch_id"].tolist() == [second.batch_id, first.batch_id]
+    conn = sqlite3.connect(sqlite_path(temp_store_url))
+    try:
+        assert "notes" in [r[1] for r in conn.execute("PRAGMA table_info(positions)")]
+        assert conn.execute("SELECT value FROM store_meta WHERE key = 'layout'").fetchone() == (LAYOUT_VERSION,)
+    finally:
+        conn.close()
+
+
+OTHER_VERSION = {
+    "newer_layout": (f"UPDATE store_meta SET value = '{int(LAYOUT_VERSION) + 1}' WHERE key = 'layout'", "newer"),
+    "unknown_column": ("ALTER TABLE positions ADD COLUMN mood TEXT", "another version"),
+}
+
+
+@pytest.mark.parametrize("change,said", OTHER_VERSION.values(), ids=OTHER_VERSION.keys())
+def test_a_store_from_another_version_says_what_to_do(temp_store_url, mini_dir, change, said):
+    store = Store(temp_store_url)
+    store.revision()  # the store object has seen the store before it changes
+    _import(store, mini_dir, [position(1)])
+    _sql(temp_store_url, change)
+    before = dump(temp_store_url)
+    with pytest.raises(StoreUnreadable, match=said) as caught:
+        store.imported_frames()
+    message = str(caught.value)
+    assert "python -m parley export old.zip" in message and "python -m parley import old.zip" in message
+    assert "Nothing was written" not in message
+    assert Store(temp_store_url).status().unreadable == message
+    with pytest.raises(StoreError, match="Nothing was written"):
+        store.write_batch({"positions": pd.DataFrame([position(2)])}, files=["x.csv"])
+    assert dump(temp_store_url) == before
+
+
+def test_a_missing_store_in_a_missing_folder_reads_empty_and_appears_on_the_first_import(tmp_path, mini_dir):
+    url = f"sqlite:///{tmp_path / 'not' / 'yet' / 'store.sqlite'}"
+    store = Store(url)
+    status = store.status()
+    assert status.revision == EMPTY_REVISION and not status.write_refused
+    assert all(frame.empty for frame in store.imported_frames().values())
+    assert not (tmp_path / "not").exists()
+    _import(store, mini_dir, [position(1)])
+    assert sqlite_path(url).exists() and store.status().revision != EMPTY_REVISION
