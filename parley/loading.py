@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, fields
 from functools import cached_property
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 
+from parley import cache
 from parley import schema as s
 from parley.aggregate import issue_links, prisoner_counts
 from parley.store import Store, layered
@@ -18,7 +23,6 @@ from parley.validation import (
     DataValidationError,
     Problem,
     codes_from,
-    split_ids,
     validate_links,
     validate_table,
 )
@@ -43,6 +47,26 @@ REPEATED_TEXT = (
     "delegation_head_id",
 )
 IMPORTED = "imported"
+NO_STORE = "no store"
+
+Progress = Callable[[float, str], None]
+
+
+class _Stages:
+    """Maps each stage's own 0..1 progress onto its share of the whole load, never going backwards."""
+
+    def __init__(self, progress: Progress | None):
+        self._progress = progress
+        self._done = 0.0
+
+    def report(self, fraction: float, text: str) -> None:
+        if self._progress is None:
+            return
+        self._done = max(self._done, min(fraction, 1.0))
+        self._progress(self._done, text)
+
+    def part(self, start: float, end: float) -> Progress:
+        return lambda fraction, text: self.report(start + (end - start) * fraction, text)
 
 
 def decode_text(file: str, raw: bytes) -> tuple[str | None, list[Problem]]:
@@ -66,34 +90,94 @@ def read_table_bytes(name: str, raw: bytes) -> tuple[pd.DataFrame | None, list[P
     except (pd.errors.ParserError, csv.Error) as err:
         return None, [Problem.whole_file(file, f"not a valid CSV file: {err}")]
     frame.columns = [str(c).strip() for c in frame.columns]
-    return frame.map(lambda v: v.strip() if isinstance(v, str) else v), []
+    for column in range(frame.shape[1]):
+        values = frame.iloc[:, column]
+        if values.dtype in ("str", "object"):
+            # Short rows leave missing cells that are not text: those stay as they are for validation to name.
+            frame.isetitem(column, values.str.strip() if values.dtype == "str" else values.map(_strip))
+    return frame, []
 
 
-def read_raw_tables(data_dir: Path) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
+def _strip(value: object) -> object:
+    return value.strip() if isinstance(value, str) else value
+
+
+def _read_fast(table: s.Table, path: Path) -> pd.DataFrame | None:
+    """A well-formed file read by Arrow's parallel CSV reader; None when it is not plainly well-formed.
+
+    Arrow refuses what the pandas reader would report or read differently (bad encoding, ragged rows, an odd
+    header), so anything unusual goes through read_table_bytes and gets its exact messages."""
+    names = table.column_names
+    if not _quotes_balanced(path):
+        return None  # an unclosed quote: Arrow would read it to the end of the file, pandas reports it
+    try:
+        arrow = pacsv.read_csv(
+            path,
+            parse_options=pacsv.ParseOptions(newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.large_string())),
+        )
+    except (pa.ArrowException, OSError):
+        return None
+    header = [c.strip() for c in arrow.column_names]
+    if sorted(header) != sorted(names) or any(t != pa.large_string() for t in arrow.schema.types):
+        return None
+    columns = [pc.utf8_trim_whitespace(arrow.column(i)) for i in range(arrow.num_columns)]
+    del arrow
+    return pa.table(columns, names=header).to_pandas(self_destruct=True)
+
+
+def _quotes_balanced(path: Path) -> bool:
+    count = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 24):
+            count += chunk.count(b'"')
+    return count % 2 == 0
+
+
+def read_raw_tables(data_dir: Path, progress: Progress | None = None) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
     frames: dict[str, pd.DataFrame] = {}
     problems: list[Problem] = []
+    sizes = {t.name: (data_dir / t.file).stat().st_size if (data_dir / t.file).exists() else 0 for t in s.TABLES}
+    total, done = max(sum(sizes.values()), 1), 0
     for table in s.TABLES:
         path = data_dir / table.file
+        if progress is not None:
+            progress(done / total, f"Reading {table.file}")
+        done += sizes[table.name]
         if not path.exists():
             problems.append(Problem.whole_file(table.file, f"file is missing from {data_dir}"))
             continue
-        frame, found = read_table_bytes(table.name, path.read_bytes())
-        problems += found
+        frame = _read_fast(table, path)
+        if frame is None:
+            frame, found = read_table_bytes(table.name, path.read_bytes())
+            problems += found
         if frame is not None:
             frames[table.name] = frame
+    if progress is not None:
+        progress(1.0, "Read every file")
     return frames, problems
 
 
-def validate_frames(frames: Mapping[str, pd.DataFrame]) -> list[Problem]:
+def validate_frames(frames: Mapping[str, pd.DataFrame], progress: Progress | None = None) -> list[Problem]:
     codebook = frames.get("codebook", pd.DataFrame())
     issues = frames.get("issues", pd.DataFrame())
     codes = codes_from(codebook, issues)
     problems: list[Problem] = []
+    # Rough shares of the work: per-table checks scale with cells, links with the linked tables.
+    weights = {t.name: len(frames[t.name]) * len(t.columns) for t in s.TABLES if t.name in frames}
+    total, done = max(sum(weights.values()), 1) * 1.25, 0
     for table in s.TABLES:
         if table.name in frames:
+            if progress is not None:
+                progress(done / total, f"Checking {table.file}")
             problems += validate_table(table, frames[table.name], codes)
+            done += weights[table.name]
     if not problems:  # links are only meaningful once every table has the right shape
+        if progress is not None:
+            progress(done / total, "Checking the links between tables")
         problems += validate_links(frames)
+    if progress is not None:
+        progress(1.0, "Checked every table")
     return problems
 
 
@@ -164,7 +248,7 @@ def _labels(codebook: pd.DataFrame, issues: pd.DataFrame, actors: pd.DataFrame) 
 
 
 def _typed(table: s.Table, frame: pd.DataFrame, codes: Mapping[str, list[str]]) -> pd.DataFrame:
-    out = frame.copy()
+    out = frame.copy(deep=False)
     for col in table.columns:
         if col.kind == s.DATE:
             out[col.name] = pd.to_datetime(out[col.name].replace("", None), format="%Y-%m-%d")
@@ -177,115 +261,201 @@ def _typed(table: s.Table, frame: pd.DataFrame, codes: Mapping[str, list[str]]) 
     return out
 
 
+def _arrow(values: pd.Series) -> pa.Array:
+    array = pa.array(values, type=pa.large_string())
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+
+
+def _text(array: pa.Array | pa.ChunkedArray, index: pd.Index) -> pd.Series:
+    out = array.to_pandas()
+    out.index = index
+    return out
+
+
+def _ids_in(cells: pd.Series) -> tuple[np.ndarray, pa.Array]:
+    """Every id in a column of ';'-separated ids, as (row number, id), in row order: split_ids over the column."""
+    parts = pc.split_pattern(_arrow(cells), s.LIST_SEP)
+    rows = pc.list_parent_indices(parts).to_numpy()
+    ids = pc.utf8_trim_whitespace(pc.list_flatten(parts))
+    keep = pc.not_equal(ids, "")
+    return rows[keep.to_numpy(zero_copy_only=False)], ids.filter(keep)
+
+
 def _n_sources(frame: pd.DataFrame) -> pd.Series:
-    return frame["source_ids"].map(lambda cell: len(set(split_ids(cell)))).astype("int64")
+    """Distinct source ids per record."""
+    rows, ids = _ids_in(frame["source_ids"])
+    codes, uniques = pd.factorize(_text(ids, pd.RangeIndex(len(ids))))
+    distinct = np.unique(rows.astype(np.int64) * max(len(uniques), 1) + codes) // max(len(uniques), 1)
+    counts = np.bincount(distinct, minlength=len(frame)).astype("int64")
+    return pd.Series(counts, index=frame.index)
+
+
+def _joined(groups: np.ndarray, n_groups: int, values: pa.Array, sep: str) -> pa.Array:
+    """For each group number 0..n_groups-1, its values in row order joined by `sep` ('' for none)."""
+    known = groups >= 0
+    groups, values = groups[known], values.filter(pa.array(known))
+    order = np.argsort(groups, kind="stable")
+    offsets = np.concatenate([[0], np.cumsum(np.bincount(groups, minlength=n_groups))]).astype(np.int64)
+    lists = pa.LargeListArray.from_arrays(pa.array(offsets), values.take(pa.array(order)))
+    return pc.binary_join(lists, pa.scalar(sep, pa.large_string()))
+
+
+def _as_category(codes: np.ndarray, values: Sequence[str | None], index: pd.Index) -> pd.Series:
+    """Row i holds values[codes[i]] (missing for code -1 or a None value), as the categorical that
+    astype('category') would give: the distinct values present, sorted."""
+    used = np.bincount(codes[codes >= 0], minlength=len(values)) > 0
+    present = sorted({values[i] for i in np.flatnonzero(used) if values[i] is not None})
+    categories = pd.Index(present, dtype="str")
+    remap = np.append(categories.get_indexer(pd.Index(list(values), dtype=object)), -1)
+    dtype = pd.CategoricalDtype(categories)
+    return pd.Series(pd.Categorical.from_codes(remap[codes], dtype=dtype, validate=False), index=index)
+
+
+def _lookup(keys: pd.Series, mapping: Mapping[str, str], default: str | None = None) -> pd.Series:
+    """`keys.map(mapping)` as a categorical, looked up once per distinct key instead of once per row."""
+    ids = keys if isinstance(keys.dtype, pd.CategoricalDtype) else keys.astype("category")
+    values = [mapping.get(str(key), default) for key in ids.cat.categories]
+    return _as_category(ids.cat.codes.to_numpy(), values, keys.index)
+
+
+FLAG_TEXTS = [
+    ", ".join(p for p in (d, lo, si) if p)
+    for d in ("", "disputed")
+    for lo in ("", "low confidence")
+    for si in ("", "single source")
+]
 
 
 def _flags(frame: pd.DataFrame) -> pd.Series:
     """One readable column that says why a record needs care; empty when it does not."""
-    if frame.empty:
-        return pd.Series([], dtype=str, index=frame.index)
-    disputed = frame["disputed"].map({True: "disputed", False: ""}).astype(str)
-    low = (frame["confidence"] == "low").map({True: "low confidence", False: ""}).astype(str)
-    single = (frame["n_sources"] == 1).map({True: "single source", False: ""}).astype(str)
-    keys = disputed + "|" + low + "|" + single
-    # Only eight combinations exist: build each text once, not once per row.
-    texts = {key: ", ".join(part for part in key.split("|") if part) for key in keys.unique()}
-    return keys.map(texts).astype(str)
+    disputed = frame["disputed"].to_numpy(dtype=bool)
+    low = (frame["confidence"] == "low").to_numpy(dtype=bool)
+    single = (frame["n_sources"] == 1).to_numpy(dtype=bool)
+    return _as_category(disputed * 4 + low * 2 + single * 1, FLAG_TEXTS, frame.index)
 
 
-def build_dataset(frames: Mapping[str, pd.DataFrame], version: str) -> Dataset:
+def _sorted_by(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Rows in `column` order (stable), one column at a time so only one column is ever held twice."""
+    order = np.argsort(frame[column].to_numpy(), kind="stable")
+    if (order == np.arange(len(order))).all():
+        return frame.reset_index(drop=True)
+    out = pd.DataFrame(index=pd.RangeIndex(len(frame)))
+    for name in list(frame.columns):
+        out[name] = frame[name].take(order).reset_index(drop=True)
+        del frame[name]
+    return out
+
+
+def build_dataset(frames: Mapping[str, pd.DataFrame], version: str, progress: Progress | None = None) -> Dataset:
     """Type the validated raw frames and add the joined columns the pages show."""
+    return _build(dict(frames), version, progress)
+
+
+def _build(frames: dict[str, pd.DataFrame], version: str, progress: Progress | None) -> Dataset:
+    """build_dataset on a dict it may empty: each raw frame is let go once typed, so the two never pile up."""
+    report = progress or (lambda fraction, text: None)
+    report(0.0, "Typing the tables")
     codebook = frames["codebook"]
     issues = frames["issues"]
     codes: dict[str, list[str]] = {str(k): list(g["code"]) for k, g in codebook.groupby("scheme", sort=False)}
     codes["issue"] = list(issues["issue_id"])
-    t = {table.name: _typed(table, frames[table.name], codes) for table in s.TABLES}
     labels = _labels(codebook, issues, frames["actors"])
+    t = {table.name: _typed(table, frames.pop(table.name), codes) for table in s.TABLES}
     actor = labels["actor"]
+    # Repeated ids as categories first: every lookup below then runs once per distinct id.
+    for name in ("positions", "reactions", "agreed_items", "talk_participants"):
+        frame = t[name]
+        for column in ("actor_id", "speaker_id", "talk_id", "delegation_head_id"):
+            if column in frame.columns:
+                frame[column] = frame[column].astype("category")
+    report(0.2, "Joining names and titles")
 
     actors = t["actors"]
     actors["affiliation_name"] = actors["affiliation"].map(lambda a: actor.get(a, ""))
 
-    participants = t["talk_participants"]
-    participants["actor_name"] = participants["actor_id"].map(actor)
-    participants["head_name"] = participants["delegation_head_id"].map(lambda a: actor.get(a, ""))
-
     talks = t["talks"]
+    talk_index = pd.Index(talks["talk_id"])
+    participants = t["talk_participants"]
+    participants["actor_name"] = _lookup(participants["actor_id"], actor)
+    participants["head_name"] = _lookup(participants["delegation_head_id"], actor, "")
+    in_talk = _talk_rows(talk_index, participants["talk_id"])
+    names = _arrow(participants["actor_name"].astype(str))
     for role, column in (("party", "parties"), ("mediator", "mediators"), ("host", "hosts")):
-        names = participants[participants["role"] == role].groupby("talk_id")["actor_name"].agg(", ".join).to_dict()
-        talks[column] = talks["talk_id"].map(lambda tid, n=names: n.get(tid, ""))
-    heads = (
-        participants[participants["head_name"] != ""]
-        .assign(text=lambda d: d["actor_name"] + ": " + d["head_name"])
-        .groupby("talk_id")["text"]
-        .agg("; ".join)
-        .to_dict()
+        groups = np.where((participants["role"] == role).to_numpy(dtype=bool), in_talk, -1)
+        talks[column] = _text(_joined(groups, len(talks), names, ", "), talks.index)
+    headed = (participants["head_name"] != "").to_numpy(dtype=bool)
+    head_texts = pc.binary_join_element_wise(
+        names, _arrow(participants["head_name"].astype(str)), pa.scalar(": ", pa.large_string())
     )
-    talks["delegation_heads"] = talks["talk_id"].map(lambda tid: heads.get(tid, ""))
+    talks["delegation_heads"] = _text(_joined(np.where(headed, in_talk, -1), len(talks), head_texts, "; "), talks.index)
     talks["format_label"] = talks["format"].map(labels["talk_format"]).astype(str)
     talks["n_sources"] = _n_sources(talks)
-    talks["flags"] = _flags(talks)
+    talks["flags"] = _flags(talks).astype(str)
     talks["year"] = talks["start_date"].dt.year
+    title_of = dict(zip(talks["talk_id"], talks["title"], strict=True))
 
     items = t["agreed_items"]
-    items["issue_label"] = items["issue_id"].map(labels["issue"]).astype(str)
-    items["talk_title"] = items["talk_id"].map(dict(zip(talks["talk_id"], talks["title"], strict=True)))
+    items["issue_label"] = _lookup(items["issue_id"], labels["issue"])
+    items["talk_title"] = _lookup(items["talk_id"], title_of)
     items["n_sources"] = _n_sources(items)
     per_side = prisoner_counts(items)
-    talks["prisoners_per_side"] = talks["talk_id"].map(per_side.groupby("talk_id")["quantity"].sum()).astype("Int64")
+    per_talk = per_side.groupby(per_side["talk_id"].astype(str))["quantity"].sum()
+    talks["prisoners_per_side"] = talks["talk_id"].map(per_talk).astype("Int64")
+    report(0.4, "Joining positions and reactions")
 
-    talk_title = dict(zip(talks["talk_id"], talks["title"], strict=True))
     positions = t["positions"]
     reactions = t["reactions"]
     for frame, stance_scheme in ((positions, "position_stance"), (reactions, "reaction_stance")):
-        frame["actor_name"] = frame["actor_id"].map(actor)
-        frame["speaker_name"] = frame["speaker_id"].map(lambda a: actor.get(a, ""))
-        frame["stance_label"] = frame["stance"].map(labels[stance_scheme]).astype(str)
-        frame["talk_title"] = frame["talk_id"].map(lambda x: talk_title.get(x, ""))
+        frame["actor_name"] = _lookup(frame["actor_id"], actor)
+        frame["speaker_name"] = _lookup(frame["speaker_id"], actor, "")
+        frame["stance_label"] = _lookup(frame["stance"], labels[stance_scheme])
+        frame["talk_title"] = _lookup(frame["talk_id"], title_of, "")
         frame["n_sources"] = _n_sources(frame)
         frame["flags"] = _flags(frame)
-    positions["issue_label"] = positions["issue_id"].map(labels["issue"]).astype(str)
+    positions["issue_label"] = _lookup(positions["issue_id"], labels["issue"])
     actor_type = dict(zip(actors["actor_id"], actors["actor_type"].astype(str), strict=True))
     actor_iso = dict(zip(actors["actor_id"], actors["country_iso3"], strict=True))
-    reactions["actor_type"] = reactions["actor_id"].map(actor_type)
-    reactions["country_iso3"] = reactions["actor_id"].map(actor_iso).fillna("")
+    reactions["actor_type"] = _lookup(reactions["actor_id"], actor_type)
+    reactions["country_iso3"] = _lookup(reactions["actor_id"], actor_iso, "")
+    report(0.6, "Counting the records behind each source")
 
     sources = t["sources"]
-    cited: dict[str, list[str]] = {}
+    cited_source, cited_by = [], []
     for frame, key in (
         (talks, "talk_id"),
         (items, "item_id"),
         (positions, "position_id"),
         (reactions, "reaction_id"),
     ):
-        for rec_id, cell in zip(frame[key], frame["source_ids"], strict=True):
-            for sid in split_ids(cell):
-                cited.setdefault(sid, []).append(rec_id)
-    sources["records"] = sources["source_id"].map(lambda sid: "; ".join(cited.get(sid, [])))
-    sources["n_records"] = sources["source_id"].map(lambda sid: len(cited.get(sid, []))).astype("int64")
+        rows, ids = _ids_in(frame["source_ids"])
+        cited_source.append(ids)
+        cited_by.append(_arrow(frame[key].astype(str)).take(pa.array(rows)))
+    source_ids = pa.chunked_array(cited_source, type=pa.large_string()).combine_chunks()
+    in_source = pd.Index(sources["source_id"]).get_indexer(_text(source_ids, pd.RangeIndex(len(source_ids))))
+    record_ids = pa.chunked_array(cited_by, type=pa.large_string()).combine_chunks()
+    sources["records"] = _text(_joined(in_source, len(sources), record_ids, "; "), sources.index)
+    sources["n_records"] = np.bincount(in_source[in_source >= 0], minlength=len(sources)).astype("int64")
     checks = t["fact_checks"]
     checked = checks.groupby("source_id")["verdict"].agg(lambda v: ", ".join(str(x) for x in v)).to_dict()
     sources["fact_check"] = sources["source_id"].map(lambda sid: checked.get(sid, ""))
+    report(0.8, "Ordering the tables")
 
     for frame in (talks, items, positions, reactions, sources, actors, participants):
         if "origin" not in frame.columns:
             frame["origin"] = BUNDLED
     # Rows of talks in display order; linked tables carry the row number so filters can mark rounds without lookups.
-    talks = talks.sort_values("start_date", kind="stable").reset_index(drop=True)
+    talks = _sorted_by(talks, "start_date")
     order = pd.Index(talks["talk_id"])
     for frame in (participants, items):
-        frame["talk_pos"] = order.get_indexer(frame["talk_id"])
+        frame["talk_pos"] = _talk_rows(order, frame["talk_id"])
     # Repeated ids and labels as categories: filtering a large table then copies small integer codes, not text.
     for frame in (positions, reactions, items, participants):
         for column in REPEATED_TEXT:
-            if column in frame.columns:
+            if column in frame.columns and not isinstance(frame[column].dtype, pd.CategoricalDtype):
                 frame[column] = frame[column].astype("category")
-    # Free text as plain Python strings: selecting rows copies pointers, where Arrow strings copy every byte.
-    for frame in (talks, positions, reactions, items):
-        for column in frame.columns:
-            if frame[column].dtype == "str":
-                frame[column] = frame[column].astype(object)
+    positions = _sorted_by(positions, "date")
+    reactions = _sorted_by(reactions, "date")
+    report(1.0, "Built the tables")
 
     return Dataset(
         version=version,
@@ -296,11 +466,18 @@ def build_dataset(frames: Mapping[str, pd.DataFrame], version: str) -> Dataset:
         talks=talks,
         participants=participants,
         items=items,
-        positions=positions.sort_values("date", kind="stable").reset_index(drop=True),
-        reactions=reactions.sort_values("date", kind="stable").reset_index(drop=True),
+        positions=positions,
+        reactions=reactions,
         fact_checks=checks,
         labels=labels,
     )
+
+
+def _talk_rows(talks: pd.Index, talk_ids: pd.Series) -> np.ndarray:
+    """The row of each id's talk in `talks` (-1 for none), looked up once per distinct id."""
+    ids = talk_ids if isinstance(talk_ids.dtype, pd.CategoricalDtype) else talk_ids.astype("category")
+    rows = np.append(talks.get_indexer(ids.cat.categories), -1)
+    return rows[ids.cat.codes.to_numpy()]
 
 
 def read_version(data_dir: Path) -> str:
@@ -308,13 +485,52 @@ def read_version(data_dir: Path) -> str:
     return path.read_text(encoding="utf-8").strip() if path.exists() else "unversioned"
 
 
-def load_dataset(data_dir: Path = DEFAULT_DATA_DIR, store: Store | None = None) -> Dataset:
+TABLE_FIELDS = [f.name for f in fields(Dataset) if f.name not in ("version", "labels")]
+
+
+def data_files(data_dir: Path) -> list[Path]:
+    """The files a Dataset is built from."""
+    return [data_dir / table.file for table in s.TABLES] + [data_dir / "VERSION"]
+
+
+def load_dataset(
+    data_dir: Path = DEFAULT_DATA_DIR,
+    store: Store | None = None,
+    *,
+    progress: Progress | None = None,
+    cache_dir: Path | None = None,
+    use_cache: bool = True,
+) -> Dataset:
     """Read, validate and build; raises DataValidationError listing every problem.
 
-    With a store, its imported records are laid over the bundled files (never modified) and get origin 'imported'."""
-    frames, problems = read_raw_tables(data_dir)
+    With a store, its imported records are laid over the bundled files (never modified) and get origin 'imported'.
+    A Dataset built before from the same files, store revision and code is read back from the cache folder
+    (`cache_dir`, else PARLEY_CACHE_DIR, else `.parley/cache`) instead. `progress(fraction, text)` is called as
+    each stage starts and with 1.0 at the end."""
+    stages = _Stages(progress)
+    directory = cache.cache_dir(cache_dir) if use_cache else None
+    revision = store.revision() if store is not None else NO_STORE
+    key = cache.cache_key(data_files(data_dir), revision) if directory is not None else ""
+    if directory is not None:
+        stages.report(0.0, "Reading the prepared tables")
+        hit = cache.read(directory, key)
+        if hit is not None:
+            tables, extra = hit
+            stages.report(1.0, "Ready")
+            return Dataset(version=extra["version"], labels=extra["labels"], **tables)
+
+    frames, problems = read_raw_tables(data_dir, stages.part(0.0, 0.25))
     layers = layered(frames, store.imported_rows() if store is not None and not problems else {})
-    problems += layers.relabel(validate_frames(layers.frames)) if not problems else []
+    del frames
+    problems += layers.relabel(validate_frames(layers.frames, stages.part(0.25, 0.6))) if not problems else []
     if problems:
         raise DataValidationError(problems)
-    return build_dataset(layers.with_origin(), read_version(data_dir))
+    frames = layers.with_origin()
+    del layers
+    dataset = _build(frames, read_version(data_dir), stages.part(0.6, 0.9))
+    if directory is not None and (store is None or store.revision() == revision):
+        stages.report(0.9, "Saving the prepared tables for the next start")
+        tables = {name: getattr(dataset, name) for name in TABLE_FIELDS}
+        cache.write(directory, key, tables, {"version": dataset.version, "labels": dataset.labels})
+    stages.report(1.0, "Ready")
+    return dataset

@@ -1,0 +1,177 @@
+"""A columnar copy of the built tables on disk, so a restart reads typed Parquet instead of re-reading CSV.
+
+One entry per key (data files, store revision, code): a folder of Parquet files plus `meta.json`. Categorical
+columns are stored as their integer codes with the categories beside them, so every category (used or not) and
+its order come back exactly, with no re-encoding of the values on read. Anything that goes wrong here (a
+read-only disk, a half-written or damaged entry, a full disk) means "no cache", never an error: the caller
+builds from the CSV files instead.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+CACHE_DIR_ENV = "PARLEY_CACHE_DIR"
+DEFAULT_CACHE_DIR = Path(__file__).resolve().parent.parent / ".parley" / "cache"
+OFF = ("off", "none", "0")
+# Bump when the stored layout changes; changes to the code that builds the tables are caught by CODE_FILES.
+FORMAT = "1"
+# The modules whose source decides what a built, validated Dataset holds.
+CODE_FILES = ("loading.py", "schema.py", "validation.py", "aggregate.py", "store.py", "cache.py")
+KEEP = 4
+# A file modified this recently may be modified again within the file system's timestamp granularity
+# without its size or mtime changing: such a file is keyed on its content too.
+RACY_NS = 2_000_000_000
+META = "meta.json"
+CATEGORIES = "categories.parquet"
+
+
+def cache_dir(override: Path | None = None) -> Path | None:
+    """Where entries live: the argument, else PARLEY_CACHE_DIR (`off` disables), else `.parley/cache`."""
+    if override is not None:
+        return override
+    configured = os.environ.get(CACHE_DIR_ENV, "").strip()
+    if configured.lower() in OFF:
+        return None
+    return Path(configured) if configured else DEFAULT_CACHE_DIR
+
+
+@lru_cache(maxsize=1)
+def _code_digest() -> str:
+    here = Path(__file__).resolve().parent
+    digest = hashlib.sha256(f"{FORMAT}|{pd.__version__}|{pa.__version__}".encode())
+    for name in CODE_FILES:
+        digest.update((here / name).read_bytes())
+    return digest.hexdigest()
+
+
+def cache_key(files: Iterable[Path], revision: str) -> str:
+    """Changes when a data file, the store revision or the building code changes."""
+    digest = hashlib.sha256(_code_digest().encode())
+    now = time.time_ns()
+    for path in files:
+        try:
+            stat = path.stat()
+        except OSError:
+            digest.update(f"{path.name}:missing|".encode())
+            continue
+        digest.update(f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}|".encode())
+        if now - stat.st_mtime_ns < RACY_NS:
+            digest.update(_file_digest(path))
+    digest.update(revision.encode())
+    return digest.hexdigest()[:40]
+
+
+def _file_digest(path: Path) -> bytes:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 22):
+            digest.update(chunk)
+    return digest.digest()
+
+
+def read(directory: Path, key: str) -> tuple[dict[str, pd.DataFrame], dict[str, Any]] | None:
+    """The tables and metadata stored under `key`, or None when there is no usable entry."""
+    entry = directory / key
+    if not entry.is_dir():
+        return None
+    try:
+        meta = json.loads((entry / META).read_text(encoding="utf-8"))
+        if meta.get("key") != key:
+            raise ValueError("entry holds another key")
+        categories = _read_categories(entry / CATEGORIES)
+        tables = {}
+        for name, spec in meta["tables"].items():
+            frame = pq.read_table(entry / f"{name}.parquet").to_pandas(self_destruct=True, split_blocks=True)
+            if len(frame) != spec["rows"] or list(frame.columns) != spec["columns"]:
+                raise ValueError(f"{name}: stored table does not match its description")
+            for column, ordered in spec["categorical"].items():
+                dtype = pd.CategoricalDtype(categories[(name, column)], ordered=ordered)
+                frame[column] = pd.Categorical.from_codes(frame[column].to_numpy(), dtype=dtype, validate=False)
+            tables[name] = frame
+    except Exception:  # noqa: BLE001 - a damaged entry of any kind is rebuilt, never shown to the analyst
+        shutil.rmtree(entry, ignore_errors=True)
+        return None
+    with contextlib.suppress(OSError):
+        os.utime(entry)  # entries are evicted least recently used first
+    return tables, meta["extra"]
+
+
+def _read_categories(path: Path) -> dict[tuple[str, str], pd.Index]:
+    long = pq.read_table(path).to_pandas()
+    out = {}
+    for (table, column), group in long.groupby(["table", "column"], sort=False):
+        out[(str(table), str(column))] = pd.Index(group["category"].to_numpy(), dtype="str")
+    return out
+
+
+def write(directory: Path, key: str, tables: Mapping[str, pd.DataFrame], extra: Mapping[str, Any]) -> bool:
+    """Store the tables under `key` atomically; False (and nothing left behind) when that is not possible."""
+    temp = directory / f".tmp-{key}-{uuid.uuid4().hex}"
+    try:
+        temp.mkdir(parents=True)
+        categories: list[pd.DataFrame] = []
+        specs = {}
+        for name, frame in tables.items():
+            stored = {}
+            kinds = {}
+            for column in frame.columns:
+                values = frame[column]
+                if isinstance(values.dtype, pd.CategoricalDtype):
+                    cats = values.cat.categories
+                    if cats.dtype != "str":
+                        raise TypeError(f"{name}.{column}: only text categories are stored")
+                    kinds[column] = bool(values.cat.ordered)
+                    stored[column] = values.cat.codes
+                    categories.append(pd.DataFrame({"table": name, "column": column, "category": cats}))
+                else:
+                    stored[column] = values
+            pq.write_table(
+                pa.Table.from_pandas(pd.DataFrame(stored, index=frame.index), preserve_index=None),
+                temp / f"{name}.parquet",
+                compression="lz4",
+            )
+            specs[name] = {"rows": len(frame), "columns": list(frame.columns), "categorical": kinds}
+        long = pd.concat(categories, ignore_index=True) if categories else _no_categories()
+        pq.write_table(pa.Table.from_pandas(long.astype("str"), preserve_index=False), temp / CATEGORIES)
+        meta = {"key": key, "written": time.time(), "tables": specs, "extra": dict(extra)}
+        (temp / META).write_text(json.dumps(meta), encoding="utf-8")
+        os.rename(temp, directory / key)  # atomic: readers see a whole entry or none
+    except Exception:  # noqa: BLE001 - read-only or full disk, or another process won the race: no cache, no error
+        shutil.rmtree(temp, ignore_errors=True)
+        return False
+    _evict(directory)
+    return True
+
+
+def _no_categories() -> pd.DataFrame:
+    return pd.DataFrame({"table": [], "column": [], "category": []}, dtype="str")
+
+
+def _evict(directory: Path) -> None:
+    """Keep the most recently used entries; drop temp folders that a killed process left behind."""
+    try:
+        entries = [p for p in directory.iterdir() if p.is_dir()]
+        now = time.time()
+        for path in entries:
+            if path.name.startswith(".tmp-") and now - path.stat().st_mtime > 3600:
+                shutil.rmtree(path, ignore_errors=True)
+        kept = sorted((p for p in entries if not p.name.startswith(".")), key=lambda p: p.stat().st_mtime)
+        for path in kept[:-KEEP]:
+            shutil.rmtree(path, ignore_errors=True)
+    except OSError:
+        pass
