@@ -14,7 +14,7 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from parley.filters import Filters, describe
+from parley.filters import Filters, UrlNote, describe, url_notes_markdown
 from parley.loading import Dataset
 
 K_PARTY, K_ISSUE, K_DATES, K_FORMAT, K_HIDE_LOW = (
@@ -26,6 +26,7 @@ K_PARTY, K_ISSUE, K_DATES, K_FORMAT, K_HIDE_LOW = (
 )
 K_ROUND = "timeline.round"
 K_SEEDED, K_CURRENT = "filters.seeded_from_url", "filters.current"
+K_URL_NOTES = "filters.url_notes"  # (what the link was not applied as, the filters it gave)
 
 
 def _query() -> dict[str, list[str]]:
@@ -40,9 +41,17 @@ def _seed(ds: Dataset) -> None:
     if st.session_state.get(K_SEEDED) and K_PARTY in st.session_state:
         return
     source = st.session_state.get(K_CURRENT) if st.session_state.get(K_SEEDED) else None
-    f = source or Filters.from_query(_query())
-    f = f.restricted_to(ds.filter_actors, list(ds.issues["issue_id"]), list(ds.labels["talk_format"]))
+    f, notes = (source, []) if source else Filters.parse_query(_query())
     lo, hi = (d.date() for d in ds.date_span)
+    f, more = f.checked_against(
+        ds.filter_actors,
+        list(ds.issues["issue_id"]),
+        list(ds.labels["talk_format"]),
+        talks=ds.talk_ids,
+        span=(lo, hi),
+    )
+    if source is None:
+        st.session_state[K_URL_NOTES] = ([*notes, *more], f)
     start = min(max(f.start or lo, lo), hi)
     end = max(min(f.end or hi, hi), start)
     st.session_state[K_PARTY] = list(f.parties)
@@ -132,8 +141,20 @@ def render_filters(ds: Dataset) -> Filters:
     f = _from_widgets(ds)
     _write_url(f)
     st.session_state[K_CURRENT] = f
+    _show_url_notes(f)
     _show_share_link(f)
     return f
+
+
+def _show_url_notes(f: Filters) -> None:
+    """Say what the opened link asked for that is not applied, until the reader changes the filters."""
+    notes: list[UrlNote]
+    notes, seeded = st.session_state.get(K_URL_NOTES) or ([], None)
+    # The Timeline picks a round by itself; only the reader's own filter changes retire the note.
+    if not notes or seeded is None or replace(f, talk=None) != replace(seeded, talk=None):
+        st.session_state.pop(K_URL_NOTES, None)
+        return
+    st.info(url_notes_markdown(notes), icon="🔗")
 
 
 def _show_share_link(f: Filters) -> None:

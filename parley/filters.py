@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import date
@@ -19,6 +20,35 @@ P_PARTY, P_ISSUE, P_FROM, P_TO, P_FORMAT, P_HIDE_LOW, P_ROUND = (
     "hide_low",
     "round",
 )
+URL_KEYS = (P_PARTY, P_ISSUE, P_FROM, P_TO, P_FORMAT, P_HIDE_LOW, P_ROUND)
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_TRUE, _FALSE = ("1", "true", "yes"), ("0", "false", "no")
+MAX_NOTES = 10  # a hand-made link can repeat a parameter thousands of times; the note lists the first few
+
+
+@dataclass(frozen=True)
+class UrlNote:
+    """A value in a link that was not applied as written: ignored, or moved to what the data allows."""
+
+    key: str
+    value: str  # exactly as the link had it
+    reason: str  # our words only, never text from the link
+
+    def __str__(self) -> str:
+        return f"{self.key}={self.value} ({self.reason})"
+
+
+def url_notes_markdown(notes: Sequence[UrlNote]) -> str:
+    """One line for the page: every quoted key and value inside inline code, so nothing from the link is
+    interpreted (Markdown, links, :shortcodes:, LaTeX); backticks and line breaks in them are replaced."""
+
+    def code(text: str) -> str:
+        text = re.sub(r"[\x00-\x1f\x7f`]", "'", text)
+        return f"`{text[:80] + '…' if len(text) > 80 else text}`"
+
+    shown = [f"{code(f'{n.key}={n.value}')} ({n.reason})" for n in notes[:MAX_NOTES]]
+    more = f"; and {len(notes) - MAX_NOTES} more" if len(notes) > MAX_NOTES else ""
+    return "Not applied as written in the link: " + "; ".join(shown) + more + "."
 
 
 @dataclass(frozen=True)
@@ -56,43 +86,110 @@ class Filters:
     @classmethod
     def from_query(cls, query: Mapping[str, str | Sequence[str]]) -> Filters:
         """Lenient: unknown keys and unparsable values are dropped rather than failing the page."""
+        return cls.parse_query(query)[0]
+
+    @classmethod
+    def parse_query(cls, query: Mapping[str, str | Sequence[str]]) -> tuple[Filters, list[UrlNote]]:
+        """The filters a link asks for, and a note for every key or value that could not be read.
+
+        Empty values mean "no filter" (a cleared widget), so they are dropped without a note."""
+        notes: list[UrlNote] = []
 
         def many(key: str) -> tuple[str, ...]:
             value = query.get(key, ())
             values = [value] if isinstance(value, str) else list(value)
-            seen: dict[str, None] = {}
-            for v in values:
-                if v:
-                    seen.setdefault(str(v), None)
-            return tuple(seen)
+            return tuple(dict.fromkeys(str(v) for v in values if v))
+
+        def one(key: str, what: str) -> str | None:
+            values = many(key)
+            notes.extend(UrlNote(key, v, f"only one {what} is used") for v in values[1:])
+            return values[0] if values else None
 
         def one_date(key: str) -> date | None:
-            for v in many(key):
-                try:
-                    return date.fromisoformat(v)
-                except ValueError:
-                    return None
+            value = one(key, f"'{key}' date")
+            if value is None:
+                return None
+            try:
+                if _ISO_DATE.fullmatch(value):
+                    return date.fromisoformat(value)
+            except ValueError:
+                pass
+            notes.append(UrlNote(key, value, "not a date YYYY-MM-DD"))
             return None
 
-        talk = many(P_ROUND)
-        return cls(
+        hide_low = False
+        for value in many(P_HIDE_LOW):
+            if value.lower() in _TRUE:
+                hide_low = True
+            elif value.lower() not in _FALSE:
+                notes.append(UrlNote(P_HIDE_LOW, value, "not 1 or 0"))
+        f = cls(
             parties=many(P_PARTY),
             issues=many(P_ISSUE),
             start=one_date(P_FROM),
             end=one_date(P_TO),
             formats=many(P_FORMAT),
-            hide_low=any(v in ("1", "true", "yes") for v in many(P_HIDE_LOW)),
-            talk=talk[0] if talk else None,
+            hide_low=hide_low,
+            talk=one(P_ROUND, "round"),
         )
+        for key in query:
+            if key not in URL_KEYS:
+                notes.extend(UrlNote(str(key), v, "not a filter of this app") for v in many(key) or ("",))
+        return f, notes
 
     def restricted_to(self, parties: Sequence[str], issues: Sequence[str], formats: Sequence[str]) -> Filters:
         """Drop values the data does not know (a stale or hand-edited link)."""
-        return replace(
+        return self.checked_against(parties, issues, formats)[0]
+
+    def checked_against(
+        self,
+        parties: Sequence[str],
+        issues: Sequence[str],
+        formats: Sequence[str],
+        *,
+        talks: Sequence[str] | frozenset[str] | None = None,
+        span: tuple[date, date] | None = None,
+    ) -> tuple[Filters, list[UrlNote]]:
+        """These filters as the data can apply them, with a note for every change.
+
+        Values the data does not know are dropped; with `talks`, so is an unknown round. With `span` (the first and
+        last record dates), reversed dates are swapped, dates outside the span are moved to its edge, and an edge
+        itself becomes "no limit", as the date widget reports it."""
+        notes: list[UrlNote] = []
+
+        def known(key: str, values: tuple[str, ...], allowed: Sequence[str], what: str) -> tuple[str, ...]:
+            allowed_set = set(allowed)
+            notes.extend(UrlNote(key, v, f"unknown {what}") for v in values if v not in allowed_set)
+            return tuple(v for v in values if v in allowed_set)
+
+        f = replace(
             self,
-            parties=tuple(p for p in self.parties if p in parties),
-            issues=tuple(i for i in self.issues if i in issues),
-            formats=tuple(f for f in self.formats if f in formats),
+            parties=known(P_PARTY, self.parties, parties, "party"),
+            issues=known(P_ISSUE, self.issues, issues, "issue"),
+            formats=known(P_FORMAT, self.formats, formats, "talk format"),
         )
+        if talks is not None and f.talk is not None and f.talk not in talks:
+            notes.append(UrlNote(P_ROUND, f.talk, "unknown round"))
+            f = replace(f, talk=None)
+        if span is None:
+            return f, notes
+        start, end = f.start, f.end
+        start_key, end_key = P_FROM, P_TO  # the keys the link gave them, for the notes
+        if start and end and start > end:
+            notes.append(UrlNote(P_FROM, start.isoformat(), f"after {P_TO}={end.isoformat()}: the two were swapped"))
+            start, end, start_key, end_key = end, start, P_TO, P_FROM
+        lo, hi = span
+        if start and not lo <= start <= hi:
+            edge = lo if start < lo else hi
+            where = "before the first" if start < lo else "after the last"
+            notes.append(UrlNote(start_key, start.isoformat(), f"{where} record: starts at {format_date(edge)}"))
+            start = edge
+        if end and not lo <= end <= hi:
+            edge = lo if end < lo else hi
+            where = "before the first" if end < lo else "after the last"
+            notes.append(UrlNote(end_key, end.isoformat(), f"{where} record: ends at {format_date(edge)}"))
+            end = edge
+        return replace(f, start=None if start == lo else start, end=None if end == hi else end), notes
 
     @property
     def is_default(self) -> bool:

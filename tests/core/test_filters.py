@@ -7,7 +7,16 @@ from itertools import product
 
 import pytest
 
-from parley.filters import Filters, apply_positions, apply_reactions, apply_talks, describe, format_date
+from parley.filters import (
+    Filters,
+    UrlNote,
+    apply_positions,
+    apply_reactions,
+    apply_talks,
+    describe,
+    format_date,
+    url_notes_markdown,
+)
 from parley.views import apply_view
 
 FILTERS = [
@@ -134,3 +143,121 @@ def test_describe_in_words():
 def test_one_date_format():
     assert format_date(date(2025, 5, 6)) == "6 May 2025"
     assert format_date(None) == "—"
+
+
+# ---- links that ask for what cannot be applied ---------------------------------------------------------------
+PARSE_CASES = [
+    # (query, filters read, notes as "key=value (reason)")
+    ({"party": ["RUS"], "from": ["2025-05-01"]}, Filters(parties=("RUS",), start=date(2025, 5, 1)), []),
+    ({"party": [""], "issue": [""], "from": [""], "to": [""]}, Filters(), []),  # emptied widgets: no note
+    ({"from": ["2025-99-99"]}, Filters(), ["from=2025-99-99 (not a date YYYY-MM-DD)"]),
+    ({"to": ["tomorrow"]}, Filters(), ["to=tomorrow (not a date YYYY-MM-DD)"]),
+    ({"from": ["20250501"]}, Filters(), ["from=20250501 (not a date YYYY-MM-DD)"]),  # fromisoformat would take it
+    ({"from": ["2025-02-30"]}, Filters(), ["from=2025-02-30 (not a date YYYY-MM-DD)"]),
+    (
+        {"to": ["2025-01-31", "2025-02-28"]},
+        Filters(end=date(2025, 1, 31)),
+        ["to=2025-02-28 (only one 'to' date is used)"],
+    ),
+    ({"hide_low": ["maybe"]}, Filters(), ["hide_low=maybe (not 1 or 0)"]),
+    ({"hide_low": ["TRUE"]}, Filters(hide_low=True), []),
+    ({"hide_low": ["0"]}, Filters(), []),
+    ({"round": ["a", "b"]}, Filters(talk="a"), ["round=b (only one round is used)"]),
+    ({"utm_source": ["mail"]}, Filters(), ["utm_source=mail (not a filter of this app)"]),
+    ({"party": ["RUS", "RUS"]}, Filters(parties=("RUS",)), []),
+]
+
+
+@pytest.mark.parametrize("query,expected,notes", PARSE_CASES, ids=[str(c[0]) for c in PARSE_CASES])
+def test_parse_query_reads_what_it_can_and_notes_the_rest(query, expected, notes):
+    f, found = Filters.parse_query(query)
+    assert f == expected
+    assert [str(n) for n in found] == notes
+    assert Filters.from_query(query) == expected
+
+
+SPAN = (date(2022, 2, 24), date(2026, 3, 22))
+KNOWN = {"parties": ["RUS", "UKR"], "issues": ["ceasefire"], "formats": ["mediated"], "talks": {"r1"}}
+CHECK_CASES = [
+    # (filters from the link, filters applied, notes)
+    (Filters(parties=("RUS", "XYZ")), Filters(parties=("RUS",)), ["party=XYZ (unknown party)"]),
+    (Filters(issues=("weather",)), Filters(), ["issue=weather (unknown issue)"]),
+    (Filters(formats=("duel",)), Filters(), ["format=duel (unknown talk format)"]),
+    (Filters(talk="r9"), Filters(), ["round=r9 (unknown round)"]),
+    (Filters(talk="r1"), Filters(talk="r1"), []),
+    (
+        Filters(start=date(2025, 6, 30), end=date(2025, 5, 1)),
+        Filters(start=date(2025, 5, 1), end=date(2025, 6, 30)),
+        ["from=2025-06-30 (after to=2025-05-01: the two were swapped)"],
+    ),
+    (
+        Filters(start=date(2020, 1, 1)),
+        Filters(),
+        ["from=2020-01-01 (before the first record: starts at 24 Feb 2022)"],
+    ),
+    (
+        Filters(start=date(2030, 1, 1)),
+        Filters(start=date(2026, 3, 22)),
+        ["from=2030-01-01 (after the last record: starts at 22 Mar 2026)"],
+    ),
+    (
+        Filters(end=date(2099, 12, 31)),
+        Filters(),
+        ["to=2099-12-31 (after the last record: ends at 22 Mar 2026)"],
+    ),
+    (
+        Filters(end=date(2001, 1, 1)),
+        Filters(end=date(2022, 2, 24)),
+        ["to=2001-01-01 (before the first record: ends at 24 Feb 2022)"],
+    ),
+    (
+        Filters(start=date(2030, 1, 1), end=date(2020, 1, 1)),
+        Filters(),
+        [
+            "from=2030-01-01 (after to=2020-01-01: the two were swapped)",
+            "to=2020-01-01 (before the first record: starts at 24 Feb 2022)",
+            "from=2030-01-01 (after the last record: ends at 22 Mar 2026)",
+        ],
+    ),
+    (Filters(start=SPAN[0], end=SPAN[1]), Filters(), []),  # the edges are the full range
+]
+
+
+@pytest.mark.parametrize("f,expected,notes", CHECK_CASES, ids=[str(c[0].to_query()) for c in CHECK_CASES])
+def test_checked_against_the_data_drops_swaps_and_clamps_with_a_note(f, expected, notes):
+    applied, found = f.checked_against(
+        KNOWN["parties"], KNOWN["issues"], KNOWN["formats"], talks=KNOWN["talks"], span=SPAN
+    )
+    assert applied == expected
+    assert [str(n) for n in found] == notes
+    assert applied.checked_against(
+        KNOWN["parties"], KNOWN["issues"], KNOWN["formats"], talks=KNOWN["talks"], span=SPAN
+    ) == (applied, [])  # what is applied is what the rewritten link asks for
+
+
+HOSTILE = [
+    "[click](https://evil.example)",
+    "https://evil.example/x.png",
+    "![img](https://evil.example/x.png)",
+    ":material/warning: :red[alarm] :smile:",
+    "$\\frac{1}{2}$",
+    "a`b``c",
+    "line\nbreak\n\nparagraph",
+    "<script>alert(1)</script>",
+    "**bold** _it_ # head",
+]
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_notes_quote_link_values_only_inside_inline_code(value):
+    text = url_notes_markdown([UrlNote("party", value, "unknown party")])
+    assert text.startswith("Not applied as written in the link: `party=") and text.endswith("` (unknown party).")
+    quoted = text.removeprefix("Not applied as written in the link: ").removesuffix(" (unknown party).")
+    assert quoted.count("`") == 2 and quoted[0] == quoted[-1] == "`"  # one code span, nothing outside it
+    assert "\n" not in quoted
+
+
+def test_notes_are_capped():
+    notes = [UrlNote("party", f"X{i}", "unknown party") for i in range(25)]
+    text = url_notes_markdown(notes)
+    assert "`party=X9`" in text and "X10" not in text and text.endswith("; and 15 more.")
