@@ -9,12 +9,13 @@ import streamlit as st
 
 from parley.export import file_name, to_csv_bytes
 from parley.loading import Dataset
+from parley.selection import Rows, as_frame
 
 MAX_ROWS_SHOWN = 1000  # the browser payload, not pandas, is the cost: never send more rows than this at once
 
 
 def show_table(
-    frame: pd.DataFrame,
+    frame: pd.DataFrame | Rows,
     *,
     page: str,
     name: str,
@@ -25,8 +26,8 @@ def show_table(
 ) -> None:
     """Show `frame[columns]` with readable headers; the CSV has the same columns and every filtered row."""
     total = len(frame)
-    # Only the rows shown are copied here; the CSV is built from every filtered row when the button is clicked.
-    shown = frame.head(MAX_ROWS_SHOWN)[list(columns)].rename(columns=columns)
+    # Only the rows shown are built here; the CSV is built from every filtered row when the button is clicked.
+    shown = as_frame(frame.head(MAX_ROWS_SHOWN), columns).rename(columns=columns)
     config: dict[str, object] = {}
     for col in shown.columns:
         if pd.api.types.is_datetime64_any_dtype(shown[col]):
@@ -40,7 +41,7 @@ def show_table(
         row.caption(f"{total:,} row(s)")
     row.download_button(
         "Download CSV",
-        data=lambda: to_csv_bytes(frame[list(columns)].rename(columns=columns)),
+        data=lambda: to_csv_bytes(as_frame(frame, columns).rename(columns=columns)),
         file_name=file_name(page, name, ds.version, date.today(), "csv"),
         mime="text/csv",
         key=f"{key}.csv",

@@ -6,7 +6,7 @@ from components.data import get_dataset
 from components.filters import current_filters, filters_text
 from components.layout import show_empty, show_header
 from components.tables import show_table
-from parley.aggregate import checks_of
+from parley.aggregate import checks_of, sources_listed
 from parley.text import escape_markdown
 from parley.views import apply_view
 
@@ -24,7 +24,7 @@ st.caption(
     + " · ".join(f"**{escape_markdown(r.label)}**: {escape_markdown(r.definition)}" for r in types.itertuples())
 )
 show_table(
-    sources.sort_values(["n_records", "outlet"], ascending=[False, True]),
+    sources_listed(sources.sort_values(["n_records", "outlet"], ascending=[False, True])),
     page="sources",
     name="sources",
     ds=ds,

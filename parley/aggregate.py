@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+import numpy as np
 import pandas as pd
+
+from parley.grouping import Groups, column_codes, date_ordered, group, month_codes
+from parley.selection import Rows, as_rows
 
 PRISONERS_PER_SIDE = "prisoners per side"
 
@@ -48,45 +52,64 @@ def key_figures(
     )
 
 
-def latest_stances(positions: pd.DataFrame) -> pd.DataFrame:
+def latest_stances(positions: pd.DataFrame | Rows) -> pd.DataFrame:
     """The most recent position of each party on each issue (ties: the later row in the file wins)."""
-    ordered = positions if positions["date"].is_monotonic_increasing else positions.sort_values("date", kind="stable")
-    latest = ordered.groupby(["actor_id", "issue_id"], observed=True, sort=False).tail(1)
+    rows = date_ordered(as_rows(positions), "date")
+    groups = group(rows, [column_codes(rows, "actor_id"), column_codes(rows, "issue_id")])
+    latest = rows.take(np.sort(groups.last)).frame()
     return latest.sort_values(["actor_id", "issue_id"]).reset_index(drop=True)
 
 
-def stance_moves(positions: pd.DataFrame, labels: dict[str, str] | None = None) -> pd.DataFrame:
-    """Positions whose stance differs from the same party's previous stance on the same issue."""
-    ordered = positions if positions["date"].is_monotonic_increasing else positions.sort_values("date", kind="stable")
-    # Compare category codes, not text: the same answer at a fraction of the cost on large frames.
-    codes = pd.Series(ordered["stance"].cat.codes, index=ordered.index)
-    previous = codes.groupby([ordered["actor_id"], ordered["issue_id"]], observed=True, sort=False).shift(1)
-    moved = ordered[previous.notna() & (previous != codes)].copy()
-    categories = ordered["stance"].cat.categories
-    moved["previous_stance"] = pd.Categorical.from_codes(previous[moved.index].astype(int), categories=categories)
-    moved["previous_label"] = moved["previous_stance"].astype(str).map(labels or {}).fillna("")
-    return moved.reset_index(drop=True)
+def stance_moves(positions: pd.DataFrame | Rows, labels: dict[str, str] | None = None) -> Rows:
+    """Positions whose stance differs from the same party's previous stance on the same issue, in date order.
+
+    `previous_stance` and `previous_label` come as extra columns."""
+    rows = date_ordered(as_rows(positions), "date")
+    actor, issue = column_codes(rows, "actor_id"), column_codes(rows, "issue_id")
+    pair = actor.codes * issue.size + issue.codes
+    # A stable sort keeps each pair's positions in date order; a small key type lets numpy use a radix sort.
+    small = np.int16 if actor.size * issue.size < 2**15 else np.int64
+    order = np.argsort(pair.astype(small), kind="stable")
+    stance = rows.codes("stance")[order]
+    sorted_pair = pair[order]
+    moved = (sorted_pair[1:] == sorted_pair[:-1]) & (stance[1:] != stance[:-1])
+    at = order[1:][moved]
+    previous = stance[:-1][moved]
+    back = np.argsort(at, kind="stable")
+    names = np.asarray(rows.categories("stance").astype(str), dtype=object)
+    previous_stance = names[previous[back]] if len(at) else np.array([], dtype=object)
+    previous_label = np.array([(labels or {}).get(code, "") for code in previous_stance], dtype=object)
+    return rows.take(at[back]).with_columns(previous_stance=previous_stance, previous_label=previous_label)
 
 
-def newest_first(frame: pd.DataFrame, column: str) -> pd.DataFrame:
-    """Newest rows first; the loaded tables are already in date order, so this is usually just a reversed view."""
-    if frame[column].is_monotonic_increasing:
-        return frame.iloc[::-1]
-    return frame.sort_values(column, ascending=False, kind="stable")
+def newest_first(data: pd.DataFrame | Rows, column: str) -> pd.DataFrame | Rows:
+    """Newest rows first; the loaded tables are already in date order, so this is usually just a reversal."""
+    if isinstance(data, Rows):
+        return date_ordered(data, column).reversed()
+    if data[column].is_monotonic_increasing:
+        return data.iloc[::-1]
+    return data.sort_values(column, ascending=False, kind="stable")
 
 
-def count_by(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
+def _group_frame(rows: Rows, columns: Sequence[str], groups: Groups) -> pd.DataFrame:
+    """One row per group: the grouped columns as text, read from the group's last row, and its count."""
+    frame = rows.take(groups.last).frame(columns).astype({c: str for c in columns})
+    return frame.assign(count=groups.count.astype("int64"))
+
+
+def count_by(data: pd.DataFrame | Rows, *columns: str) -> pd.DataFrame:
     """Counts per combination of columns, largest first; only combinations that occur."""
-    if frame.empty:
+    rows = as_rows(data)
+    if rows.empty:
         return pd.DataFrame({**{c: pd.Series(dtype=str) for c in columns}, "count": pd.Series(dtype="int64")})
-    counts = frame.groupby(list(columns), observed=True).size().reset_index(name="count")
-    for c in columns:
-        counts[c] = counts[c].astype(str)
+    counts = _group_frame(rows, columns, group(rows, [column_codes(rows, c) for c in columns]))
     return counts.sort_values(["count", *columns], ascending=[False, *[True] * len(columns)]).reset_index(drop=True)
 
 
-def monthly_counts(frame: pd.DataFrame, date_column: str, by: str) -> pd.DataFrame:
-    if frame.empty:
+def monthly_counts(data: pd.DataFrame | Rows, date_column: str, by: str) -> pd.DataFrame:
+    """Rows per month and code; within a month, codes in their codebook order."""
+    rows = as_rows(data)
+    if rows.empty:
         return pd.DataFrame(
             {
                 "month": pd.Series(dtype="datetime64[us]"),
@@ -94,46 +117,47 @@ def monthly_counts(frame: pd.DataFrame, date_column: str, by: str) -> pd.DataFra
                 "count": pd.Series(dtype="int64"),
             }
         )
-    month = frame[date_column].dt.to_period("M").dt.to_timestamp()
-    counts = frame.assign(month=month).groupby(["month", by], observed=True).size().reset_index(name="count")
-    counts[by] = counts[by].astype(str)
-    return counts
+    month, first = month_codes(rows, date_column)
+    groups = group(rows, [month, column_codes(rows, by)])
+    counts = _group_frame(rows, [by], groups)
+    months = (first + month.codes[groups.last]).astype("datetime64[us]")
+    return counts.assign(month=months)[["month", by, "count"]]
 
 
-def actor_ranking(reactions: pd.DataFrame) -> pd.DataFrame:
+def actor_ranking(reactions: pd.DataFrame | Rows) -> pd.DataFrame:
     """Reacting actors ranked by number of reactions, with their stances broken down."""
-    if reactions.empty:
+    rows = as_rows(reactions)
+    if rows.empty:
         return pd.DataFrame(columns=["actor_id", "actor_name", "stance", "stance_label", "count", "total", "rank"])
-    keys = reactions[["actor_id", "actor_name", "stance", "stance_label"]].astype(
-        {"actor_id": str, "actor_name": str, "stance_label": str}
-    )
-    counts = (
-        keys.groupby(["actor_id", "actor_name", "stance", "stance_label"], observed=True)
-        .size()
-        .reset_index(name="count")
-    )
-    totals = counts.groupby("actor_id")["count"].transform("sum")
-    counts["total"] = totals
+    groups = group(rows, [column_codes(rows, "actor_id"), column_codes(rows, "stance")])
+    counts = _group_frame(rows, ["actor_id", "actor_name", "stance", "stance_label"], groups)
+    counts["total"] = counts.groupby("actor_id")["count"].transform("sum")
     order = (
         counts.drop_duplicates("actor_id")
         .sort_values(["total", "actor_name"], ascending=[False, True])["actor_id"]
         .tolist()
     )
     counts["rank"] = counts["actor_id"].map({a: i + 1 for i, a in enumerate(order)})
-    counts["stance"] = counts["stance"].astype(str)
-    return counts.sort_values(["rank", "count"], ascending=[True, False]).reset_index(drop=True)
+    return counts.sort_values(["rank", "count"], ascending=[True, False], kind="stable").reset_index(drop=True)
+
+
+def _newest(data: pd.DataFrame | Rows, column: str, n: int) -> pd.DataFrame:
+    """The n newest rows (ties kept in file order), built into a frame alone: only they can make the list."""
+    if isinstance(data, Rows):
+        rows = date_ordered(data, column)
+        if len(rows) > n:
+            dates = rows.values(column)
+            # every row dated on or after the n-th newest date, so ties are decided as for a frame below
+            rows = rows.take(slice(int(np.searchsorted(dates, dates[-n], side="left")), None))
+        data = rows.frame()
+    return data.nlargest(n, column, keep="first") if len(data) > n else data
 
 
 def latest_developments(
-    talks: pd.DataFrame, positions: pd.DataFrame, reactions: pd.DataFrame, n: int = 8
+    talks: pd.DataFrame, positions: pd.DataFrame | Rows, reactions: pd.DataFrame | Rows, n: int = 8
 ) -> pd.DataFrame:
     """The newest events of any kind, newest first: rounds, positions and reactions in one list."""
-
-    def newest(frame: pd.DataFrame, column: str) -> pd.DataFrame:
-        # Only the n newest of each table can make the list: build the text for those rows alone.
-        return frame.nlargest(n, column, keep="first") if len(frame) > n else frame
-
-    t, p, r = newest(talks, "end_date"), newest(positions, "date"), newest(reactions, "date")
+    t, p, r = _newest(talks, "end_date", n), _newest(positions, "date", n), _newest(reactions, "date", n)
 
     def text(frame: pd.DataFrame, column: str) -> pd.Series:
         return frame[column].astype(str)
@@ -185,7 +209,7 @@ def issue_links(positions: pd.DataFrame, items: pd.DataFrame, talks: pd.DataFram
     return links
 
 
-def reactions_by_state(reactions: pd.DataFrame, numeric_id: Callable[[str], str | None]) -> pd.DataFrame:
+def reactions_by_state(reactions: pd.DataFrame | Rows, numeric_id: Callable[[str], str | None]) -> pd.DataFrame:
     """One row per reacting actor: latest stance, number of reactions, latest summary, and map id if a state."""
     columns = [
         "actor_id",
@@ -200,14 +224,13 @@ def reactions_by_state(reactions: pd.DataFrame, numeric_id: Callable[[str], str 
         "flags",
         "map_id",
     ]
-    if reactions.empty:
+    rows = date_ordered(as_rows(reactions), "date")
+    if rows.empty:
         return pd.DataFrame({c: pd.Series(dtype=str) for c in columns})
-    ordered = reactions.sort_values("date", kind="stable")
-    latest = ordered.groupby("actor_id", sort=False).tail(1).set_index("actor_id")
-    counts = ordered.groupby("actor_id").size()
-    out = latest.assign(count=counts).reset_index()
-    out["stance"] = out["stance"].astype(str)
-    out["actor_type"] = out["actor_type"].astype(str)
+    groups = group(rows, [column_codes(rows, "actor_id")])
+    out = rows.take(groups.last).frame().assign(count=groups.count.astype("int64"))
+    for column in ("actor_id", "actor_name", "stance", "actor_type", "country_iso3"):
+        out[column] = out[column].astype(str)
     is_state = (out["actor_type"] == "state") & (out["country_iso3"] != "")
     out["map_id"] = out["country_iso3"].where(is_state, "").map(lambda c: (numeric_id(c) or "") if c else "")
     return out[columns].sort_values(["count", "actor_name"], ascending=[False, True]).reset_index(drop=True)
@@ -265,17 +288,26 @@ def round_marks(talks: pd.DataFrame, cap: int = MAX_POINTS) -> Marks:
     return Marks(frame, binned=True)
 
 
-def statement_marks(positions: pd.DataFrame, cap: int = MAX_POINTS) -> Marks:
+def statement_marks(positions: pd.DataFrame | Rows, cap: int = MAX_POINTS) -> Marks:
     """Statements as points while they fit under the cap; beyond it, statements per party, stance and month."""
-    if len(positions) <= cap:
-        frame = positions[STATEMENT_FIELDS].assign(n=1).reset_index(drop=True)
+    rows = as_rows(positions)
+    if len(rows) <= cap:
+        frame = rows.frame(STATEMENT_FIELDS).assign(n=1)
         return Marks(frame.astype({"actor_name": str, "issue_label": str, "stance": str}), binned=False)
-    frame = (
-        pd.DataFrame({"date": _month(positions["date"]), "actor_name": positions["actor_name"]})
-        .assign(stance=positions["stance"])
-        .groupby(["date", "actor_name", "stance"], observed=True)
-        .size()
-        .reset_index(name="n")
-        .astype({"actor_name": str, "stance": str})
-    )
-    return Marks(frame, binned=True)
+    month, first = month_codes(rows, "date")
+    groups = group(rows, [month, column_codes(rows, "actor_name"), column_codes(rows, "stance")])
+    frame = _group_frame(rows, ["actor_name", "stance"], groups)
+    frame.insert(0, "date", (first + month.codes[groups.last]).astype("datetime64[us]"))
+    return Marks(frame.rename(columns={"count": "n"}), binned=True)
+
+
+def sources_listed(sources: pd.DataFrame, limit: int = 10) -> pd.DataFrame:
+    """Sources with at most `limit` of the records each supports named; the count says how many there are."""
+
+    def first(cell: str) -> str:
+        parts = cell.split("; ", limit)  # stops after `limit` splits: a source behind a million records costs little
+        if len(parts) <= limit:
+            return cell
+        return "; ".join(parts[:limit]) + " …"
+
+    return sources.assign(records=sources["records"].map(first))

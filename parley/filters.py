@@ -10,6 +10,8 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from parley.selection import Rows, as_rows
+
 # URL parameter names; lists repeat the parameter (?party=RUS&party=UKR).
 P_PARTY, P_ISSUE, P_FROM, P_TO, P_FORMAT, P_HIDE_LOW, P_ROUND = (
     "party",
@@ -229,21 +231,30 @@ def _unique(values: pd.Series) -> list[str]:
     return [str(v) for v in pd.unique(values.astype(str))]
 
 
-def apply_positions(positions: pd.DataFrame, f: Filters) -> pd.DataFrame:
-    mask = _in_window(positions["date"], f) & _confidence_ok(positions, f)
+def positions_mask(positions: pd.DataFrame, f: Filters) -> np.ndarray:
+    """One flag per position: inside the window, of a chosen party, on a chosen issue, confident enough."""
+    mask = (_in_window(positions["date"], f) & _confidence_ok(positions, f)).to_numpy(copy=True)
     if f.parties:
         mask &= _isin(positions["actor_id"], f.parties)
     if f.issues:
         mask &= _isin(positions["issue_id"], f.issues)
-    return positions[mask]
+    return mask
+
+
+def reactions_mask(reactions: pd.DataFrame, f: Filters) -> np.ndarray:
+    """The party filter selects the reacting actors; reactions carry no issue, so the issue filter is ignored."""
+    mask = (_in_window(reactions["date"], f) & _confidence_ok(reactions, f)).to_numpy(copy=True)
+    if f.parties:
+        mask &= _isin(reactions["actor_id"], f.parties)
+    return mask
+
+
+def apply_positions(positions: pd.DataFrame, f: Filters) -> pd.DataFrame:
+    return positions[positions_mask(positions, f)]
 
 
 def apply_reactions(reactions: pd.DataFrame, f: Filters) -> pd.DataFrame:
-    """The party filter selects the reacting actors; reactions carry no issue, so the issue filter is ignored."""
-    mask = _in_window(reactions["date"], f) & _confidence_ok(reactions, f)
-    if f.parties:
-        mask &= _isin(reactions["actor_id"], f.parties)
-    return reactions[mask]
+    return reactions[reactions_mask(reactions, f)]
 
 
 def apply_talks(
@@ -292,11 +303,20 @@ def apply_items(items: pd.DataFrame, talk_rows: np.ndarray | None, f: Filters) -
     return items[mask]
 
 
-def sources_cited_by(sources: pd.DataFrame, *frames: pd.DataFrame) -> pd.DataFrame:
+def _distinct_cells(records: pd.DataFrame | Rows, column: str) -> list[str]:
+    """The distinct values of a column: many records share one list of sources, so each list is split once."""
+    rows = as_rows(records)
+    if isinstance(rows.table[column].dtype, pd.CategoricalDtype):
+        seen = np.bincount(rows.codes(column) + 1, minlength=len(rows.categories(column)) + 1)[1:]
+        return [str(v) for v in rows.categories(column)[seen > 0]]
+    return [str(v) for v in pd.unique(rows.values(column))]
+
+
+def sources_cited_by(sources: pd.DataFrame, *records: pd.DataFrame | Rows) -> pd.DataFrame:
     """The sources that the given (filtered) records cite."""
     ids: set[str] = set()
-    for frame in frames:
-        for cell in frame["source_ids"]:
+    for frame in records:
+        for cell in _distinct_cells(frame, "source_ids"):
             ids.update(x.strip() for x in cell.split(";") if x.strip())
     return sources[sources["source_id"].isin(ids)]
 

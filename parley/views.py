@@ -10,20 +10,24 @@ import pandas as pd
 from parley.filters import (
     Filters,
     apply_items,
-    apply_positions,
-    apply_reactions,
     apply_talks,
+    positions_mask,
+    reactions_mask,
     sources_cited_by,
 )
 from parley.loading import Dataset
+from parley.selection import Rows
 
 
 @dataclass(frozen=True)
 class View:
+    """Rounds and agreed items (hundreds to thousands) as frames; positions and reactions (up to millions) as row
+    selections of the shared tables, built into frames only for what a page shows."""
+
     talks: pd.DataFrame
     items: pd.DataFrame
-    positions: pd.DataFrame
-    reactions: pd.DataFrame
+    positions: Rows
+    reactions: Rows
 
     @property
     def is_empty(self) -> bool:
@@ -38,8 +42,8 @@ def apply_view(ds: Dataset, f: Filters) -> View:
     return View(
         talks=talks,
         items=apply_items(ds.items, _rows(talks, len(ds.talks)), f),
-        positions=apply_positions(ds.positions, f),
-        reactions=apply_reactions(ds.reactions, f),
+        positions=Rows.where(ds.positions, positions_mask(ds.positions, f)),
+        reactions=Rows.where(ds.reactions, reactions_mask(ds.reactions, f)),
     )
 
 

@@ -1,9 +1,8 @@
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
-
-import re
 
 import pytest
 from streamlit.testing.v1 import AppTest

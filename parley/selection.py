@@ -1,0 +1,98 @@
+"""Rows: a selection of rows of one shared table, kept as row positions so that filtering copies nothing.
+
+A filter marks the rows it keeps; aggregations read the columns they need (category codes, dates) at those
+positions, and only the rows a page shows (at most a thousand) or a download asks for are ever built into a frame.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+
+@dataclass(frozen=True, eq=False)
+class Rows:
+    """Rows `index` (positions) of `table`, in that order. `extra` holds computed columns aligned with `index`.
+
+    The table is shared between sessions and never modified."""
+
+    table: pd.DataFrame
+    index: np.ndarray
+    extra: Mapping[str, np.ndarray] = field(default_factory=dict)
+
+    @classmethod
+    def all(cls, table: pd.DataFrame) -> Rows:
+        return cls(table, np.arange(len(table)))
+
+    @classmethod
+    def where(cls, table: pd.DataFrame, mask: np.ndarray | pd.Series) -> Rows:
+        return cls(table, np.flatnonzero(np.asarray(mask)))
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    @property
+    def empty(self) -> bool:
+        return len(self.index) == 0
+
+    @property
+    def columns(self) -> list[str]:
+        return [*self.table.columns, *self.extra]
+
+    def codes(self, column: str) -> np.ndarray:
+        """The category codes of a categorical column at the selected rows (-1 for a missing value)."""
+        return self.table[column].cat.codes.to_numpy()[self.index]
+
+    def categories(self, column: str) -> pd.Index:
+        return self.table[column].cat.categories
+
+    def values(self, column: str) -> np.ndarray:
+        if column in self.extra:
+            return np.asarray(self.extra[column])
+        return self.table[column].to_numpy()[self.index]
+
+    def __getitem__(self, column: str | pd.Series | np.ndarray) -> pd.Series | Rows:  # type: ignore[override]
+        """A column of the selected rows (as a new Series), or, given flags per selected row, a sub-selection."""
+        if not isinstance(column, str):
+            return self.take(np.flatnonzero(np.asarray(column, dtype=bool)))
+        if column in self.extra:
+            return pd.Series(self.extra[column], name=column)
+        return self.table[column].take(self.index).reset_index(drop=True)
+
+    def frame(self, columns: Iterable[str] | None = None) -> pd.DataFrame:
+        """The selected rows as a new frame, with only `columns` (all by default); index 0..n-1."""
+        wanted = list(columns) if columns is not None else self.columns
+        base = [c for c in wanted if c not in self.extra]
+        out = self.table[base].take(self.index).reset_index(drop=True)
+        for column in wanted:
+            if column in self.extra:
+                out[column] = np.asarray(self.extra[column])
+        return out[wanted]
+
+    def take(self, positions: np.ndarray | Sequence[int] | slice) -> Rows:
+        """A sub-selection by position within this selection (extra columns follow)."""
+        picked = np.arange(len(self.index))[positions] if isinstance(positions, slice) else np.asarray(positions)
+        return Rows(self.table, self.index[picked], {k: np.asarray(v)[picked] for k, v in self.extra.items()})
+
+    def head(self, n: int) -> Rows:
+        return self.take(slice(0, n))
+
+    def reversed(self) -> Rows:
+        return self.take(slice(None, None, -1))
+
+    def with_columns(self, **columns: np.ndarray) -> Rows:
+        return Rows(self.table, self.index, {**self.extra, **columns})
+
+
+def as_rows(data: pd.DataFrame | Rows) -> Rows:
+    """Every aggregation accepts a frame (tests, small tables) or a selection (pages)."""
+    return data if isinstance(data, Rows) else Rows.all(data)
+
+
+def as_frame(data: pd.DataFrame | Rows, columns: Iterable[str] | None = None) -> pd.DataFrame:
+    if isinstance(data, Rows):
+        return data.frame(columns)
+    return data if columns is None else data[list(columns)]
