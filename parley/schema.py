@@ -18,6 +18,11 @@ ISO3 = "iso3"
 
 LIST_SEP = ";"
 
+# What a text cell may hold besides printable characters (parley.validation refuses the rest at every load and import).
+ONE_LINE = "one line"  # names, titles, labels: shown in legends, axis labels and file names, so no control characters
+MULTI_LINE = "multi-line"  # prose an analyst may write in paragraphs: tab and line breaks (LF or CRLF) allowed
+SYMBOL = "symbol"  # ids, codes, dates, URLs, id lists: compared and joined, so also no invisible or bidi characters
+
 
 @dataclass(frozen=True)
 class Column:
@@ -26,6 +31,13 @@ class Column:
     required: bool = True
     scheme: str | None = None  # for CODE columns: the codebook scheme ("issue" means issues.csv)
     ref: str | None = None  # for REF / REFS columns: the referenced table
+    chars: str | None = None  # ONE_LINE, MULTI_LINE or SYMBOL; None: ONE_LINE for TEXT columns, SYMBOL for the rest
+
+    @property
+    def characters(self) -> str:
+        if self.chars is not None:
+            return self.chars
+        return ONE_LINE if self.kind == TEXT else SYMBOL
 
 
 @dataclass(frozen=True)
@@ -60,7 +72,7 @@ SOURCES = Table(
         _opt("title", TEXT),
         _opt("published", DATE),
         Column("source_type", CODE, scheme="source_type"),
-        _opt("reliability_notes", TEXT),
+        _opt("reliability_notes", TEXT, chars=MULTI_LINE),
     ),
     key="source_id",
 )
@@ -80,13 +92,18 @@ ACTORS = Table(
 
 ISSUES = Table(
     "issues",
-    (Column("issue_id", ID), Column("label", TEXT), Column("definition", TEXT)),
+    (Column("issue_id", ID), Column("label", TEXT), Column("definition", TEXT, chars=MULTI_LINE)),
     key="issue_id",
 )
 
 CODEBOOK = Table(
     "codebook",
-    (Column("scheme", TEXT), Column("code", TEXT), Column("label", TEXT), Column("definition", TEXT)),
+    (
+        Column("scheme", TEXT, chars=SYMBOL),
+        Column("code", TEXT, chars=SYMBOL),
+        Column("label", TEXT),
+        Column("definition", TEXT, chars=MULTI_LINE),
+    ),
     key=None,
     unique_together=("scheme", "code"),
 )
@@ -104,10 +121,10 @@ TALKS = Table(
         Column("country_iso3", ISO3),
         Column("format", CODE, scheme="talk_format"),
         Column("status", CODE, scheme="talk_status"),
-        Column("outcome", TEXT),
+        Column("outcome", TEXT, chars=MULTI_LINE),
         Column("confidence", CODE, scheme="confidence"),
         Column("disputed", BOOL),
-        _opt("notes", TEXT),
+        _opt("notes", TEXT, chars=MULTI_LINE),
         Column("source_ids", REFS, ref="sources"),
     ),
     key="talk_id",
@@ -120,7 +137,7 @@ TALK_PARTICIPANTS = Table(
         Column("actor_id", REF, ref="actors"),
         Column("role", CODE, scheme="participant_role"),
         _opt("delegation_head_id", REF, ref="actors"),
-        _opt("notes", TEXT),
+        _opt("notes", TEXT, chars=MULTI_LINE),
     ),
     key=None,
     unique_together=("talk_id", "actor_id"),
@@ -132,7 +149,7 @@ AGREED_ITEMS = Table(
         Column("item_id", ID),
         Column("talk_id", REF, ref="talks"),
         Column("issue_id", CODE, scheme="issue"),
-        Column("summary", TEXT),
+        Column("summary", TEXT, chars=MULTI_LINE),
         _opt("quantity", INT),
         _opt("quantity_unit", TEXT),
         Column("status", CODE, scheme="item_status"),
@@ -151,12 +168,12 @@ POSITIONS = Table(
         _opt("speaker_id", REF, ref="actors"),
         Column("issue_id", CODE, scheme="issue"),
         Column("stance", CODE, scheme="position_stance"),
-        Column("summary", TEXT),
+        Column("summary", TEXT, chars=MULTI_LINE),
         _opt("talk_id", REF, ref="talks"),
-        _opt("conditions", TEXT),
+        _opt("conditions", TEXT, chars=MULTI_LINE),
         Column("confidence", CODE, scheme="confidence"),
         Column("disputed", BOOL),
-        _opt("notes", TEXT),
+        _opt("notes", TEXT, chars=MULTI_LINE),
         Column("source_ids", REFS, ref="sources"),
     ),
     key="position_id",
@@ -172,10 +189,10 @@ REACTIONS = Table(
         _opt("talk_id", REF, ref="talks"),
         Column("event", TEXT),
         Column("stance", CODE, scheme="reaction_stance"),
-        Column("summary", TEXT),
+        Column("summary", TEXT, chars=MULTI_LINE),
         Column("confidence", CODE, scheme="confidence"),
         Column("disputed", BOOL),
-        _opt("notes", TEXT),
+        _opt("notes", TEXT, chars=MULTI_LINE),
         Column("source_ids", REFS, ref="sources"),
     ),
     key="reaction_id",
@@ -186,10 +203,10 @@ FACT_CHECKS = Table(
     (
         Column("check_id", ID),
         Column("source_id", REF, ref="sources"),
-        Column("claim", TEXT),
+        Column("claim", TEXT, chars=MULTI_LINE),
         Column("verdict", CODE, scheme="verdict"),
-        Column("note", TEXT),
-        _opt("record_ids", TEXT),
+        Column("note", TEXT, chars=MULTI_LINE),
+        _opt("record_ids", TEXT, chars=SYMBOL),
         Column("check_source_ids", REFS, ref="sources"),
     ),
     key="check_id",

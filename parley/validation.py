@@ -1,21 +1,27 @@
-"""Checks on raw CSV frames: per-table rules with pandera, then links between tables.
+"""Checks on raw CSV frames: per-table rules, then links between tables.
 
 Every problem names the file, the spreadsheet row (the header is row 1), the column, the value and the rule,
 so an analyst can open the file and fix it without reading code.
+
+The checks run column by column on Arrow arrays (the storage of pandas' text columns), never cell by cell in
+Python: the bundled data, every import and the store go through here on each load, at up to millions of rows.
+A rule that depends on a cell's value alone (dates, codes, URLs) is decided once per distinct value.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
+import numpy as np
 import pandas as pd
-import pandera.pandas as pa
+import pyarrow as pa
+import pyarrow.compute as pc
 import pycountry
-from pandera.errors import SchemaErrors
 
 from parley import schema as s
 
@@ -23,6 +29,55 @@ DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 URL_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*\.[^\s]*$|^https?://[^\s/$.?#][^\s]*$")
 EARLIEST = date(1990, 1, 1)
 LATEST = date(2100, 12, 31)
+# A broken million-row file needs its first problems and a count, not a million objects.
+MAX_PER_RULE = 1000
+
+# Characters refused at the boundary, as RE2 patterns (pyarrow) and their Python twins (to name them in a problem).
+# C0 controls, DEL and C1 controls: never shown as themselves, and vl-convert aborts the process on several of them.
+_CONTROL = r"\x00-\x1f\x7f-\x{9f}"
+# Multi-line prose keeps tab and line feed; a carriage return only as part of a Windows line break (CRLF), because
+# spreadsheets save multi-line cells that way, while a lone one makes a terminal overwrite the line it is on.
+_CONTROL_PROSE = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x{9f}"
+# Bidi controls and invisible characters make two ids, codes or URLs that look the same differ (or the reverse).
+_INVISIBLE = r"\x{ad}\x{61c}\x{200b}-\x{200f}\x{202a}-\x{202e}\x{2060}\x{2066}-\x{2069}\x{feff}"
+_REFUSED_RE2 = {
+    s.ONE_LINE: f"[{_CONTROL}]",
+    s.MULTI_LINE: f"[{_CONTROL_PROSE}]|\\r(?:[^\\n]|$)",
+    s.SYMBOL: f"[{_CONTROL}{_INVISIBLE}]",
+}
+
+
+def _py(pattern: str) -> re.Pattern[str]:
+    return re.compile(re.sub(r"\\x\{([0-9a-f]+)\}", lambda m: f"\\U{int(m.group(1), 16):08x}", pattern))
+
+
+_REFUSED_PY = {kind: _py(pattern) for kind, pattern in _REFUSED_RE2.items()}
+_INVISIBLE_PY = _py(f"[{_INVISIBLE}]")
+_CONTROL_NAMES = {
+    0x00: "null",
+    0x07: "bell",
+    0x08: "backspace",
+    0x09: "tab",
+    0x0A: "line feed",
+    0x0B: "vertical tab",
+    0x0C: "form feed",
+    0x0D: "carriage return",
+    0x1B: "escape",
+    0x7F: "delete",
+}
+_WHERE = {
+    s.ONE_LINE: "this column holds one line of text",
+    s.MULTI_LINE: "only tab and line breaks are allowed in this column",
+    s.SYMBOL: "ids, codes, dates and URLs must be plain visible text",
+}
+
+
+def escaped(text: str) -> str:
+    """The text with every character that would not show as itself (controls, bidi, invisible) written as an escape
+    like Python's repr (`\\x0b`, `\\u200e`), so a page or terminal shows it and never acts on it."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 @dataclass(frozen=True)
@@ -39,13 +94,14 @@ class Problem:
         return cls(file, None, None, None, rule)
 
     def __str__(self) -> str:
-        where = self.file
+        # Every part can come from a file (names, headers, cells): escaped, so printing it never runs a control code.
+        where = escaped(self.file)
         if self.row is not None:
             where += f", row {self.row}"
         if self.column:
-            where += f", column '{self.column}'"
-        shown = "" if self.value is None else f" (value: {self.value!r})"
-        return f"{where}: {self.rule}{shown}"
+            where += f", column '{escaped(self.column)}'"
+        shown = "" if self.value is None else f" (value: '{escaped(self.value)}')"
+        return f"{where}: {escaped(self.rule)}{shown}"
 
 
 class DataValidationError(Exception):
@@ -73,46 +129,6 @@ def _is_date(v: str) -> bool:
     return EARLIEST <= d <= LATEST
 
 
-def _element_check(fn, rule: str) -> pa.Check:  # type: ignore[no-untyped-def]
-    # Empty cells are handled by the "required" check, so every other check lets them through.
-    return pa.Check(lambda v: v == "" or fn(v), element_wise=True, error=rule, name=rule)
-
-
-def _column_checks(col: s.Column, codes: Mapping[str, frozenset[str]]) -> list[pa.Check]:
-    checks: list[pa.Check] = []
-    if col.required:
-        checks.append(pa.Check(lambda v: v.strip() != "", element_wise=True, error="required", name="required"))
-    if col.kind == s.DATE:
-        checks.append(_element_check(_is_date, f"must be a real date YYYY-MM-DD between {EARLIEST} and {LATEST}"))
-    elif col.kind == s.BOOL:
-        checks.append(_element_check(lambda v: v in ("true", "false"), "must be true or false"))
-    elif col.kind == s.INT:
-        checks.append(_element_check(lambda v: v.isdigit(), "must be a whole number >= 0"))
-    elif col.kind == s.URL:
-        checks.append(_element_check(lambda v: bool(URL_RE.match(v)), "must be a URL starting http:// or https://"))
-    elif col.kind == s.ISO3:
-        valid = iso3_codes()
-        checks.append(_element_check(lambda v: v in valid, "must be an ISO 3166-1 alpha-3 country code"))
-    elif col.kind == s.CODE:
-        allowed = codes.get(col.scheme or "", frozenset())
-        label = "issues.csv" if col.scheme == "issue" else f"codebook scheme '{col.scheme}'"
-        checks.append(
-            _element_check(lambda v, a=allowed: v in a, f"must be a code from {label}: {', '.join(sorted(allowed))}")
-        )
-    elif col.kind == s.ID:
-        checks.append(_element_check(lambda v: v == v.strip() and len(v) <= 120, "id must have no surrounding spaces"))
-    return checks
-
-
-def table_schema(table: s.Table, codes: Mapping[str, frozenset[str]]) -> pa.DataFrameSchema:
-    columns = {
-        c.name: pa.Column(str, checks=_column_checks(c, codes), unique=(c.kind == s.ID), nullable=False)
-        for c in table.columns
-    }
-    unique = list(table.unique_together) or None
-    return pa.DataFrameSchema(columns, strict=True, ordered=False, unique=unique, report_duplicates="all")
-
-
 def _row(index: object) -> int | None:
     try:
         return int(index) + 2  # type: ignore[call-overload]
@@ -120,45 +136,253 @@ def _row(index: object) -> int | None:
         return None
 
 
-def _rule_for(check: str, column: str | None, table: s.Table) -> str:
-    if check == "column_in_dataframe":
-        return "required column is missing"
-    if check == "column_in_schema":
-        return f"unexpected column; expected columns: {', '.join(table.column_names)}"
-    if check == "field_uniqueness":
-        return "duplicate id: every id must be unique"
-    if check == "multiple_fields_uniqueness":
-        return f"duplicate row: ({', '.join(table.unique_together)}) must be unique together"
-    if check.startswith("dtype("):
-        return "wrong type: every cell must be text"
-    return check
+# -- column helpers ---------------------------------------------------------------------------------------------
+
+
+def _text(series: pd.Series) -> tuple[pa.Array, np.ndarray, np.ndarray]:
+    """The column as an Arrow string array (a cell that is not text becomes null), with the positions of cells that
+    are not text and of cells with no value at all."""
+    try:
+        array = pa.array(series, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        array = None
+    if array is not None and isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    if array is not None and (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
+        missing = np.flatnonzero(array.is_null().to_numpy(zero_copy_only=False))
+        return array, np.empty(0, dtype=np.int64), missing
+    if array is not None and pa.types.is_null(array.type):
+        return pa.nulls(len(series), pa.large_string()), np.empty(0, dtype=np.int64), np.arange(len(series))
+    values = series.to_numpy(dtype=object)
+    is_text = np.fromiter((isinstance(v, str) for v in values), dtype=bool, count=len(values))
+    missing = np.fromiter((not isinstance(v, str) and bool(pd.isna(v)) for v in values), bool, count=len(values))
+    array = pa.array([v if ok else None for v, ok in zip(values, is_text, strict=True)], type=pa.large_string())
+    return array, np.flatnonzero(~is_text & ~missing), np.flatnonzero(missing)
+
+
+def _utf8(text: pa.Array) -> np.ndarray:
+    """The column's cells back to back, as the UTF-8 bytes Arrow already holds (no copy)."""
+    offsets = np.frombuffer(text.buffers()[1], dtype=np.int64 if pa.types.is_large_string(text.type) else np.int32)
+    data = text.buffers()[2]
+    if data is None or len(text) == 0:
+        return np.empty(0, dtype=np.uint8)
+    start, end = int(offsets[text.offset]), int(offsets[text.offset + len(text)])
+    return np.frombuffer(data, dtype=np.uint8)[start:end]
+
+
+def _may_hold_refused(text: pa.Array, characters: str) -> bool:
+    """False when no cell can hold a refused character, decided on the raw UTF-8 bytes in cache-sized slices.
+
+    Scanning bytes is an order of magnitude faster than running a regex per cell, and almost every column is clean.
+    It may say True for a clean column (a sequence across two cells, a carriage return in CRLF prose); the exact
+    per-cell check then decides."""
+    buf = _utf8(text)
+    step = 1 << 20
+    for i in range(0, len(buf), step):
+        c = buf[i : i + step + 2]  # overlap: a refused character is at most 3 bytes long
+        low = c < 0x20
+        if characters == s.MULTI_LINE:
+            low &= (c != 0x09) & (c != 0x0A)
+        if low.any() or (c == 0x7F).any():
+            return True
+        lead, second = c[:-1], c[1:]
+        if ((lead == 0xC2) & (second < 0xA0)).any():  # C1 controls are U+0080..U+009F: C2 80..C2 9F
+            return True
+        if characters != s.SYMBOL or len(c) < 3:
+            continue
+        if ((lead == 0xC2) & (second == 0xAD)).any() or ((lead == 0xD8) & (second == 0x9C)).any():
+            return True
+        first, mid, last = c[:-2], c[1:-1], c[2:]
+        e280 = (mid == 0x80) & (((last - 0x8B) <= 4) | ((last - 0xAA) <= 4))  # U+200B..U+200F, U+202A..U+202E
+        e281 = (mid == 0x81) & ((last == 0xA0) | ((last - 0xA6) <= 3))  # U+2060, U+2066..U+2069
+        if ((first == 0xE2) & (e280 | e281)).any() or ((first == 0xEF) & (mid == 0xBB) & (last == 0xBF)).any():
+            return True
+    return False
+
+
+def _edge_may_be_space(text: pa.Array) -> np.ndarray:
+    """Non-empty cells whose first or last byte may belong to whitespace (ASCII space or control, or any non-ASCII
+    byte), found from the offsets alone; the exact check then runs on these few cells only."""
+    offsets = np.frombuffer(text.buffers()[1], dtype=np.int64 if pa.types.is_large_string(text.type) else np.int32)
+    offsets = offsets[text.offset : text.offset + len(text) + 1].astype(np.int64)
+    buf = np.frombuffer(text.buffers()[2], dtype=np.uint8) if text.buffers()[2] is not None else np.empty(0, np.uint8)
+    filled = offsets[1:] > offsets[:-1]
+    first = buf[offsets[:-1][filled]]
+    last = buf[offsets[1:][filled] - 1]
+    edge = np.zeros(len(text), dtype=bool)
+    edge[filled] = (first <= 0x20) | (first >= 0x80) | (last <= 0x20) | (last >= 0x80)
+    return edge
+
+
+def _true(mask: pa.Array) -> np.ndarray:
+    """Positions where a boolean Arrow array is true (null counts as false)."""
+    return np.flatnonzero(pc.fill_null(mask, False).to_numpy(zero_copy_only=False))
+
+
+def _failing_values(text: pa.Array, ok: Callable[[str], bool]) -> np.ndarray:
+    """Positions of non-empty cells whose value breaks `ok`, deciding each distinct value once."""
+    bad = [v for v in pc.unique(text).to_pylist() if v is not None and v != "" and not ok(v)]
+    if not bad:
+        return np.empty(0, dtype=np.int64)
+    return _true(pc.is_in(text, value_set=pa.array(bad, type=text.type)))
+
+
+def _values(text: pa.Array, positions: np.ndarray) -> list[str | None]:
+    return text.take(pa.array(positions, type=pa.int64())).to_pylist()
+
+
+def _cells(
+    file: str,
+    index: pd.Index,
+    column: str,
+    positions: np.ndarray,
+    values: list[str | None],
+    rule: str | Callable[[str], str],
+    *,
+    more: str | None = None,
+) -> list[Problem]:
+    """One problem per failing cell, the first MAX_PER_RULE of them, then one problem counting the rest."""
+    shown = positions[:MAX_PER_RULE]
+    out = [
+        Problem(
+            file,
+            _row(index[p]),
+            column,
+            None if v is None else escaped(v),
+            rule if isinstance(rule, str) else rule(v or ""),
+        )
+        for p, v in zip(shown, values[: len(shown)], strict=True)
+    ]
+    rest = len(positions) - len(shown)
+    if rest > 0:
+        summary = more or (rule if isinstance(rule, str) else "the same rule")
+        out.append(Problem(file, None, column, None, f"{rest:,} more cells break this rule: {summary}"))
+    return out
+
+
+def _char_name(c: str) -> str:
+    code = ord(c)
+    name = _CONTROL_NAMES.get(code) or unicodedata.name(c, "").lower()
+    label = f"U+{code:04X}"
+    return f"{label} ({name})" if name else label
+
+
+def text_rule(value: str, characters: str) -> str:
+    """What is wrong with a cell holding refused characters: which ones, by code point and name, and what to do."""
+    found = list(dict.fromkeys(m.group()[0] for m in _REFUSED_PY[characters].finditer(value)))
+    invisible = any(_INVISIBLE_PY.match(c) for c in found)
+    kind = "an invisible or text-direction character" if invisible else "a control character"
+    if len(found) > 1:
+        kind = "characters that are not allowed:"
+    names = ", ".join(_char_name(c) for c in found[:3]) + (", ..." if len(found) > 3 else "")
+    fix = "remove it" if len(found) == 1 else "remove them"
+    return f"contains {kind} {names}: {fix} ({_WHERE[characters]})"
+
+
+# -- per table --------------------------------------------------------------------------------------------------
+
+
+def _element_rule(col: s.Column, codes: Mapping[str, frozenset[str]]) -> tuple[Callable[[str], bool], str] | None:
+    if col.kind == s.DATE:
+        return _is_date, f"must be a real date YYYY-MM-DD between {EARLIEST} and {LATEST}"
+    if col.kind == s.BOOL:
+        return (lambda v: v in ("true", "false")), "must be true or false"
+    if col.kind == s.INT:
+        return str.isdigit, "must be a whole number >= 0"
+    if col.kind == s.URL:
+        return (lambda v: bool(URL_RE.match(v))), "must be a URL starting http:// or https://"
+    if col.kind == s.ISO3:
+        valid = iso3_codes()
+        return valid.__contains__, "must be an ISO 3166-1 alpha-3 country code"
+    if col.kind == s.CODE:
+        allowed = codes.get(col.scheme or "", frozenset())
+        label = "issues.csv" if col.scheme == "issue" else f"codebook scheme '{col.scheme}'"
+        return allowed.__contains__, f"must be a code from {label}: {', '.join(sorted(allowed))}"
+    return None
+
+
+def _column_problems(
+    file: str, index: pd.Index, col: s.Column, series: pd.Series, codes: Mapping[str, frozenset[str]]
+) -> list[Problem]:
+    text, not_text, missing = _text(series)
+    name = col.name
+    problems: list[Problem] = []
+    if len(not_text):
+        shown = [escaped(str(v)) for v in series.iloc[not_text[:MAX_PER_RULE]]]
+        problems += _cells(file, index, name, not_text, shown, "wrong type: every cell must be text")
+    if len(missing):
+        problems += _cells(
+            file, index, name, missing, [None] * min(len(missing), MAX_PER_RULE), "no value: every cell must be text"
+        )
+    if col.required:
+        found = _true(pc.or_(pc.equal(text, ""), pc.utf8_is_space(text)))
+        problems += _cells(file, index, name, found, _values(text, found[:MAX_PER_RULE]), "required")
+    if _may_hold_refused(text, col.characters):
+        refused = _true(pc.match_substring_regex(text, _REFUSED_RE2[col.characters]))
+        problems += _cells(
+            file,
+            index,
+            name,
+            refused,
+            _values(text, refused[:MAX_PER_RULE]),
+            lambda v: text_rule(v, col.characters),
+            more="holds characters that are not allowed",
+        )
+    element = _element_rule(col, codes)
+    if element is not None:
+        ok, rule = element
+        found = _failing_values(text, ok)
+        problems += _cells(file, index, name, found, _values(text, found[:MAX_PER_RULE]), rule)
+    if col.kind == s.ID:
+        # Empty cells pass here ("required" reports them); a blank id of spaces fails both, as before.
+        edged = np.flatnonzero(_edge_may_be_space(text))
+        spaced = edged[_true(pc.not_equal(pc.utf8_trim_whitespace(text.take(edged)), text.take(edged)))]
+        found = np.union1d(spaced, _true(pc.greater(pc.utf8_length(text), 120)))
+        problems += _cells(
+            file, index, name, found, _values(text, found[:MAX_PER_RULE]), "id must have no surrounding spaces"
+        )
+        dup = np.flatnonzero(series.duplicated(keep=False).to_numpy())
+        problems += _cells(
+            file, index, name, dup, _values(text, dup[:MAX_PER_RULE]), "duplicate id: every id must be unique"
+        )
+    return problems
+
+
+def _duplicate_rows(table: s.Table, frame: pd.DataFrame) -> list[Problem]:
+    """Rows that repeat the (unique together) key: one problem per row and key column, as pandera reported them."""
+    columns = list(table.unique_together)
+    codes = np.zeros(len(frame), dtype=np.int64)
+    for column in columns:
+        encoded = pc.dictionary_encode(_text(frame[column])[0], null_encoding="encode")
+        codes = codes * (len(encoded.dictionary) + 1) + encoded.indices.to_numpy(zero_copy_only=False)
+    dup = np.flatnonzero(pd.Series(codes).duplicated(keep=False).to_numpy())
+    rule = f"duplicate row: ({', '.join(columns)}) must be unique together"
+    label = ", ".join(columns)
+    shown = dup[:MAX_PER_RULE]
+    problems = [
+        Problem(table.file, _row(frame.index[p]), label, escaped(str(frame[c].iloc[p])), rule)
+        for p in shown
+        for c in columns
+    ]
+    if len(dup) > len(shown):
+        problems.append(Problem(table.file, None, label, None, f"{len(dup) - len(shown):,} more rows repeat the key"))
+    return problems
 
 
 def validate_table(table: s.Table, frame: pd.DataFrame, codes: Mapping[str, frozenset[str]]) -> list[Problem]:
-    """Per-table rules (columns, required cells, types, codes, unique ids) via pandera, all at once."""
-    try:
-        table_schema(table, codes).validate(frame, lazy=True)
-    except SchemaErrors as err:
-        problems = []
-        for rec in err.failure_cases.to_dict("records"):
-            check = str(rec.get("check"))
-            column = rec.get("column")
-            value = rec.get("failure_case")
-            if check in ("column_in_dataframe", "column_in_schema"):
-                column, value = value, None
-            elif check == "multiple_fields_uniqueness":
-                column = ", ".join(table.unique_together)
-            problems.append(
-                Problem(
-                    file=table.file,
-                    row=_row(rec.get("index")),
-                    column=None if column is None or pd.isna(column) else str(column),
-                    value=None if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value),
-                    rule=_rule_for(check, column, table),
-                )
-            )
-        return sorted(set(problems), key=lambda p: (p.row or 0, p.column or "", p.rule))
-    return []
+    """Per-table rules (columns, required cells, types, characters, codes, unique ids), every problem at once."""
+    problems: list[Problem] = []
+    names = table.column_names
+    present = set(frame.columns)
+    problems += [Problem(table.file, None, c, None, "required column is missing") for c in names if c not in present]
+    expected = f"unexpected column; expected columns: {', '.join(names)}"
+    problems += [Problem(table.file, None, escaped(str(c)), None, expected) for c in frame.columns if c not in names]
+    for col in table.columns:
+        if col.name in present:
+            problems += _column_problems(table.file, frame.index, col, frame[col.name], codes)
+    if table.unique_together and set(table.unique_together) <= present:
+        problems += _duplicate_rows(table, frame)
+    return sorted(set(problems), key=lambda p: (p.row or 0, p.column or "", p.rule, p.value or ""))
 
 
 def split_ids(cell: str) -> list[str]:
@@ -175,9 +399,54 @@ def codes_from(codebook: pd.DataFrame, issues: pd.DataFrame) -> dict[str, frozen
     return codes
 
 
+# -- across tables ----------------------------------------------------------------------------------------------
+
+
+def _ref_problems(
+    file: str, col: s.Column, text: pa.Array, known: pa.Array, target: s.Table
+) -> list[tuple[int, int, Problem]]:
+    """(row, order within the row, problem) for one REF or REFS column; rows are positions + 2."""
+    unknown_rule = f"unknown id: not in {target.file}"
+    if col.kind == s.REF:
+        found = _true(pc.and_(pc.not_equal(text, ""), pc.invert(pc.is_in(text, value_set=known))))
+        shown = found[:MAX_PER_RULE]
+        out = [
+            (int(p), 1, Problem(file, int(p) + 2, col.name, v, unknown_rule))
+            for p, v in zip(shown, _values(text, shown), strict=True)
+        ]
+        if len(found) > len(shown):
+            more = f"{len(found) - len(shown):,} more cells break this rule: {unknown_rule}"
+            out.append((len(text), 0, Problem(file, None, col.name, None, more)))
+        return out
+    lists = pc.split_pattern(text, s.LIST_SEP)
+    parts = pc.utf8_trim_whitespace(pc.list_flatten(lists))
+    parent = pc.list_parent_indices(lists).to_numpy(zero_copy_only=False)
+    given = pc.not_equal(parts, "").to_numpy(zero_copy_only=False)
+    out = []
+    if col.required:
+        none = np.flatnonzero(np.bincount(parent[given], minlength=len(text)) == 0)
+        if len(none):
+            rule = "must cite at least one source id"
+            out += [
+                (int(p), 0, Problem(file, int(p) + 2, col.name, v, rule))
+                for p, v in zip(none, _values(text, none), strict=True)
+            ]
+    unknown = np.flatnonzero(given & ~pc.fill_null(pc.is_in(parts, value_set=known), False).to_numpy(False))
+    shown = unknown[:MAX_PER_RULE]
+    out += [
+        (int(parent[i]), 1 + int(i), Problem(file, int(parent[i]) + 2, col.name, v, unknown_rule))
+        for i, v in zip(shown, _values(parts, shown), strict=True)
+    ]
+    if len(unknown) > len(shown):
+        more = f"{len(unknown) - len(shown):,} more ids break this rule: {unknown_rule}"
+        out.append((len(text), 0, Problem(file, None, col.name, None, more)))
+    return out
+
+
 def validate_links(frames: Mapping[str, pd.DataFrame], tables: Iterable[s.Table] = s.TABLES) -> list[Problem]:
     """Rules across tables: every reference resolves, every record cites a source, start is not after end."""
-    keys = {t.name: set(frames[t.name][t.key]) for t in tables if t.key and t.name in frames}
+    tables = tuple(tables)
+    keys = {t.name: _text(frames[t.name][t.key])[0] for t in tables if t.key and t.name in frames}
     problems: list[Problem] = []
     for table in tables:
         frame = frames.get(table.name)
@@ -186,21 +455,22 @@ def validate_links(frames: Mapping[str, pd.DataFrame], tables: Iterable[s.Table]
         for col in table.columns:
             if col.kind not in (s.REF, s.REFS) or col.name not in frame.columns or col.ref not in keys:
                 continue
-            known = keys[col.ref]
-            target = s.TABLES_BY_NAME[col.ref]
-            for i, cell in enumerate(frame[col.name]):
-                ids = split_ids(cell) if col.kind == s.REFS else ([cell] if cell else [])
-                if col.kind == s.REFS and col.required and not ids:
-                    problems.append(Problem(table.file, i + 2, col.name, cell, "must cite at least one source id"))
-                for ref_id in ids:
-                    if ref_id not in known:
-                        problems.append(
-                            Problem(table.file, i + 2, col.name, ref_id, f"unknown id: not in {target.file}")
-                        )
+            text = _text(frame[col.name])[0]
+            found = _ref_problems(table.file, col, text, keys[col.ref], s.TABLES_BY_NAME[col.ref])
+            problems += [p for _, _, p in sorted(found, key=lambda f: (f[0], f[1]))]
         if {"start_date", "end_date"} <= set(frame.columns):
-            for i, (start, end) in enumerate(zip(frame["start_date"], frame["end_date"], strict=True)):
-                if _is_date(start) and _is_date(end) and end < start:
-                    problems.append(
-                        Problem(table.file, i + 2, "end_date", end, f"end date is before start date {start}")
-                    )
+            start, end = _text(frame["start_date"])[0], _text(frame["end_date"])[0]
+            dated = np.ones(len(frame), dtype=bool)
+            for text in (start, end):
+                dated[_failing_values(text, _is_date)] = False
+                dated &= pc.fill_null(pc.not_equal(text, ""), False).to_numpy(zero_copy_only=False)
+            found = np.flatnonzero(dated & pc.fill_null(pc.less(end, start), False).to_numpy(zero_copy_only=False))
+            shown = found[:MAX_PER_RULE]
+            problems += [
+                Problem(table.file, int(p) + 2, "end_date", e, f"end date is before start date {b}")
+                for p, e, b in zip(shown, _values(end, shown), _values(start, shown), strict=True)
+            ]
+            if len(found) > len(shown):
+                more = f"{len(found) - len(shown):,} more rows have an end date before their start date"
+                problems.append(Problem(table.file, None, "end_date", None, more))
     return problems
