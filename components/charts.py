@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 import altair as alt
@@ -22,10 +23,11 @@ def show_chart(
     ds: Dataset,
     filters_text: str,
     key: str,
-    export: alt.TopLevelMixin | dict | None = None,
+    export: Callable[[], alt.TopLevelMixin | dict] | None = None,
     on_select: bool = False,
 ) -> object:
-    """Draw the chart; `export` is the Altair twin used for images when `chart` is a Plotly figure."""
+    """Draw the chart; `export` builds the Altair twin used for images when `chart` is a Plotly figure (only when
+    an image is asked for)."""
     st.subheader(escape_markdown(title), anchor=False)
     event: object = None
     if isinstance(chart, go.Figure):
@@ -41,12 +43,12 @@ def show_chart(
         # theme=None: the app shows the chart exactly as the exported image (fonts, colours, every axis label).
         # A plain spec, not st.altair_chart: that would validate the whole spec against the schema on every rerun.
         st.vega_lite_chart(to_spec(chart), width="stretch", key=key, theme=None)
-    image_source = export if export is not None else chart
-    if not isinstance(image_source, go.Figure):
+    if export is not None or not isinstance(chart, go.Figure):
 
         def image(kind: str) -> bytes:
             # Built only when the button is clicked (download_button with a callable), never on a rerun.
-            spec = stamped(for_export(image_source), title, stamp_lines(filters_text, ds.version, date.today()))
+            source = export() if export is not None else chart
+            spec = stamped(for_export(source), title, stamp_lines(filters_text, ds.version, date.today()))
             return chart_png(spec) if kind == "png" else chart_svg(spec)
 
         # A horizontal container keeps both buttons readable even in a narrow column.

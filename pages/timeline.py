@@ -45,7 +45,7 @@ event = show_chart(
     ds=ds,
     filters_text=described,
     key="timeline.chart",
-    export=timeline_chart(marks, formats),
+    export=lambda: timeline_chart(marks, formats),
     on_select=True,
 )
 st.caption(

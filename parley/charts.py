@@ -7,6 +7,7 @@ the interactive Plotly timeline has an Altair twin for its image export.
 from __future__ import annotations
 
 import altair as alt
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -82,9 +83,15 @@ def _timeline_frame(marks: Marks, format_labels: dict[str, str]) -> pd.DataFrame
     return frame
 
 
-def _round_hover(row: pd.Series) -> str:
+def _hover_text(column: pd.Series) -> pd.Series:
+    """plotly_text for a whole column, worked out once per distinct value (formats, cities and parties repeat)."""
+    values = column.astype(str)
+    return values.map({v: plotly_text(v) for v in values.unique()})
+
+
+def _round_hover(frame: pd.DataFrame) -> pd.Series:
     """One hover text per round, every piece of data text escaped and shortened (Plotly reads HTML in it)."""
-    lines = [f"<b>{plotly_text(row['title'])}</b>", plotly_text(row["when"])]
+    text = "<b>" + _hover_text(frame["title"]) + "</b><br>" + _hover_text(frame["when"])
     for label, column in (
         ("", "place"),
         ("Parties: ", "parties"),
@@ -92,9 +99,26 @@ def _round_hover(row: pd.Series) -> str:
         ("Delegation heads: ", "delegation_heads"),
         ("", "flags"),
     ):
-        if row[column]:
-            lines.append(label + plotly_text(row[column]))
-    return "<br>".join(lines)
+        present = frame[column].astype(str) != ""
+        text = text + ("<br>" + label + _hover_text(frame[column])).where(present, "")
+    return text
+
+
+def _round_trace(part: pd.DataFrame, name: str, colour: str | pd.Series) -> go.Scatter:
+    return go.Scatter(
+        x=part["start_date"].to_numpy(),
+        y=np.full(len(part), name, dtype=object),
+        mode="markers",
+        name=name,
+        customdata=part[["talk_id", "hover"]].to_numpy(),
+        marker={
+            "color": colour if isinstance(colour, str) else colour.to_numpy(),
+            "size": part["size"].to_numpy(),
+            "symbol": "circle",
+            "line": {"width": 1, "color": "#333333"},
+        },
+        hovertemplate="%{customdata[1]}<extra></extra>",
+    )
 
 
 def timeline_figure(
@@ -108,34 +132,26 @@ def timeline_figure(
     Rounds in `highlight` (e.g. a city search) are drawn as large diamonds so they stand out among 50+.
     Binned marks (too many rounds to draw one by one) are circles sized by the number of rounds."""
     frame = _timeline_frame(marks, format_labels)
-    highlight = highlight or set()
+    frame["hover"] = _round_hover(frame)
+    if marks.binned:
+        frame["size"] = (8 + 22 * (frame["n"] / max(int(frame["n"].max()), 1)) ** 0.5).round(1)
+    else:
+        frame["size"] = 11.0
+    stands_out = frame["talk_id"].isin(highlight or set()) | (frame["talk_id"] == selected)
     fig = go.Figure()
+    # Hover text travels in customdata, which Plotly passes through unchecked: validating thousands of strings one
+    # by one would cost more than the rest of the page.
     for code, label in format_labels.items():
-        part = frame[frame["format"] == code]
+        part = frame[(frame["format"] == code) & ~stands_out]
         if part.empty:
             continue
-        big = part["talk_id"].isin(highlight) | (part["talk_id"] == selected)
-        if marks.binned:
-            sizes = (8 + 22 * (part["n"] / max(frame["n"].max(), 1)) ** 0.5).round(1).tolist()
-        else:
-            sizes = [18 if b else 11 for b in big]
-        fig.add_trace(
-            go.Scatter(
-                x=part["start_date"],
-                y=[plotly_text(label)] * len(part),
-                mode="markers",
-                name=plotly_text(label),
-                customdata=part[["talk_id"]].to_numpy(),
-                text=part.apply(_round_hover, axis=1).tolist(),
-                marker={
-                    "color": palette.FORMAT_COLOURS.get(code, palette.NO_DATA),
-                    "size": sizes,
-                    "symbol": ["diamond" if b else "circle" for b in big],
-                    "line": {"width": 1, "color": "#333333"},
-                },
-                hovertemplate="%{text}<extra></extra>",
-            )
-        )
+        fig.add_trace(_round_trace(part, plotly_text(label), palette.FORMAT_COLOURS.get(code, palette.NO_DATA)))
+    if stands_out.any():
+        big = frame[stands_out]
+        trace = _round_trace(big, "highlighted", big["format"].map(palette.FORMAT_COLOURS).fillna(palette.NO_DATA))
+        trace.marker.update(size=18, symbol="diamond")
+        trace.y = big["format_label"].map(plotly_text).to_numpy()
+        fig.add_trace(trace)
     fig.update_layout(
         template="plotly_white",
         height=360,

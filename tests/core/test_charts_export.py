@@ -65,10 +65,15 @@ def test_timeline_specs(mini):
     spec = timeline_chart(round_marks(mini.talks), formats).to_dict()
     assert {"start_date", "format_label", "title", "parties"} <= _fields(spec)
     fig = timeline_figure(round_marks(mini.talks), formats, highlight={"2025-05-16-istanbul"})
-    assert {t.name for t in fig.data} == {"direct bilateral", "US–Ukraine"}
+    assert {t.name for t in fig.data} == {"direct bilateral", "US–Ukraine", "highlighted"}
     direct = next(t for t in fig.data if t.name == "direct bilateral")
     assert direct.marker.color == palette.FORMAT_COLOURS["direct_bilateral"]
-    assert list(direct.marker.symbol) == ["diamond", "circle"]  # the highlighted round stands out
+    assert direct.marker.symbol == "circle"
+    # the highlighted round stands out: a diamond in its own lane, in its format's colour
+    big = next(t for t in fig.data if t.name == "highlighted")
+    assert big.marker.symbol == "diamond" and [row[0] for row in big.customdata] == ["2025-05-16-istanbul"]
+    assert list(big.y) == ["direct bilateral"]
+    assert list(big.marker.color) == [palette.FORMAT_COLOURS["direct_bilateral"]]
     assert fig.layout.template.layout.paper_bgcolor is not None  # a real template: exports are not black
 
 
@@ -147,3 +152,43 @@ def test_map_lists_organisations_beside_it(bundled):
     beside = set(off_map(by_actor, drawable_numeric_ids())["actor_id"])
     assert {"EU", "NATO", "UN", "VAT"} <= beside  # organisations and the Holy See (too small at 1:110m)
     assert {"FRA", "TUR", "USA"}.isdisjoint(beside)
+
+
+def test_timeline_hover_shows_markup_as_text(mini):
+    talks = mini.talks.copy()
+    talks["title"] = "<b>Bold</b> <a href='http://evil.example'>link</a> " + "long " * 100
+    fig = timeline_figure(round_marks(talks), mini.labels["talk_format"])
+    hovers = [row[1] for trace in fig.data for row in trace.customdata]
+    assert hovers and all("<b>Bold" not in h and "<a " not in h and "&lt;b&gt;Bold" in h for h in hovers)
+    assert all(len(h) < 1500 for h in hovers)  # shortened: a hover never grows thousands of pixels wide
+
+
+def test_many_rounds_and_statements_are_binned_under_the_cap(bundled):
+    from parley.aggregate import MAX_POINTS
+
+    talks = pd.concat([bundled.talks] * (MAX_POINTS // len(bundled.talks) + 1), ignore_index=True)
+    marks = round_marks(talks)
+    assert marks.binned and len(marks.frame) <= MAX_POINTS and marks.frame["n"].sum() == len(talks)
+    positions = pd.concat([bundled.positions] * (MAX_POINTS // len(bundled.positions) + 1), ignore_index=True)
+    marks = statement_marks(positions.sort_values("date", kind="stable", ignore_index=True))
+    assert marks.binned and len(marks.frame) <= MAX_POINTS and marks.frame["n"].sum() == len(positions)
+    spec = stance_timeline_chart(marks, bundled.labels["position_stance"]).to_dict()
+    assert sum(len(v) for v in spec["datasets"].values()) == len(marks.frame)
+
+
+def test_csv_of_categories_booleans_and_missing_values():
+    frame = pd.DataFrame(
+        {
+            "code": pd.Categorical(["=cmd", "ok", "ok"]),
+            "flag": [True, False, True],
+            "n": pd.array([1, None, 3], dtype="Int64"),
+            "text": ["-1", None, "plain"],
+        }
+    )
+    back = pd.read_csv(io.BytesIO(to_csv_bytes(frame)), encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    assert back.to_dict("list") == {
+        "code": ["'=cmd", "ok", "ok"],
+        "flag": ["True", "False", "True"],
+        "n": ["1", "", "3"],
+        "text": ["'-1", "", "plain"],
+    }
