@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from components.data import get_store
+from components.data import store_status
 from components.layout import show_empty
 from parley import schema as s
 from parley.importer import (
@@ -90,7 +90,7 @@ def render_templates() -> None:
 
 def render_upload() -> list[tuple[str, bytes]]:
     """The uploader, or, while the store cannot take an import, the reason and the fix instead of it."""
-    refused = get_store().status().write_refused
+    refused = store_status().write_refused
     if refused:
         st.warning(refused, icon="🔒")
         return []
@@ -256,7 +256,7 @@ def render_export(ds: Dataset, data_dir: Path) -> None:
         "Every table, bundled plus imported, as raw CSV files with the data dictionary and the version. "
         "The zip imports back as it is (into another Parley, or after a reset)."
     )
-    if get_store().status().unreadable:
+    if store_status().unreadable:
         st.caption("While the store cannot be read, this export holds the bundled records only.")
     st.download_button(
         "Export everything (zip)",
