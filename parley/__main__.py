@@ -29,17 +29,24 @@ from parley.importer import (
 from parley.loading import DEFAULT_DATA_DIR, load_dataset
 from parley.schema import TABLES_BY_NAME
 from parley.store import Store, StoreError
-from parley.validation import DataValidationError, Problem
+from parley.validation import DataValidationError, Problem, escaped
 
 DATA_DIR_ENV = "PARLEY_DATA_DIR"  # the same variable the app reads (components.data)
 MAX_LISTED = 500
 
 
-def _print_problems(problems: Sequence[Problem], out=sys.stdout) -> None:  # type: ignore[no-untyped-def]
+def say(text: object = "", file=None) -> None:  # type: ignore[no-untyped-def]
+    """Print a line; ids, file names and cells come from files and users, so control characters and escape
+    sequences in them are shown as escapes (`\\x1b`), never sent to the terminal."""
+    lines = str(text).split("\n")
+    print("\n".join(escaped(line) for line in lines), file=file or sys.stdout)
+
+
+def _print_problems(problems: Sequence[Problem], out=None) -> None:  # type: ignore[no-untyped-def]
     for problem in problems[:MAX_LISTED]:
-        print(f"  - {problem}", file=out)
+        say(f"  - {problem}", file=out)
     if len(problems) > MAX_LISTED:
-        print(f"  ... and {len(problems) - MAX_LISTED} more", file=out)
+        say(f"  ... and {len(problems) - MAX_LISTED} more", file=out)
 
 
 def _read(path: Path) -> bytes:
@@ -48,35 +55,35 @@ def _read(path: Path) -> bytes:
 
 
 def _show_preview(preview: Preview) -> None:
-    print(f"Files: {', '.join(preview.files)}")
+    say(f"Files: {', '.join(preview.files)}")
     for note in preview.notes:
-        print(f"Note: {note}")
+        say(f"Note: {note}")
     if preview.problems:
-        print(f"{len(preview.problems)} problem(s) found. Nothing was written.")
+        say(f"{len(preview.problems)} problem(s) found. Nothing was written.")
         _print_problems(preview.problems)
         return
-    print(preview.summary().to_string(index=False))
+    say(preview.summary().to_string(index=False))
     for name, frame in preview.new.items():
         if len(frame):
             table = TABLES_BY_NAME[name]
             keys = [table.key] if table.key else list(table.unique_together)
             shown = ", ".join("/".join(values) for values in frame[keys].head(10).itertuples(index=False))
             more = f", ... ({len(frame)} in all)" if len(frame) > 10 else ""
-            print(f"New {name}: {shown}{more}")
+            say(f"New {name}: {shown}{more}")
 
 
 def _confirm(n: int, yes: bool) -> bool:
     if yes:
         return True
     if not sys.stdin.isatty():
-        print("Nothing written: this was a preview. Run again with --yes to write.")
+        say("Nothing written: this was a preview. Run again with --yes to write.")
         return False
     try:
         answer = input(f"Write these {n} new record(s) as one import batch? [y/N] ")
     except EOFError:
         answer = ""
     if answer.strip().lower() not in ("y", "yes"):
-        print("Nothing written.")
+        say("Nothing written.")
         return False
     return True
 
@@ -84,14 +91,14 @@ def _confirm(n: int, yes: bool) -> bool:
 def cmd_import(args: argparse.Namespace, store: Store, data_dir: Path) -> int:
     missing = [p for p in args.files if not p.is_file()]
     if missing:
-        print(f"No such file: {', '.join(str(p) for p in missing)}. Nothing was written.", file=sys.stderr)
+        say(f"No such file: {', '.join(str(p) for p in missing)}. Nothing was written.", file=sys.stderr)
         return 1
     preview = preview_import([(p.name, _read(p)) for p in args.files], store, data_dir)
     _show_preview(preview)
     if preview.problems:
         return 1
     if preview.n_new == 0:
-        print("Nothing new to import: every record already exists. Nothing was written.")
+        say("Nothing new to import: every record already exists. Nothing was written.")
         return 0
     if not _confirm(preview.n_new, args.yes):
         return 0
@@ -99,23 +106,23 @@ def cmd_import(args: argparse.Namespace, store: Store, data_dir: Path) -> int:
     try:
         batch = commit(preview, store, via="cli")
     except ImportRefused as err:
-        print(str(err), file=sys.stderr)
+        say(str(err), file=sys.stderr)
         _print_problems(err.problems, sys.stderr)
         return 1
     counts = ", ".join(f"{name} {n}" for name, n in batch.counts.items() if n)
-    print(f"Imported batch {batch.batch_id}: {batch.n_records} record(s) ({counts}).")
-    print(f"Undo it with: python -m parley undo {batch.batch_id}")
+    say(f"Imported batch {batch.batch_id}: {batch.n_records} record(s) ({counts}).")
+    say(f"Undo it with: python -m parley undo {batch.batch_id}")
     return 0
 
 
 def cmd_batches(_args: argparse.Namespace, store: Store, _data_dir: Path) -> int:
     batches = store.batches()
     if batches.empty:
-        print(f"No imports in {store.url}.")
+        say(f"No imports in {store.url}.")
         return 0
     shown = batches.assign(status=batches["undone_at"].map(lambda u: f"undone {u}" if u else "active"))
     columns = ["batch_id", "imported_at", "via", "n_records", "counts", "files", "status"]
-    print(shown[columns].to_string(index=False))
+    say(shown[columns].to_string(index=False))
     return 0
 
 
@@ -123,10 +130,10 @@ def cmd_undo(args: argparse.Namespace, store: Store, data_dir: Path) -> int:
     try:
         batch = undo_batch(store, args.batch_id, data_dir)
     except ImportRefused as err:
-        print(str(err), file=sys.stderr)
+        say(str(err), file=sys.stderr)
         _print_problems(err.problems, sys.stderr)
         return 1
-    print(f"Undone batch {batch.batch_id}: removed {batch.n_records} record(s).")
+    say(f"Undone batch {batch.batch_id}: removed {batch.n_records} record(s).")
     return 0
 
 
@@ -134,7 +141,7 @@ def _load(store: Store, data_dir: Path):  # type: ignore[no-untyped-def]
     try:
         return load_dataset(data_dir, store)
     except DataValidationError as err:
-        print(f"The data does not load: {len(err.problems)} problem(s).", file=sys.stderr)
+        say(f"The data does not load: {len(err.problems)} problem(s).", file=sys.stderr)
         _print_problems(err.problems, sys.stderr)
         return None
 
@@ -144,7 +151,7 @@ def cmd_export(args: argparse.Namespace, store: Store, data_dir: Path) -> int:
     if dataset is None:
         return 1
     args.out.write_bytes(export_all(dataset, data_dir))
-    print(
+    say(
         f"Exported {len(dataset.talks)} talks, {len(dataset.positions)} positions, {len(dataset.reactions)} "
         f"reactions and every other table (data version {dataset.version}) to {args.out}."
     )
@@ -167,9 +174,9 @@ def cmd_validate(_args: argparse.Namespace, store: Store, data_dir: Path) -> int
     imported = sum(int((t["origin"] == "imported").sum()) for t in tables.values())
     active = store.batches()
     active = int((active["undone_at"] == "").sum())
-    print(f"OK: data version {dataset.version} in {data_dir} and the store {store.url} load without problems.")
-    print(" · ".join(f"{len(t):,} {name}" for name, t in tables.items()))
-    print(f"{imported:,} imported record(s) in {active} active import batch(es).")
+    say(f"OK: data version {dataset.version} in {data_dir} and the store {store.url} load without problems.")
+    say(" · ".join(f"{len(t):,} {name}" for name, t in tables.items()))
+    say(f"{imported:,} imported record(s) in {active} active import batch(es).")
     return 0
 
 
@@ -182,8 +189,15 @@ COMMANDS = {
 }
 
 
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # type: ignore[no-untyped-def]
+        # A usage error repeats what was typed (a wrong command, a bad value): escaped like everything else.
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: {escaped(message)}\n")
+
+
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m parley", description="Parley data: import, undo, export, validate.")
+    p = _Parser(prog="python -m parley", description="Parley data: import, undo, export, validate.")
     p.add_argument("--data-dir", type=Path, help=f"bundled data folder (default: ${DATA_DIR_ENV} or data/)")
     p.add_argument("--store", help="store URL (default: $PARLEY_STORE_URL or sqlite:///<repo>/.parley/store.sqlite)")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -208,7 +222,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](args, store, data_dir)
     except StoreError as err:
-        print(str(err), file=sys.stderr)
+        say(str(err), file=sys.stderr)
         return 1
     finally:
         store.dispose()

@@ -17,6 +17,7 @@ import io
 import json
 import re
 import zipfile
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -37,10 +38,14 @@ from parley.loading import (
     validate_frames,
 )
 from parley.store import Batch, Layers, Store, layered
-from parley.validation import Problem, codes_from, validate_links, validate_table
+from parley.validation import Problem, codes_from, escaped, validate_links, validate_table
 
 MAX_FILE_BYTES = 5 * 1024 * 1024  # per uploaded file, and per file inside a zip
 MAX_ZIP_TOTAL_BYTES = 50 * 1024 * 1024  # everything inside one zip, unpacked
+# The widest table has 15 columns and a record as many fields: far wider input is an attack or a wrong file, and is
+# refused before any per-column or per-key work.
+MAX_CSV_COLUMNS = 200
+MAX_JSON_KEYS = 1000  # per JSON object
 BUNDLE_FORMAT = "parley-article-bundle/1"
 BUNDLE_LISTS = ("sources", *s.RECORD_TABLES)  # keys whose value is a list of records
 BUNDLE_KEYS = ("format", "comment", "source", *BUNDLE_LISTS)
@@ -116,12 +121,19 @@ def parse_csv(file: str, table: s.Table, raw: bytes) -> tuple[Part | None, list[
     numbered = [(i + 1, fields) for i, fields in enumerate(rows) if fields]
     header_row, header = numbered[0]
     header = [h.strip() for h in header]
+    if len(header) > MAX_CSV_COLUMNS:
+        rule = (
+            f"the header has {len(header):,} columns; the limit is {MAX_CSV_COLUMNS} columns per file "
+            f"(the table {table.name} has {len(table.columns)})"
+        )
+        return None, [Problem.whole_file(file, rule)]
     if len(header) == 1 and ";" in header[0]:
         rule = "the file uses ';' between columns: save it as CSV with commas (in Excel: 'CSV UTF-8 (comma delimited)')"
         return None, [Problem(file, header_row, None, header[0][:80], rule)]
     problems = [
-        Problem(file, header_row, name, None, "column appears more than once in the header")
-        for name in sorted({h for h in header if header.count(h) > 1})
+        Problem(file, header_row, escaped(name), None, "column appears more than once in the header")
+        for name, n in sorted(Counter(header).items())
+        if n > 1
     ]
     where = []
     for row, fields in numbered[1:]:
@@ -148,12 +160,21 @@ class _DuplicateKey(ValueError):
     pass
 
 
+class _TooManyKeys(ValueError):
+    pass
+
+
 def _no_duplicate_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
-    keys = [k for k, _ in pairs]
-    for k in keys:
-        if keys.count(k) > 1:
-            raise _DuplicateKey(k)
-    return dict(pairs)
+    if len(pairs) > MAX_JSON_KEYS:
+        raise _TooManyKeys(len(pairs))
+    record = dict(pairs)
+    if len(record) < len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKey(key)
+            seen.add(key)
+    return record
 
 
 def source_id_for(url: str) -> str:
@@ -207,7 +228,9 @@ def _json_records(
         for key in item:
             if key not in names:
                 problems.append(
-                    Problem(label, number, str(key), None, f"unexpected field; expected fields: {', '.join(names)}")
+                    Problem(
+                        label, number, escaped(str(key)), None, f"unexpected field; expected fields: {', '.join(names)}"
+                    )
                 )
         record: dict[str, str] = {}
         for col in table.columns:
@@ -237,7 +260,13 @@ def parse_bundle(file: str, raw: bytes) -> tuple[dict[str, Part], list[Problem]]
     try:
         bundle = json.loads(text, object_pairs_hook=_no_duplicate_keys)
     except _DuplicateKey as err:
-        return {}, [Problem(file, None, str(err), None, "the same key appears twice in one JSON object")]
+        return {}, [Problem(file, None, escaped(str(err)), None, "the same key appears twice in one JSON object")]
+    except _TooManyKeys as err:
+        rule = (
+            f"a JSON object has {err.args[0]:,} keys; the limit is {MAX_JSON_KEYS:,} keys per object "
+            "(a record has at most a few dozen fields)"
+        )
+        return {}, [Problem.whole_file(file, rule)]
     except json.JSONDecodeError as err:
         return {}, [Problem.whole_file(file, f"not valid JSON: {err.msg} (line {err.lineno}, column {err.colno})")]
     except RecursionError:
@@ -247,7 +276,7 @@ def parse_bundle(file: str, raw: bytes) -> tuple[dict[str, Part], list[Problem]]
             Problem.whole_file(file, f"a bundle must be one JSON object with the keys {', '.join(BUNDLE_KEYS)}")
         ]
     problems = [
-        Problem(file, None, str(key), None, f"unknown key; a bundle may have: {', '.join(BUNDLE_KEYS)}")
+        Problem(file, None, escaped(str(key)), None, f"unknown key; a bundle may have: {', '.join(BUNDLE_KEYS)}")
         for key in bundle
         if key not in BUNDLE_KEYS
     ]
@@ -305,9 +334,21 @@ def parse_zip(file: str, raw: bytes, version: str, max_bytes: int) -> tuple[dict
     skipped: list[str] = []
     total = 0
     for member in members:
-        name = PurePosixPath(member.filename).name
-        label = f"{file}: {name}"
-        if name.startswith(".") or "__MACOSX" in member.filename:
+        path = member.filename
+        if path.split("/")[0] == "__MACOSX":  # macOS metadata beside the files; never read
+            continue
+        if "/" in path or "\\" in path or path in (".", ".."):
+            problems.append(
+                Problem.whole_file(
+                    f"{file}: {escaped(path)}",
+                    "a path inside the zip: only files at the top level are read, as a Parley export writes them "
+                    "(positions.csv, talks.csv, ...; no folders, '/', '\\' or '..')",
+                )
+            )
+            continue
+        name = PurePosixPath(path).name
+        label = f"{file}: {escaped(name)}"
+        if name.startswith("."):
             continue
         total += member.file_size
         if member.file_size > max_bytes or total > MAX_ZIP_TOTAL_BYTES:
@@ -367,7 +408,7 @@ def parse_files(files: Sequence[tuple[str, bytes]], *, version: str = "", max_by
     notes: list[str] = []
     if not files:
         return Parsed({}, [Problem("(no file)", None, None, None, "no file given")], [])
-    names = [PurePath(name).name for name, _ in files]
+    names = [escaped(PurePath(name).name) for name, _ in files]
     single = [n for n in names if n.lower().endswith((".json", ".zip"))]
     if single and len(files) > 1:
         return Parsed(
@@ -649,7 +690,7 @@ def preview_import(
     today: date | None = None,
 ) -> Preview:
     """Parse and validate `(file name, bytes)` pairs against the bundled data plus the store. Writes nothing."""
-    names = tuple(PurePath(name).name for name, _ in files)
+    names = tuple(escaped(PurePath(name).name) for name, _ in files)
     parsed = parse_files(files, version=read_version(data_dir), max_bytes=max_bytes)
     bundled, problems = read_raw_tables(data_dir)
     revision = store.revision()  # before the rows: a write in between makes commit recheck

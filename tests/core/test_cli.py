@@ -126,3 +126,58 @@ def test_the_import_formats_are_documented():
         assert word in section, word
     for command in cli.COMMANDS:
         assert f"python -m parley {command}" in section, command
+
+
+# -- nothing from a file or a user reaches the terminal raw ---------------------------------------------------------
+
+ESC = "\x1b[2J"  # clears the screen when printed raw
+
+
+def _no_raw_controls(text: str) -> None:
+    assert "\x1b" not in text and "\x07" not in text, text
+
+
+def test_a_file_name_with_an_escape_sequence_is_printed_escaped(tmp_path, mini_dir, capsys):
+    path = positions_file(tmp_path, first=1, n=1, name=f"positions{ESC}.csv")
+    assert cli.main(["--data-dir", str(mini_dir), "import", str(path)]) == 1
+    out, err = capsys.readouterr()
+    _no_raw_controls(out + err)
+    assert "positions\\x1b[2J.csv" in out
+
+
+def test_an_id_with_an_escape_sequence_is_printed_escaped(tmp_path, mini_dir, capsys):
+    path = positions_file(tmp_path, first=1, n=1, position_id=f"pos-{ESC}1")
+    assert cli.main(["--data-dir", str(mini_dir), "import", str(path)]) == 1
+    out, err = capsys.readouterr()
+    _no_raw_controls(out + err)
+    assert "column 'position_id'" in out and "pos-\\x1b[2J1" in out and "U+001B (escape)" in out
+
+
+def test_a_missing_file_and_an_unknown_batch_id_are_printed_escaped(tmp_path, mini_dir, capsys):
+    assert cli.main(["--data-dir", str(mini_dir), "import", str(tmp_path / f"gone{ESC}\x07.csv")]) == 1
+    assert cli.main(["--data-dir", str(mini_dir), "undo", f"batch{ESC}"]) == 1
+    out, err = capsys.readouterr()
+    _no_raw_controls(out + err)
+    assert "gone\\x1b[2J\\x07.csv" in err and "batch\\x1b[2J" in err
+
+
+def test_a_batch_listing_escapes_stored_file_names(temp_store_url, mini_dir, capsys):
+    import pandas as pd
+
+    from tests.importing import csv_bytes, position
+
+    store = Store(temp_store_url)
+    frame = pd.read_csv(io.BytesIO(csv_bytes("positions", [position(1)])), dtype=str, keep_default_na=False)
+    store.write_batch({"positions": frame}, files=[f"old{ESC}.csv"], via="test")
+    assert cli.main(["--data-dir", str(mini_dir), "batches"]) == 0
+    out, err = capsys.readouterr()
+    _no_raw_controls(out + err)
+    assert "old\\x1b[2J.csv" in out
+
+
+def test_a_usage_error_is_printed_escaped(capsys):
+    with pytest.raises(SystemExit):
+        cli.main([f"frob{ESC}"])
+    out, err = capsys.readouterr()
+    _no_raw_controls(out + err)
+    assert "frob\\x1b[2J" in err
