@@ -14,8 +14,10 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from parley.aggregate import codebook_entries
 from parley.filters import Filters, UrlNote, describe, url_notes_markdown
 from parley.loading import Dataset
+from parley.text import definitions
 
 K_PARTY, K_ISSUE, K_DATES, K_FORMAT, K_HIDE_LOW = (
     "filters.party",
@@ -95,7 +97,7 @@ def render_filters(ds: Dataset) -> Filters:
     """Draw the sidebar filters, keep the URL in step, and return the filter object for this run."""
     _seed(ds)
     lo, hi = (d.date() for d in ds.date_span)
-    issue_help = "\n".join(f"- **{r.label}**: {r.definition}" for r in ds.issues.itertuples())
+    issue_help = definitions(zip(ds.issues["label"], ds.issues["definition"], strict=True), bullets=True)
     with st.sidebar:
         st.header("Filters")
         st.multiselect(
@@ -128,10 +130,7 @@ def render_filters(ds: Dataset) -> Filters:
             key=K_FORMAT,
             format_func=lambda c: ds.label("talk_format", c),
             placeholder="All",
-            help="\n".join(
-                f"- **{r.label}**: {r.definition}"
-                for r in ds.codebook[ds.codebook["scheme"] == "talk_format"].itertuples()
-            ),
+            help=definitions(codebook_entries(ds.codebook, "talk_format"), bullets=True),
         )
         st.toggle(
             "Hide low-confidence records",

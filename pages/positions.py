@@ -7,9 +7,9 @@ from components.data import get_dataset
 from components.filters import current_filters, filters_text
 from components.layout import show_empty, show_flag_legend, show_header
 from components.tables import show_table
-from parley.aggregate import count_by, latest_stances, newest_first, stance_moves, statement_marks
+from parley.aggregate import codebook_entries, count_by, latest_stances, newest_first, stance_moves, statement_marks
 from parley.charts import party_counts_chart, stance_matrix_chart, stance_timeline_chart
-from parley.text import escape_markdown
+from parley.text import definitions
 from parley.views import apply_view
 
 ds = get_dataset()
@@ -27,13 +27,7 @@ if positions.empty:
     st.stop()
 
 stances = ds.labels["position_stance"]
-st.caption(
-    "Stances: "
-    + " · ".join(
-        f"**{escape_markdown(r.label)}**: {escape_markdown(r.definition)}"
-        for r in ds.codebook[ds.codebook["scheme"] == "position_stance"].itertuples()
-    )
-)
+st.caption("Stances: " + definitions(codebook_entries(ds.codebook, "position_stance")))
 show_chart(
     stance_matrix_chart(latest_stances(positions), stances),
     title="Latest stance by party and issue",

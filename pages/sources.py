@@ -6,8 +6,8 @@ from components.data import get_dataset
 from components.filters import current_filters, filters_text
 from components.layout import show_empty, show_header
 from components.tables import show_table
-from parley.aggregate import checks_of, sources_listed
-from parley.text import escape_markdown
+from parley.aggregate import checks_of, codebook_entries, sources_listed
+from parley.text import definitions
 from parley.views import apply_view
 
 ds = get_dataset()
@@ -18,11 +18,7 @@ if sources.empty:
     show_empty("sources")
     st.stop()
 
-types = ds.codebook[ds.codebook["scheme"] == "source_type"]
-st.caption(
-    "Source types: "
-    + " · ".join(f"**{escape_markdown(r.label)}**: {escape_markdown(r.definition)}" for r in types.itertuples())
-)
+st.caption("Source types: " + definitions(codebook_entries(ds.codebook, "source_type")))
 show_table(
     sources_listed(sources.sort_values(["n_records", "outlet"], ascending=[False, True])),
     page="sources",

@@ -311,3 +311,9 @@ def sources_listed(sources: pd.DataFrame, limit: int = 10) -> pd.DataFrame:
         return "; ".join(parts[:limit]) + " …"
 
     return sources.assign(records=sources["records"].map(first))
+
+
+def codebook_entries(codebook: pd.DataFrame, scheme: str) -> list[tuple[str, str]]:
+    """(label, definition) of every code in a codebook scheme, in codebook order."""
+    codes = codebook[codebook["scheme"] == scheme]
+    return list(zip(codes["label"].astype(str), codes["definition"].astype(str), strict=True))

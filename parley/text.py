@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:@&=\"'])")
@@ -87,3 +87,9 @@ def xml_safe_spec(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [xml_safe_spec(v) for v in value]
     return value
+
+
+def definitions(pairs: Iterable[tuple[object, object]], *, bullets: bool = False) -> str:
+    """Codebook entries as Markdown, `label: definition` with the label in bold; both come from data, so escaped."""
+    items = [f"**{escape_markdown(label)}**: {escape_markdown(text)}" for label, text in pairs]
+    return "\n".join(f"- {item}" for item in items) if bullets else " · ".join(items)
