@@ -69,6 +69,12 @@ class _Stages:
         return lambda fraction, text: self.report(start + (end - start) * fraction, text)
 
 
+def release_memory() -> None:
+    """Hand memory Arrow has freed back to the system: its allocator keeps it for reuse otherwise, and a load's
+    intermediates would stay in the server's footprint for good."""
+    pa.default_memory_pool().release_unused()
+
+
 def decode_text(file: str, raw: bytes) -> tuple[str | None, list[Problem]]:
     """The text of an uploaded or bundled file, or the one problem that stops it being read."""
     if not raw.removeprefix(b"\xef\xbb\xbf").strip():
@@ -111,19 +117,58 @@ def _read_fast(table: s.Table, path: Path) -> pd.DataFrame | None:
     if not _quotes_balanced(path):
         return None  # an unclosed quote: Arrow would read it to the end of the file, pandas reports it
     try:
-        arrow = pacsv.read_csv(
+        # Streamed block by block: the whole-file reader holds its parse buffers until the end, about twice
+        # the table it returns.
+        reader = pacsv.open_csv(
             path,
+            read_options=pacsv.ReadOptions(block_size=1 << 24),
             parse_options=pacsv.ParseOptions(newlines_in_values=True),
             convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.large_string())),
         )
+        schema = reader.schema
+        batches = list(reader)
     except (pa.ArrowException, OSError):
         return None
-    header = [c.strip() for c in arrow.column_names]
-    if sorted(header) != sorted(names) or any(t != pa.large_string() for t in arrow.schema.types):
+    header = [c.strip() for c in schema.names]
+    if sorted(header) != sorted(names) or any(t != pa.large_string() for t in schema.types):
         return None
-    columns = [pc.utf8_trim_whitespace(arrow.column(i)) for i in range(arrow.num_columns)]
-    del arrow
+    # Each column's blocks joined into one chunk, letting go of the blocks as it goes: Arrow would otherwise
+    # concatenate the chunks, a whole extra copy of the column, every time rows are taken (sorting by date).
+    parts = [[batch.column(i) for batch in batches] for i in range(len(header))]
+    del batches
+    columns = []
+    for i in range(len(header)):
+        chunks, parts[i] = parts[i], []
+        column = pa.concat_arrays(chunks) if chunks else pa.array([], pa.large_string())
+        del chunks
+        columns.append(_stripped(pa.chunked_array([column])))
+        del column
+        release_memory()
     return pa.table(columns, names=header).to_pandas(self_destruct=True)
+
+
+# Bytes that may start or end a cell Python's str.strip would shorten: ASCII whitespace (str.isspace also takes
+# \x1c-\x1f) and any byte of a non-ASCII character, a few of which are spaces.
+_MAY_BE_SPACE = np.zeros(256, dtype=bool)
+_MAY_BE_SPACE[[9, 10, 11, 12, 13, 28, 29, 30, 31, 32]] = True
+_MAY_BE_SPACE[128:] = True
+
+
+def _stripped(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """The column with every cell stripped; untouched (no copy) when no cell starts or ends with a maybe-space."""
+    for chunk in column.chunks:
+        if len(chunk) == 0:
+            continue
+        _, offsets_buffer, data_buffer = chunk.buffers()
+        if data_buffer is None:
+            continue
+        offsets = np.frombuffer(offsets_buffer, dtype=np.int64)[chunk.offset : chunk.offset + len(chunk) + 1]
+        data = np.frombuffer(data_buffer, dtype=np.uint8)
+        starts, ends = offsets[:-1], offsets[1:]
+        filled = ends > starts
+        if _MAY_BE_SPACE[data[starts[filled]]].any() or _MAY_BE_SPACE[data[ends[filled] - 1]].any():
+            return pc.utf8_trim_whitespace(column)
+    return column
 
 
 def _quotes_balanced(path: Path) -> bool:
@@ -153,6 +198,7 @@ def read_raw_tables(data_dir: Path, progress: Progress | None = None) -> tuple[d
             problems += found
         if frame is not None:
             frames[table.name] = frame
+        release_memory()
     if progress is not None:
         progress(1.0, "Read every file")
     return frames, problems
@@ -249,6 +295,9 @@ def _labels(codebook: pd.DataFrame, issues: pd.DataFrame, actors: pd.DataFrame) 
 
 def _typed(table: s.Table, frame: pd.DataFrame, codes: Mapping[str, list[str]]) -> pd.DataFrame:
     out = frame.copy(deep=False)
+    for name in out.columns:
+        if out[name].dtype == object:  # frames built in code rather than read: the same text dtype as a read
+            out[name] = out[name].astype("str")
     for col in table.columns:
         if col.kind == s.DATE:
             out[col.name] = pd.to_datetime(out[col.name].replace("", None), format="%Y-%m-%d")
@@ -281,13 +330,26 @@ def _ids_in(cells: pd.Series) -> tuple[np.ndarray, pa.Array]:
     return rows[keep.to_numpy(zero_copy_only=False)], ids.filter(keep)
 
 
-def _n_sources(frame: pd.DataFrame) -> pd.Series:
-    """Distinct source ids per record."""
+def _cited(frame: pd.DataFrame, sources: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """(row, source) for every source id a record cites, in row order: the row number of the id in `sources`,
+    or, if some id is not among them (unvalidated frames), a number per distinct id above len(sources)."""
     rows, ids = _ids_in(frame["source_ids"])
-    codes, uniques = pd.factorize(_text(ids, pd.RangeIndex(len(ids))))
-    distinct = np.unique(rows.astype(np.int64) * max(len(uniques), 1) + codes) // max(len(uniques), 1)
-    counts = np.bincount(distinct, minlength=len(frame)).astype("int64")
-    return pd.Series(counts, index=frame.index)
+    found = pc.index_in(ids, value_set=sources)
+    if found.null_count:
+        codes, _ = pd.factorize(_text(ids, pd.RangeIndex(len(ids))))
+        return rows, codes + len(sources)
+    return rows, found.to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def _n_sources(cited: tuple[np.ndarray, np.ndarray], index: pd.Index) -> pd.Series:
+    """Distinct source ids per record."""
+    rows, codes = cited
+    width = int(codes.max()) + 1 if len(codes) else 1
+    # Rows come in order, so the keys are nearly sorted already and the stable sort is close to linear.
+    keys = np.sort(rows.astype(np.int64) * width + codes, kind="stable")
+    first = np.ones(len(keys), dtype=bool)
+    first[1:] = keys[1:] != keys[:-1]
+    return pd.Series(np.bincount(keys[first] // width, minlength=len(index)).astype("int64"), index=index)
 
 
 def _joined(groups: np.ndarray, n_groups: int, values: pa.Array, sep: str) -> pa.Array:
@@ -343,6 +405,7 @@ def _sorted_by(frame: pd.DataFrame, column: str) -> pd.DataFrame:
     for name in list(frame.columns):
         out[name] = frame[name].take(order).reset_index(drop=True)
         del frame[name]
+        release_memory()
     return out
 
 
@@ -368,6 +431,7 @@ def _build(frames: dict[str, pd.DataFrame], version: str, progress: Progress | N
         for column in ("actor_id", "speaker_id", "talk_id", "delegation_head_id"):
             if column in frame.columns:
                 frame[column] = frame[column].astype("category")
+    release_memory()
     report(0.2, "Joining names and titles")
 
     actors = t["actors"]
@@ -389,7 +453,9 @@ def _build(frames: dict[str, pd.DataFrame], version: str, progress: Progress | N
     )
     talks["delegation_heads"] = _text(_joined(np.where(headed, in_talk, -1), len(talks), head_texts, "; "), talks.index)
     talks["format_label"] = talks["format"].map(labels["talk_format"]).astype(str)
-    talks["n_sources"] = _n_sources(talks)
+    source_ids = _arrow(t["sources"]["source_id"])
+    cited = {"talks": _cited(talks, source_ids)}
+    talks["n_sources"] = _n_sources(cited["talks"], talks.index)
     talks["flags"] = _flags(talks).astype(str)
     talks["year"] = talks["start_date"].dt.year
     title_of = dict(zip(talks["talk_id"], talks["title"], strict=True))
@@ -397,7 +463,8 @@ def _build(frames: dict[str, pd.DataFrame], version: str, progress: Progress | N
     items = t["agreed_items"]
     items["issue_label"] = _lookup(items["issue_id"], labels["issue"])
     items["talk_title"] = _lookup(items["talk_id"], title_of)
-    items["n_sources"] = _n_sources(items)
+    cited["items"] = _cited(items, source_ids)
+    items["n_sources"] = _n_sources(cited["items"], items.index)
     per_side = prisoner_counts(items)
     per_talk = per_side.groupby(per_side["talk_id"].astype(str))["quantity"].sum()
     talks["prisoners_per_side"] = talks["talk_id"].map(per_talk).astype("Int64")
@@ -405,12 +472,16 @@ def _build(frames: dict[str, pd.DataFrame], version: str, progress: Progress | N
 
     positions = t["positions"]
     reactions = t["reactions"]
-    for frame, stance_scheme in ((positions, "position_stance"), (reactions, "reaction_stance")):
+    for name, frame, stance_scheme in (
+        ("positions", positions, "position_stance"),
+        ("reactions", reactions, "reaction_stance"),
+    ):
         frame["actor_name"] = _lookup(frame["actor_id"], actor)
         frame["speaker_name"] = _lookup(frame["speaker_id"], actor, "")
         frame["stance_label"] = _lookup(frame["stance"], labels[stance_scheme])
         frame["talk_title"] = _lookup(frame["talk_id"], title_of, "")
-        frame["n_sources"] = _n_sources(frame)
+        cited[name] = _cited(frame, source_ids)
+        frame["n_sources"] = _n_sources(cited[name], frame.index)
         frame["flags"] = _flags(frame)
     positions["issue_label"] = _lookup(positions["issue_id"], labels["issue"])
     actor_type = dict(zip(actors["actor_id"], actors["actor_type"].astype(str), strict=True))
@@ -420,21 +491,22 @@ def _build(frames: dict[str, pd.DataFrame], version: str, progress: Progress | N
     report(0.6, "Counting the records behind each source")
 
     sources = t["sources"]
-    cited_source, cited_by = [], []
-    for frame, key in (
-        (talks, "talk_id"),
-        (items, "item_id"),
-        (positions, "position_id"),
-        (reactions, "reaction_id"),
+    in_source, record_ids = [], []
+    for name, frame, key in (
+        ("talks", talks, "talk_id"),
+        ("items", items, "item_id"),
+        ("positions", positions, "position_id"),
+        ("reactions", reactions, "reaction_id"),
     ):
-        rows, ids = _ids_in(frame["source_ids"])
-        cited_source.append(ids)
-        cited_by.append(_arrow(frame[key].astype(str)).take(pa.array(rows)))
-    source_ids = pa.chunked_array(cited_source, type=pa.large_string()).combine_chunks()
-    in_source = pd.Index(sources["source_id"]).get_indexer(_text(source_ids, pd.RangeIndex(len(source_ids))))
-    record_ids = pa.chunked_array(cited_by, type=pa.large_string()).combine_chunks()
-    sources["records"] = _text(_joined(in_source, len(sources), record_ids, "; "), sources.index)
-    sources["n_records"] = np.bincount(in_source[in_source >= 0], minlength=len(sources)).astype("int64")
+        rows, codes = cited.pop(name)
+        in_source.append(codes)
+        record_ids.append(_arrow(frame[key].astype(str)).take(pa.array(rows)))
+    cited_source = np.concatenate(in_source)
+    cited_source[cited_source >= len(sources)] = -1  # an id that names no source counts for none
+    cited_by = pa.chunked_array(record_ids, type=pa.large_string()).combine_chunks()
+    sources["records"] = _text(_joined(cited_source, len(sources), cited_by, "; "), sources.index)
+    del in_source, record_ids, cited_by
+    sources["n_records"] = np.bincount(cited_source[cited_source >= 0], minlength=len(sources)).astype("int64")
     checks = t["fact_checks"]
     checked = checks.groupby("source_id")["verdict"].agg(lambda v: ", ".join(str(x) for x in v)).to_dict()
     sources["fact_check"] = sources["source_id"].map(lambda sid: checked.get(sid, ""))
@@ -516,6 +588,7 @@ def load_dataset(
         hit = cache.read(directory, key)
         if hit is not None:
             tables, extra = hit
+            release_memory()
             stages.report(1.0, "Ready")
             return Dataset(version=extra["version"], labels=extra["labels"], **tables)
 
@@ -523,6 +596,7 @@ def load_dataset(
     layers = layered(frames, store.imported_rows() if store is not None and not problems else {})
     del frames
     problems += layers.relabel(validate_frames(layers.frames, stages.part(0.25, 0.6))) if not problems else []
+    release_memory()
     if problems:
         raise DataValidationError(problems)
     frames = layers.with_origin()
@@ -532,5 +606,6 @@ def load_dataset(
         stages.report(0.9, "Saving the prepared tables for the next start")
         tables = {name: getattr(dataset, name) for name in TABLE_FIELDS}
         cache.write(directory, key, tables, {"version": dataset.version, "labels": dataset.labels})
+    release_memory()
     stages.report(1.0, "Ready")
     return dataset

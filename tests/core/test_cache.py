@@ -132,7 +132,7 @@ def test_a_damaged_entry_is_rebuilt_silently(tmp_path, builds, damage):
     data, where = _data(tmp_path), tmp_path / "cache"
     fresh = load_dataset(data, cache_dir=where)
     (entry,) = where.iterdir()
-    target = entry / ("meta.json" if damage == "meta" else "positions.parquet")
+    target = entry / ("meta.json" if damage == "meta" else "positions" + cache.SUFFIX)
     if damage == "truncate":
         target.write_bytes(target.read_bytes()[:100])
     elif damage == "delete":
