@@ -17,6 +17,7 @@ from parley.filters import DATE_FORMAT
 from parley.text import plotly_text
 
 FONT = "Helvetica, Arial, sans-serif"
+LANE_CHARS = 28
 DATE_AXIS = "%b %Y"  # axis ticks fall on month starts: month and year say it all
 # Exports are rendered by vl-convert, which does not use Streamlit's theme, so fonts and colours are set here.
 alt.data_transformers.disable_max_rows()  # callers pass aggregates; the few raw-point charts are capped upstream
@@ -83,6 +84,11 @@ def _timeline_frame(marks: Marks, format_labels: dict[str, str]) -> pd.DataFrame
     return frame
 
 
+def _lane(label: str) -> str:
+    """A lane and legend name: one short line, so the plot keeps its width on a phone."""
+    return plotly_text(label, limit=LANE_CHARS, width=LANE_CHARS)
+
+
 def _hover_text(column: pd.Series) -> pd.Series:
     """plotly_text for a whole column, worked out once per distinct value (formats, cities and parties repeat)."""
     values = column.astype(str)
@@ -145,12 +151,12 @@ def timeline_figure(
         part = frame[(frame["format"] == code) & ~stands_out]
         if part.empty:
             continue
-        fig.add_trace(_round_trace(part, plotly_text(label), palette.FORMAT_COLOURS.get(code, palette.NO_DATA)))
+        fig.add_trace(_round_trace(part, _lane(label), palette.FORMAT_COLOURS.get(code, palette.NO_DATA)))
     if stands_out.any():
         big = frame[stands_out]
         trace = _round_trace(big, "highlighted", big["format"].map(palette.FORMAT_COLOURS).fillna(palette.NO_DATA))
         trace.marker.update(size=18, symbol="diamond")
-        trace.y = big["format_label"].map(plotly_text).to_numpy()
+        trace.y = big["format_label"].map(_lane).to_numpy()
         fig.add_trace(trace)
     fig.update_layout(
         template="plotly_white",
@@ -173,7 +179,7 @@ def timeline_figure(
         yaxis={
             "title": None,
             "categoryorder": "array",
-            "categoryarray": [plotly_text(v) for v in format_labels.values()][::-1],
+            "categoryarray": [_lane(v) for v in format_labels.values()][::-1],
         },
         hoverlabel={"align": "left"},
     )
