@@ -6,6 +6,9 @@ fix the store, and the Import page takes nothing until then."""
 from __future__ import annotations
 
 import os
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import streamlit as st
@@ -13,6 +16,7 @@ import streamlit as st
 from components.filters import K_SEEDED, filters_rendered_this_run
 from parley.loading import DEFAULT_DATA_DIR, Dataset, load_dataset
 from parley.store import UNREADABLE_REVISION, Store, StoreError, StoreStatus, store_url
+from parley.text import escape_markdown
 from parley.validation import DataValidationError
 
 DATA_DIR_ENV = "PARLEY_DATA_DIR"
@@ -48,12 +52,46 @@ def store_status() -> StoreStatus:
     return get_store().status()
 
 
-# cache_resource, not cache_data: one shared read-only object instead of a pickled copy on every rerun.
-# The store revision is part of the key, so an import or undo shows on every page and in every session at once.
-# An unreadable store has its own revision key and no store: the bundled data alone.
-@st.cache_resource(show_spinner="Loading and checking the data…", max_entries=2)
-def _load(directory: str, fingerprint: str, revision: str, _store: Store | None) -> Dataset:
-    return load_dataset(Path(directory), _store)
+@dataclass
+class _Loaded:
+    """Datasets built in this process, newest last, shared by every session (read-only once built)."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    entries: OrderedDict[str, Dataset] = field(default_factory=OrderedDict)
+
+
+@st.cache_resource
+def _loaded() -> _Loaded:
+    return _Loaded()
+
+
+MAX_DATASETS = 2  # the current one, and the one before it while sessions move over after an import
+
+
+def _load(directory: str, fingerprint: str, revision: str, store: Store | None) -> Dataset:
+    """One shared Dataset per data version and store revision; the first session to need it builds it, with a
+    progress bar, and the others wait for it.
+
+    Not st.cache_resource around load_dataset: a progress bar drawn inside a cached function would be replayed on
+    every later call."""
+    key = f"{directory}|{fingerprint}|{revision}"
+    loaded = _loaded()
+    with loaded.lock:
+        dataset = loaded.entries.get(key)
+        if dataset is None:
+            bar = st.progress(0.0, text="Loading and checking the data…")
+            try:
+                dataset = load_dataset(
+                    Path(directory), store, progress=lambda done, text: bar.progress(min(max(done, 0.0), 1.0), text)
+                )
+            finally:
+                bar.empty()
+            loaded.entries[key] = dataset
+            while len(loaded.entries) > MAX_DATASETS:
+                loaded.entries.popitem(last=False)
+        else:
+            loaded.entries.move_to_end(key)
+        return dataset
 
 
 def _show_store_problem(message: str) -> None:
@@ -84,7 +122,7 @@ def get_dataset() -> Dataset:
         return dataset
     except DataValidationError as err:
         st.error(
-            f"The data in {directory} could not be loaded: {len(err.problems)} problem(s) found. "
+            f"The data in {escape_markdown(str(directory))} could not be loaded: {len(err.problems)} problem(s) found. "
             "Nothing was changed; fix the files below and reload the page. A problem in an imported record names "
             "its batch: `python -m parley undo BATCH_ID` removes it.",
             icon="🛑",
