@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from functools import cached_property
 from pathlib import Path
@@ -310,9 +310,23 @@ def _typed(table: s.Table, frame: pd.DataFrame, codes: Mapping[str, list[str]]) 
     return out
 
 
-def _arrow(values: pd.Series) -> pa.Array:
-    array = pa.array(values, type=pa.large_string())
+def _arrow(values: pd.Series | pd.Index | pa.Array) -> pa.Array:
+    """Text as one Arrow array (nulls where missing); a categorical through its categories, without a
+    string per row on the Python side."""
+    if isinstance(values, pa.Array):
+        return values
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes = np.asarray(values.cat.codes if isinstance(values, pd.Series) else values.codes)
+        categories = _arrow(pd.Index(values.cat.categories if isinstance(values, pd.Series) else values.categories))
+        return categories.take(pa.array(codes, mask=codes < 0))
+    array = pa.array(values.array if isinstance(values, pd.Index) else values, type=pa.large_string())
     return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+
+
+def _where(values: pd.Series | pd.Index | pa.Array, universe: pd.Series | pd.Index | pa.Array) -> np.ndarray:
+    """The position of each value in `universe` (-1 when absent), hashed by Arrow rather than as Python objects."""
+    found = pc.index_in(_arrow(values), value_set=_arrow(universe))
+    return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
 def _text(array: pa.Array | pa.ChunkedArray, index: pd.Index) -> pd.Series:
@@ -362,22 +376,33 @@ def _joined(groups: np.ndarray, n_groups: int, values: pa.Array, sep: str) -> pa
     return pc.binary_join(lists, pa.scalar(sep, pa.large_string()))
 
 
-def _as_category(codes: np.ndarray, values: Sequence[str | None], index: pd.Index) -> pd.Series:
-    """Row i holds values[codes[i]] (missing for code -1 or a None value), as the categorical that
+def _as_category(codes: np.ndarray, values: pa.Array, index: pd.Index) -> pd.Series:
+    """Row i holds values[codes[i]] (missing for code -1 or a null value), as the categorical that
     astype('category') would give: the distinct values present, sorted."""
     used = np.bincount(codes[codes >= 0], minlength=len(values)) > 0
-    present = sorted({values[i] for i in np.flatnonzero(used) if values[i] is not None})
-    categories = pd.Index(present, dtype="str")
-    remap = np.append(categories.get_indexer(pd.Index(list(values), dtype=object)), -1)
+    present = pc.unique(pc.drop_null(values.filter(pa.array(used))))
+    categories = pd.Index(present.to_pandas(), dtype="str").sort_values().rename(None)
+    remap = np.append(_where(values, categories), -1)
     dtype = pd.CategoricalDtype(categories)
     return pd.Series(pd.Categorical.from_codes(remap[codes], dtype=dtype, validate=False), index=index)
 
 
 def _lookup(keys: pd.Series, mapping: Mapping[str, str], default: str | None = None) -> pd.Series:
     """`keys.map(mapping)` as a categorical, looked up once per distinct key instead of once per row."""
+    universe = pa.array(list(mapping), type=pa.large_string())
+    return _lookup_in(keys, universe, pa.array(list(mapping.values()), type=pa.large_string()), default)
+
+
+def _lookup_in(
+    keys: pd.Series, universe: pd.Series | pa.Array, values: pd.Series | pa.Array, default: str | None = None
+) -> pd.Series:
+    """For each key, the value at its position in `universe` (`default` when absent), as a categorical."""
     ids = keys if isinstance(keys.dtype, pd.CategoricalDtype) else keys.astype("category")
-    values = [mapping.get(str(key), default) for key in ids.cat.categories]
-    return _as_category(ids.cat.codes.to_numpy(), values, keys.index)
+    rows = _where(ids.cat.categories, universe)
+    looked = _arrow(values).take(pa.array(rows, mask=rows < 0))
+    if default is not None:
+        looked = pc.fill_null(looked, pa.scalar(default, pa.large_string()))
+    return _as_category(ids.cat.codes.to_numpy(), looked, keys.index)
 
 
 FLAG_TEXTS = [
@@ -393,7 +418,7 @@ def _flags(frame: pd.DataFrame) -> pd.Series:
     disputed = frame["disputed"].to_numpy(dtype=bool)
     low = (frame["confidence"] == "low").to_numpy(dtype=bool)
     single = (frame["n_sources"] == 1).to_numpy(dtype=bool)
-    return _as_category(disputed * 4 + low * 2 + single * 1, FLAG_TEXTS, frame.index)
+    return _as_category(disputed * 4 + low * 2 + single * 1, pa.array(FLAG_TEXTS, type=pa.large_string()), frame.index)
 
 
 def _sorted_by(frame: pd.DataFrame, column: str) -> pd.DataFrame:
@@ -443,13 +468,13 @@ def _build(frames: dict[str, pd.DataFrame], version: str, progress: Progress | N
     participants["actor_name"] = _lookup(participants["actor_id"], actor)
     participants["head_name"] = _lookup(participants["delegation_head_id"], actor, "")
     in_talk = _talk_rows(talk_index, participants["talk_id"])
-    names = _arrow(participants["actor_name"].astype(str))
+    names = _arrow(participants["actor_name"])
     for role, column in (("party", "parties"), ("mediator", "mediators"), ("host", "hosts")):
         groups = np.where((participants["role"] == role).to_numpy(dtype=bool), in_talk, -1)
         talks[column] = _text(_joined(groups, len(talks), names, ", "), talks.index)
     headed = (participants["head_name"] != "").to_numpy(dtype=bool)
     head_texts = pc.binary_join_element_wise(
-        names, _arrow(participants["head_name"].astype(str)), pa.scalar(": ", pa.large_string())
+        names, _arrow(participants["head_name"]), pa.scalar(": ", pa.large_string())
     )
     talks["delegation_heads"] = _text(_joined(np.where(headed, in_talk, -1), len(talks), head_texts, "; "), talks.index)
     talks["format_label"] = talks["format"].map(labels["talk_format"]).astype(str)
@@ -458,11 +483,11 @@ def _build(frames: dict[str, pd.DataFrame], version: str, progress: Progress | N
     talks["n_sources"] = _n_sources(cited["talks"], talks.index)
     talks["flags"] = _flags(talks).astype(str)
     talks["year"] = talks["start_date"].dt.year
-    title_of = dict(zip(talks["talk_id"], talks["title"], strict=True))
+    talk_ids, titles = _arrow(talks["talk_id"]), _arrow(talks["title"])
 
     items = t["agreed_items"]
     items["issue_label"] = _lookup(items["issue_id"], labels["issue"])
-    items["talk_title"] = _lookup(items["talk_id"], title_of)
+    items["talk_title"] = _lookup_in(items["talk_id"], talk_ids, titles)
     cited["items"] = _cited(items, source_ids)
     items["n_sources"] = _n_sources(cited["items"], items.index)
     per_side = prisoner_counts(items)
@@ -479,7 +504,7 @@ def _build(frames: dict[str, pd.DataFrame], version: str, progress: Progress | N
         frame["actor_name"] = _lookup(frame["actor_id"], actor)
         frame["speaker_name"] = _lookup(frame["speaker_id"], actor, "")
         frame["stance_label"] = _lookup(frame["stance"], labels[stance_scheme])
-        frame["talk_title"] = _lookup(frame["talk_id"], title_of, "")
+        frame["talk_title"] = _lookup_in(frame["talk_id"], talk_ids, titles, "")
         cited[name] = _cited(frame, source_ids)
         frame["n_sources"] = _n_sources(cited[name], frame.index)
         frame["flags"] = _flags(frame)
@@ -500,7 +525,7 @@ def _build(frames: dict[str, pd.DataFrame], version: str, progress: Progress | N
     ):
         rows, codes = cited.pop(name)
         in_source.append(codes)
-        record_ids.append(_arrow(frame[key].astype(str)).take(pa.array(rows)))
+        record_ids.append(_arrow(frame[key]).take(pa.array(rows)))
     cited_source = np.concatenate(in_source)
     cited_source[cited_source >= len(sources)] = -1  # an id that names no source counts for none
     cited_by = pa.chunked_array(record_ids, type=pa.large_string()).combine_chunks()
@@ -548,7 +573,7 @@ def _build(frames: dict[str, pd.DataFrame], version: str, progress: Progress | N
 def _talk_rows(talks: pd.Index, talk_ids: pd.Series) -> np.ndarray:
     """The row of each id's talk in `talks` (-1 for none), looked up once per distinct id."""
     ids = talk_ids if isinstance(talk_ids.dtype, pd.CategoricalDtype) else talk_ids.astype("category")
-    rows = np.append(talks.get_indexer(ids.cat.categories), -1)
+    rows = np.append(_where(ids.cat.categories, talks), -1)
     return rows[ids.cat.codes.to_numpy()]
 
 
@@ -582,8 +607,10 @@ def load_dataset(
     stages = _Stages(progress)
     directory = cache.cache_dir(cache_dir) if use_cache else None
     revision = store.revision() if store is not None else NO_STORE
-    key = cache.cache_key(data_files(data_dir), revision) if directory is not None else ""
-    if directory is not None:
+    key = cache.cache_key(data_files(data_dir), revision) if directory is not None else None
+    if key is None:
+        directory = None
+    if directory is not None and key is not None:
         stages.report(0.0, "Reading the prepared tables")
         hit = cache.read(directory, key)
         if hit is not None:
@@ -602,7 +629,7 @@ def load_dataset(
     frames = layers.with_origin()
     del layers
     dataset = _build(frames, read_version(data_dir), stages.part(0.6, 0.9))
-    if directory is not None and (store is None or store.revision() == revision):
+    if directory is not None and key is not None and (store is None or store.revision() == revision):
         stages.report(0.9, "Saving the prepared tables for the next start")
         tables = {name: getattr(dataset, name) for name in TABLE_FIELDS}
         cache.write(directory, key, tables, {"version": dataset.version, "labels": dataset.labels})

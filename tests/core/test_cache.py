@@ -219,3 +219,15 @@ def test_progress_rises_to_one(tmp_path, from_cache):
         stages = " ".join(text for _, text in calls)
         for word in ("Reading", "Checking", "Saving"):
             assert word in stages
+
+
+def test_unreadable_code_source_means_no_cache(tmp_path, builds, monkeypatch):
+    def unreadable() -> str:
+        raise OSError("no sources installed")
+
+    data, where = _data(tmp_path), tmp_path / "cache"
+    monkeypatch.setattr(cache, "_code_digest", unreadable)
+    load_dataset(data, cache_dir=where)
+    load_dataset(data, cache_dir=where)
+    assert len(builds) == 2
+    assert not where.exists()
