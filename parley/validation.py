@@ -402,62 +402,96 @@ def codes_from(codebook: pd.DataFrame, issues: pd.DataFrame) -> dict[str, frozen
 # -- across tables ----------------------------------------------------------------------------------------------
 
 
-def _ref_problems(
-    file: str, col: s.Column, text: pa.Array, known: pa.Array, target: s.Table
-) -> list[tuple[int, int, Problem]]:
-    """(row, order within the row, problem) for one REF or REFS column; rows are positions + 2."""
-    unknown_rule = f"unknown id: not in {target.file}"
+@dataclass
+class _Probe:
+    """The ids one REF or REFS column cites, ready to be looked up in the referenced table's keys."""
+
+    table: s.Table
+    col: s.Column
+    text: pa.Array  # the cells
+    ids: pa.Array  # REF: the cells; REFS: every non-empty id of every cell, in order
+    parent: np.ndarray | None  # REFS: the cell position of each id
+    uncited: np.ndarray  # REFS: positions of cells that cite no id at all
+
+
+def _probe(table: s.Table, col: s.Column, text: pa.Array) -> _Probe:
     if col.kind == s.REF:
-        found = _true(pc.and_(pc.not_equal(text, ""), pc.invert(pc.is_in(text, value_set=known))))
-        shown = found[:MAX_PER_RULE]
-        out = [
-            (int(p), 1, Problem(file, int(p) + 2, col.name, v, unknown_rule))
-            for p, v in zip(shown, _values(text, shown), strict=True)
-        ]
-        if len(found) > len(shown):
-            more = f"{len(found) - len(shown):,} more cells break this rule: {unknown_rule}"
-            out.append((len(text), 0, Problem(file, None, col.name, None, more)))
-        return out
+        return _Probe(table, col, text, text, None, np.empty(0, dtype=np.int64))
     lists = pc.split_pattern(text, s.LIST_SEP)
     parts = pc.utf8_trim_whitespace(pc.list_flatten(lists))
     parent = pc.list_parent_indices(lists).to_numpy(zero_copy_only=False)
-    given = pc.not_equal(parts, "").to_numpy(zero_copy_only=False)
-    out = []
-    if col.required:
-        none = np.flatnonzero(np.bincount(parent[given], minlength=len(text)) == 0)
-        if len(none):
-            rule = "must cite at least one source id"
-            out += [
-                (int(p), 0, Problem(file, int(p) + 2, col.name, v, rule))
-                for p, v in zip(none, _values(text, none), strict=True)
-            ]
-    unknown = np.flatnonzero(given & ~pc.fill_null(pc.is_in(parts, value_set=known), False).to_numpy(False))
+    given = pc.fill_null(pc.not_equal(parts, ""), False).to_numpy(zero_copy_only=False)
+    uncited = np.flatnonzero(np.bincount(parent[given], minlength=len(text)) == 0)
+    return _Probe(table, col, text, parts.filter(pa.array(given)), parent[given], uncited)
+
+
+def _ref_problems(probe: _Probe, known: np.ndarray) -> list[Problem]:
+    """Problems of one probed column, in row order (within a row: no id cited first, then unknown ids in order)."""
+    file, col = probe.table.file, probe.col
+    rule = f"unknown id: not in {s.TABLES_BY_NAME[col.ref or ''].file}"
+    if probe.parent is None:
+        empty = pc.fill_null(pc.equal(probe.text, ""), True).to_numpy(zero_copy_only=False)
+        unknown = np.flatnonzero(~known & ~empty)
+        rows = unknown
+    else:
+        unknown = np.flatnonzero(~known)
+        rows = probe.parent[unknown]
+    found: list[tuple[int, int, Problem]] = []
+    if col.required and len(probe.uncited):
+        cited = "must cite at least one source id"
+        shown = probe.uncited[:MAX_PER_RULE]
+        found += [
+            (int(p), -1, Problem(file, int(p) + 2, col.name, v, cited))
+            for p, v in zip(shown, _values(probe.text, shown), strict=True)
+        ]
+        if len(probe.uncited) > len(shown):
+            more = f"{len(probe.uncited) - len(shown):,} more cells break this rule: {cited}"
+            found.append((len(probe.text), 0, Problem(file, None, col.name, None, more)))
     shown = unknown[:MAX_PER_RULE]
-    out += [
-        (int(parent[i]), 1 + int(i), Problem(file, int(parent[i]) + 2, col.name, v, unknown_rule))
-        for i, v in zip(shown, _values(parts, shown), strict=True)
+    found += [
+        (int(row), int(i), Problem(file, int(row) + 2, col.name, v, rule))
+        for i, row, v in zip(shown, rows[: len(shown)], _values(probe.ids, shown), strict=True)
     ]
     if len(unknown) > len(shown):
-        more = f"{len(unknown) - len(shown):,} more ids break this rule: {unknown_rule}"
-        out.append((len(text), 0, Problem(file, None, col.name, None, more)))
-    return out
+        more = f"{len(unknown) - len(shown):,} more ids break this rule: {rule}"
+        found.append((len(probe.text), 0, Problem(file, None, col.name, None, more)))
+    return [p for _, _, p in sorted(found, key=lambda f: (f[0], f[1]))]
+
+
+def _lookup(probes: list[_Probe], keys: Mapping[str, pa.Array]) -> list[np.ndarray]:
+    """For each probe, whether each of its ids is a known key. The probes citing one table are looked up together,
+    so the hash set of that table's keys is built once, not once per citing column."""
+    known: list[np.ndarray] = [np.empty(0, dtype=bool)] * len(probes)
+    for ref in dict.fromkeys(p.col.ref for p in probes):
+        group = [i for i, p in enumerate(probes) if p.col.ref == ref]
+        joined = pa.concat_arrays([probes[i].ids.cast(pa.large_string()) for i in group])
+        found = pc.fill_null(pc.is_in(joined, value_set=keys[ref or ""]), False).to_numpy(zero_copy_only=False)
+        at = 0
+        for i in group:
+            known[i] = found[at : at + len(probes[i].ids)]
+            at += len(probes[i].ids)
+    return known
 
 
 def validate_links(frames: Mapping[str, pd.DataFrame], tables: Iterable[s.Table] = s.TABLES) -> list[Problem]:
     """Rules across tables: every reference resolves, every record cites a source, start is not after end."""
     tables = tuple(tables)
     keys = {t.name: _text(frames[t.name][t.key])[0] for t in tables if t.key and t.name in frames}
+    probes = [
+        _probe(table, col, _text(frames[table.name][col.name])[0])
+        for table in tables
+        if table.name in frames
+        for col in table.columns
+        if col.kind in (s.REF, s.REFS) and col.name in frames[table.name].columns and col.ref in keys
+    ]
+    known = dict(zip((id(p) for p in probes), _lookup(probes, keys), strict=True))
     problems: list[Problem] = []
     for table in tables:
         frame = frames.get(table.name)
         if frame is None:
             continue
-        for col in table.columns:
-            if col.kind not in (s.REF, s.REFS) or col.name not in frame.columns or col.ref not in keys:
-                continue
-            text = _text(frame[col.name])[0]
-            found = _ref_problems(table.file, col, text, keys[col.ref], s.TABLES_BY_NAME[col.ref])
-            problems += [p for _, _, p in sorted(found, key=lambda f: (f[0], f[1]))]
+        for probe in (p for p in probes if p.table is table):
+            problems += _ref_problems(probe, known[id(probe)])
         if {"start_date", "end_date"} <= set(frame.columns):
             start, end = _text(frame["start_date"])[0], _text(frame["end_date"])[0]
             dated = np.ones(len(frame), dtype=bool)
