@@ -218,6 +218,7 @@ def validate_frames(frames: Mapping[str, pd.DataFrame], progress: Progress | Non
                 progress(done / total, f"Checking {table.file}")
             problems += validate_table(table, frames[table.name], codes)
             done += weights[table.name]
+            release_memory()
     if not problems:  # links are only meaningful once every table has the right shape
         if progress is not None:
             progress(done / total, "Checking the links between tables")
@@ -441,7 +442,12 @@ def build_dataset(frames: Mapping[str, pd.DataFrame], version: str, progress: Pr
 
 def _build(frames: dict[str, pd.DataFrame], version: str, progress: Progress | None) -> Dataset:
     """build_dataset on a dict it may empty: each raw frame is let go once typed, so the two never pile up."""
-    report = progress or (lambda fraction, text: None)
+
+    def report(fraction: float, text: str) -> None:
+        release_memory()  # each step's intermediates are gone by the next: give their memory back
+        if progress is not None:
+            progress(fraction, text)
+
     report(0.0, "Typing the tables")
     codebook = frames["codebook"]
     issues = frames["issues"]
