@@ -1,10 +1,10 @@
 """A columnar copy of the built tables on disk, so a restart reads typed tables instead of re-reading CSV.
 
 One entry per key (data files, store revision, code): one Arrow IPC (Feather v2, LZ4) file per table plus
-`meta.json`. Arrow IPC rather than Parquet: categoricals are stored as dictionaries with every category in
-order (Parquet keeps only the values used), and a table comes back without decoding pages, about 5x less CPU
-than Parquet for a million positions. Anything that goes wrong here (a read-only disk, a half-written or
-damaged entry, a full disk) means "no cache", never an error: the caller builds from the CSV files instead.
+`meta.json`. Arrow IPC rather than Parquet: a table comes back without decoding pages, about half the CPU of
+Parquet for a million positions, and categoricals go in and out as Arrow dictionaries, categories and order
+included. Anything that goes wrong here (a read-only disk, a half-written or damaged entry, a full disk) means
+"no cache", never an error: the caller builds from the CSV files instead.
 """
 
 from __future__ import annotations
