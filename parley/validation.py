@@ -177,14 +177,20 @@ def _may_hold_refused(text: pa.Array, characters: str) -> bool:
     It may say True for a clean column (a sequence across two cells, a carriage return in CRLF prose); the exact
     per-cell check then decides."""
     buf = _utf8(text)
-    step = 1 << 20
+    step = 1 << 18
     for i in range(0, len(buf), step):
         c = buf[i : i + step + 2]  # overlap: a refused character is at most 3 bytes long
-        low = c < 0x20
-        if characters == s.MULTI_LINE:
-            low &= (c != 0x09) & (c != 0x0A)
-        if low.any() or (c == 0x7F).any():
+        lowest, highest = c.min(), c.max()
+        if lowest >= 0x20 and highest < 0x7F:  # printable ASCII only: ids, codes, dates, most URLs
+            continue
+        if lowest < 0x20 and (characters != s.MULTI_LINE or ((c < 0x20) & ((c - 0x09) > 1)).any()):
+            return True  # (c - 9) > 1 is every byte but tab and line feed, as unsigned bytes wrap around
+        if highest < 0x7F:
+            continue
+        if (c == 0x7F).any():
             return True
+        if highest < 0xC2:
+            continue
         lead, second = c[:-1], c[1:]
         if ((lead == 0xC2) & (second < 0xA0)).any():  # C1 controls are U+0080..U+009F: C2 80..C2 9F
             return True

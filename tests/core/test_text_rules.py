@@ -186,3 +186,19 @@ def test_problems_per_rule_are_capped_with_a_count_of_the_rest():
 def test_problem_text_never_holds_a_raw_control_character():
     problem = Problem("a\x1b.csv", 2, "col\x07", "v\x00", "rule")
     assert str(problem) == "a\\x1b.csv, row 2, column 'col\\x07': rule (value: 'v\\x00')"
+
+
+@pytest.mark.parametrize("characters", [s.ONE_LINE, s.MULTI_LINE, s.SYMBOL])
+def test_the_fast_byte_scan_never_misses_a_refused_character(characters):
+    import pyarrow as pa
+
+    from parley.validation import _REFUSED_PY, _may_hold_refused
+
+    candidates = [*range(0x3000), 0xFEFF]
+    refused = [chr(c) for c in candidates if _REFUSED_PY[characters].search(f"x{chr(c)}y")]
+    assert len(refused) >= 60
+    for c in refused:
+        # Long cells, so a character also lands on the boundary between two scanned slices.
+        cells = pa.array(["a" * ((1 << 18) - 1) + c + "b", "plain"])
+        assert _may_hold_refused(cells, characters), (characters, hex(ord(c)))
+        assert _may_hold_refused(pa.array(["ok", f"x{c}y"]), characters), (characters, hex(ord(c)))
