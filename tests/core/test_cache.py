@@ -87,6 +87,17 @@ def test_an_edited_cell_misses(tmp_path, builds):
     assert edited.positions["summary"].eq("An edited summary.").any()
 
 
+def test_an_edit_settled_long_ago_misses_on_size_and_mtime(tmp_path, builds):
+    data, where = _data(tmp_path), tmp_path / "cache"
+    load_dataset(data, cache_dir=where)
+    _edit_cell(data / "positions.csv", "summary", "An edited summary.")
+    past = (data / "positions.csv").stat().st_mtime_ns - 2 * AN_HOUR_AGO_NS
+    os.utime(data / "positions.csv", ns=(past, past))
+    edited = load_dataset(data, cache_dir=where)
+    assert len(builds) == 2
+    assert edited.positions["summary"].eq("An edited summary.").any()
+
+
 def test_an_edit_keeping_size_and_mtime_misses_while_the_file_is_fresh(tmp_path, builds):
     """Written twice within the file system's timestamp granularity: size and mtime alone cannot tell."""
     data, where = write_mini(tmp_path / "data"), tmp_path / "cache"
