@@ -18,7 +18,7 @@ import pyarrow.csv as pacsv
 from parley import cache
 from parley import schema as s
 from parley.aggregate import issue_links, prisoner_counts
-from parley.store import Store, layered
+from parley.store import Store, StoreError, layered
 from parley.validation import (
     DataValidationError,
     Problem,
@@ -635,10 +635,18 @@ def load_dataset(
     frames = layers.with_origin()
     del layers
     dataset = _build(frames, read_version(data_dir), stages.part(0.6, 0.9))
-    if directory is not None and key is not None and (store is None or store.revision() == revision):
+    if directory is not None and key is not None and _unchanged(store, revision):
         stages.report(0.9, "Saving the prepared tables for the next start")
         tables = {name: getattr(dataset, name) for name in TABLE_FIELDS}
         cache.write(directory, key, tables, {"version": dataset.version, "labels": dataset.labels})
     release_memory()
     stages.report(1.0, "Ready")
     return dataset
+
+
+def _unchanged(store: Store | None, revision: str) -> bool:
+    """No import or undo landed while the load ran: only then may the result be stored under `revision`."""
+    try:
+        return store is None or store.revision() == revision
+    except StoreError:
+        return False
