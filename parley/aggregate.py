@@ -77,8 +77,8 @@ def stance_moves(positions: pd.DataFrame | Rows, labels: dict[str, str] | None =
     previous = stance[:-1][moved]
     back = np.argsort(at, kind="stable")
     names = np.asarray(rows.categories("stance").astype(str), dtype=object)
-    previous_stance = names[previous[back]] if len(at) else np.array([], dtype=object)
-    previous_label = np.array([(labels or {}).get(code, "") for code in previous_stance], dtype=object)
+    label_of = np.array([(labels or {}).get(code, "") for code in names], dtype=object)
+    previous_stance, previous_label = names[previous[back]], label_of[previous[back]]
     return rows.take(at[back]).with_columns(previous_stance=previous_stance, previous_label=previous_label)
 
 
