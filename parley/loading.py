@@ -45,6 +45,7 @@ REPEATED_TEXT = (
     "role",
     "head_name",
     "delegation_head_id",
+    "source_ids",  # records citing the same sources share one list: the cited sources are found per list, not row
 )
 IMPORTED = "imported"
 NO_STORE = "no store"

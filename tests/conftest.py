@@ -38,6 +38,15 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):  # noqa: ARG0
 
 
 @pytest.fixture(scope="session", autouse=True)
+def session_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Tests and the servers they start build their own dataset cache, never touching the project's .parley/cache."""
+    path = tmp_path_factory.mktemp("dataset-cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PARLEY_CACHE_DIR", str(path))
+        yield path
+
+
+@pytest.fixture(scope="session", autouse=True)
 def session_store_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Set before any session fixture runs, so an app server started for the browser tests never uses the real store."""
     url = f"sqlite:///{tmp_path_factory.mktemp('session-store') / 'store.sqlite'}"
