@@ -17,10 +17,11 @@ from components.filters import K_SEEDED, filters_rendered_this_run
 from parley.loading import DEFAULT_DATA_DIR, Dataset, load_dataset
 from parley.store import UNREADABLE_REVISION, Store, StoreError, StoreStatus, store_url
 from parley.text import escape_markdown
-from parley.validation import DataValidationError
+from parley.validation import DataValidationError, Problem
 
 DATA_DIR_ENV = "PARLEY_DATA_DIR"
 _LOADED = "data.loaded_key"
+BUNDLED_ONLY_REVISION = "bundled-only"  # the key of the bundled data shown while imported records are refused
 
 
 def data_dir() -> Path:
@@ -94,32 +95,46 @@ def _load(directory: str, fingerprint: str, revision: str, store: Store | None) 
         return dataset
 
 
-def _show_store_problem(message: str) -> None:
+def _show_store_problem(message: str, problems: list[Problem] | None = None) -> None:
     # app.py asks first, before the filters are drawn; the page's own call comes later in the same run.
     if not filters_rendered_this_run():
         st.warning(message, icon="⚠️")
+        if problems:
+            with st.expander(f"The {len(problems)} problem(s) in imported records"):
+                _show_problems(problems)
+
+
+def _show_problems(problems: list[Problem]) -> None:
+    st.dataframe(
+        [{"file": p.file, "row": p.row, "column": p.column, "value": p.value, "rule": p.rule} for p in problems[:500]],
+        hide_index=True,
+        width="stretch",
+    )
 
 
 def get_dataset() -> Dataset:
     """The dataset, or a clear message naming file, row, column and rule — and the page stops there.
 
-    When the store of imported records cannot be read, the bundled data alone, under a warning saying the fix."""
+    When the store of imported records cannot be read, or holds records the current rules refuse, the bundled data
+    alone, under a warning saying the fix."""
     directory = data_dir()
     store = get_store()
+    fingerprint, status = _fingerprint(directory), store.status()
+    problems: list[Problem] = []
     try:
-        fingerprint, status = _fingerprint(directory), store.status()
         try:
             dataset = _load(str(directory), fingerprint, status.revision, None if status.unreadable else store)
         except StoreError as err:  # the store broke between the status check and the read
             status = StoreStatus(UNREADABLE_REVISION, unreadable=str(err))
             dataset = _load(str(directory), fingerprint, status.revision, None)
-        key = f"{directory}|{fingerprint}|{status.revision}"
-        if st.session_state.get(_LOADED, key) != key:
-            st.session_state[K_SEEDED] = False  # re-seed the filters from the URL: a full date range takes in new dates
-        st.session_state[_LOADED] = key
-        if status.unreadable:
-            _show_store_problem(status.unreadable)
-        return dataset
+        except DataValidationError as err:
+            if status.unreadable:
+                raise
+            # The bundled files may be fine and only imported records break today's rules (a store written by an
+            # older version): show the bundled data and say which batches to undo.
+            dataset = _load(str(directory), fingerprint, BUNDLED_ONLY_REVISION, None)
+            problems = err.problems
+            status = StoreStatus(BUNDLED_ONLY_REVISION, unreadable="")
     except DataValidationError as err:
         st.error(
             f"The data in {escape_markdown(str(directory))} could not be loaded: {len(err.problems)} problem(s) found. "
@@ -127,13 +142,20 @@ def get_dataset() -> Dataset:
             "its batch: `python -m parley undo BATCH_ID` removes it.",
             icon="🛑",
         )
-        st.dataframe(
-            [
-                {"file": p.file, "row": p.row, "column": p.column, "value": p.value, "rule": p.rule}
-                for p in err.problems[:500]
-            ],
-            hide_index=True,
-            width="stretch",
-        )
+        _show_problems(err.problems)
         st.stop()
         raise  # unreachable: st.stop() ends the run
+    key = f"{directory}|{fingerprint}|{status.revision}"
+    if st.session_state.get(_LOADED, key) != key:
+        st.session_state[K_SEEDED] = False  # re-seed the filters from the URL: a full date range takes in new dates
+    st.session_state[_LOADED] = key
+    if status.unreadable:
+        _show_store_problem(status.unreadable)
+    elif problems:
+        _show_store_problem(
+            f"Imported records break the current rules ({len(problems)} problem(s)), so the pages show the bundled "
+            "data only. Each problem names its import batch: undo that batch on the Import page or with "
+            "`python -m parley undo BATCH_ID`, then import the corrected records again.",
+            problems,
+        )
+    return dataset

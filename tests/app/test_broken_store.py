@@ -150,3 +150,21 @@ def test_a_missing_store_renders_every_page_and_creates_nothing(on_mini, tmp_pat
     assert_clean(at)
     assert not at.warning
     assert not (tmp_path / "absent").exists()
+
+
+@pytest.mark.parametrize("page", PAGES, ids=IDS)
+def test_imported_records_that_break_todays_rules_leave_the_bundled_data_and_name_the_batch(
+    on_mini, mini_dir, temp_store_url, page
+):
+    """A store written before a rule existed (here: a vertical tab pasted into a summary) stops no page."""
+    _with_import(temp_store_url, mini_dir)
+    batch = Store(temp_store_url).batches()["batch_id"].iloc[0]
+    _sql(temp_store_url, f"UPDATE positions SET summary = 'pasted' || char(11) || 'text' WHERE batch_id = '{batch}'")
+    at = on_mini(page)
+    assert_clean(at)
+    assert at.title[0].value == page.title
+    warnings = [w.value for w in at.warning if "break the current rules" in w.value]
+    assert len(warnings) == 1 and "undo" in warnings[0]
+    assert batch in _texts(at)  # the problem table names the batch to undo
+    assert _shows_data(at)
+    assert MARKER not in _texts(at)
