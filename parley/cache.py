@@ -74,22 +74,13 @@ def cache_key(files: Iterable[Path], revision: str) -> str | None:
         except OSError:
             digest.update(f"{path.name}:missing|".encode())
             continue
-        digest.update(f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}|".encode())
         if now - stat.st_mtime_ns < RACY_NS:
-            try:
-                digest.update(_file_digest(path))
-            except OSError:
-                return None
+            # A file this fresh may change again within its mtime's resolution: no entry is read or written until
+            # it settles. (Keying on its contents instead would give a different key seconds later.)
+            return None
+        digest.update(f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}|".encode())
     digest.update(revision.encode())
     return digest.hexdigest()[:40]
-
-
-def _file_digest(path: Path) -> bytes:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 22):
-            digest.update(chunk)
-    return digest.digest()
 
 
 def read(directory: Path, key: str) -> tuple[dict[str, pd.DataFrame], dict[str, Any]] | None:
