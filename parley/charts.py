@@ -19,17 +19,14 @@ from parley.text import plotly_text
 FONT = "Helvetica, Arial, sans-serif"
 LANE_CHARS = 28
 DATE_AXIS = "%b %Y"  # axis ticks fall on month starts: month and year say it all
-# Exports are rendered by vl-convert, which does not use Streamlit's theme, so fonts and colours are set here.
-alt.data_transformers.disable_max_rows()  # callers pass aggregates; the few raw-point charts are capped upstream
 
 
-def _scale(codes: list[str], colours: dict[str, str], labels: dict[str, str] | None = None) -> alt.Scale:
+SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"
+
+
+def _scale(codes: list[str], colours: dict[str, str], labels: dict[str, str] | None = None) -> dict:
     domain = [labels.get(c, c) if labels else c for c in codes]
-    return alt.Scale(domain=domain, range=palette.colours_for(codes, colours))
-
-
-def _base(frame: pd.DataFrame) -> alt.Chart:
-    return alt.Chart(frame).properties(width="container")
+    return {"domain": domain, "range": palette.colours_for(codes, colours)}
 
 
 # The look every chart shares, on screen and in the exported image (vl-convert does not use Streamlit's theme).
@@ -42,13 +39,53 @@ _CONFIG: dict = {
 }
 
 
-def _finish(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
-    return chart.properties(config=_CONFIG)
+def _values(frame: pd.DataFrame) -> list[dict]:
+    """Rows for an inline data set: dates as ISO text, missing values as null, text as plain strings."""
+    out = {}
+    for column in frame.columns:
+        values = frame[column]
+        if pd.api.types.is_datetime64_any_dtype(values):
+            out[column] = values.dt.strftime("%Y-%m-%dT%H:%M:%S").astype(object).where(values.notna(), None)
+        elif pd.api.types.is_bool_dtype(values):
+            out[column] = values.astype(bool)
+        elif pd.api.types.is_integer_dtype(values) or pd.api.types.is_numeric_dtype(values):
+            out[column] = values.astype(object).where(values.notna(), None)
+        else:
+            out[column] = values.astype(object).where(values.notna(), None).map(lambda v: v if v is None else str(v))
+    return pd.DataFrame(out, index=range(len(frame))).to_dict("records")
+
+
+def _field(name: str, kind: str, title: str | None = None, **extra: object) -> dict:
+    spec: dict = {"field": name, "type": {"N": "nominal", "Q": "quantitative", "T": "temporal"}[kind]}
+    if title is not None or "title" in extra:
+        spec["title"] = title
+    spec.update(extra)
+    return spec
+
+
+def _tooltip(*fields: tuple[str, str, str]) -> list[dict]:
+    return [_field(name, kind, title) for name, title, kind in fields]
+
+
+def _chart(frame: pd.DataFrame, mark: dict, encoding: dict, height: object, **top: object) -> dict:
+    """One Vega-Lite chart over inline rows, as wide as its container, in the shared look.
+
+    Plain specs rather than Altair objects: building and copying Altair's schema objects cost 5 to 30 ms per chart
+    on every rerun; the specs are checked against the Vega-Lite schema in the tests."""
+    return {
+        "$schema": SCHEMA,
+        "config": _CONFIG,
+        "width": "container",
+        "height": height,
+        "data": {"values": _values(frame)},
+        "mark": mark,
+        "encoding": encoding,
+        **top,
+    }
 
 
 def to_spec(chart: alt.TopLevelMixin | dict) -> dict:
-    """The chart as a Vega-Lite dict. Builders' specs are checked against the schema in the tests; validating
-    them again on every rerun costs more than drawing them."""
+    """The chart as a Vega-Lite dict (an Altair chart is converted without validating it again)."""
     return chart if isinstance(chart, dict) else chart.to_dict(validate=False)
 
 
@@ -186,215 +223,192 @@ def timeline_figure(
     return fig
 
 
-def timeline_chart(marks: Marks, format_labels: dict[str, str]) -> alt.TopLevelMixin:
-    """Altair twin of the timeline: the compact Overview timeline and the image export of the Timeline page."""
+def timeline_chart(marks: Marks, format_labels: dict[str, str]) -> dict:
+    """The compact Overview timeline and the image export of the Timeline page (its Plotly figure's twin)."""
     frame = _timeline_frame(marks, format_labels)[
         ["start_date", "format", "format_label", "title", "when", "place", "parties", "flags", "n"]
     ]
     codes = [c for c in format_labels if c in set(frame["format"])] or list(format_labels)
-    size = (
-        alt.Size("n:Q", title="Rounds per month", scale=alt.Scale(range=[40, 600])) if marks.binned else alt.value(110)
-    )
-    chart = (
-        _base(frame)
-        .mark_circle(opacity=0.9, stroke="#333333", strokeWidth=0.6)
-        .encode(
-            x=alt.X("start_date:T", title=None, axis=alt.Axis(format=DATE_AXIS, labelAngle=0)),
-            y=alt.Y("format_label:N", title=None, sort=[format_labels[c] for c in codes]),
-            color=alt.Color(
-                "format_label:N", title="Format", scale=_scale(codes, palette.FORMAT_COLOURS, format_labels)
-            ),
-            size=size,
-            tooltip=[
-                alt.Tooltip("title:N", title="Round"),
-                alt.Tooltip("when:N", title="Dates"),
-                alt.Tooltip("place:N", title="Where"),
-                alt.Tooltip("parties:N", title="Parties"),
-                alt.Tooltip("flags:N", title="Flags"),
-            ],
-        )
-        .properties(height=220)
-    )
-    return _finish(chart)
+    size = _field("n", "Q", "Rounds per month", scale={"range": [40, 600]}) if marks.binned else {"value": 110}
+    encoding = {
+        "x": _field("start_date", "T", None, axis={"format": DATE_AXIS, "labelAngle": 0}),
+        "y": _field("format_label", "N", None, sort=[format_labels[c] for c in codes]),
+        "color": _field("format_label", "N", "Format", scale=_scale(codes, palette.FORMAT_COLOURS, format_labels)),
+        "size": size,
+        "tooltip": _tooltip(
+            ("title", "Round", "N"),
+            ("when", "Dates", "N"),
+            ("place", "Where", "N"),
+            ("parties", "Parties", "N"),
+            ("flags", "Flags", "N"),
+        ),
+    }
+    return _chart(frame, {"type": "circle", "opacity": 0.9, "stroke": "#333333", "strokeWidth": 0.6}, encoding, 220)
 
 
 # ---- positions -------------------------------------------------------------------------------------
-def stance_matrix_chart(latest: pd.DataFrame, stance_labels: dict[str, str]) -> alt.TopLevelMixin:
+def stance_matrix_chart(latest: pd.DataFrame, stance_labels: dict[str, str]) -> dict:
     """Party × issue grid coloured by each party's latest stance in the window."""
-    frame = latest[["actor_name", "issue_label", "stance", "summary", "date", "flags"]].copy()
-    frame["stance"] = frame["stance"].astype(str)
-    frame["stance_label"] = frame["stance"].map(stance_labels)
-    frame["when"] = frame["date"].dt.strftime(DATE_FORMAT)
-    codes = list(stance_labels)
-    base = _base(frame).encode(
-        x=alt.X("issue_label:N", title=None, axis=alt.Axis(labelAngle=-30, labelLimit=160, grid=False)),
-        y=alt.Y("actor_name:N", title=None, axis=alt.Axis(grid=False)),
-    )
-    cells = base.mark_rect(stroke="white", strokeWidth=2).encode(
-        color=alt.Color(
-            "stance_label:N",
-            title="Latest stance",
-            scale=_scale(codes, palette.POSITION_STANCE_COLOURS, stance_labels),
-        ),
-        tooltip=[
-            alt.Tooltip("actor_name:N", title="Party"),
-            alt.Tooltip("issue_label:N", title="Issue"),
-            alt.Tooltip("stance_label:N", title="Stance"),
-            alt.Tooltip("when:N", title="Date"),
-            alt.Tooltip("summary:N", title="Summary"),
-            alt.Tooltip("flags:N", title="Flags"),
-        ],
+    frame = pd.DataFrame(
+        {
+            "actor_name": latest["actor_name"].astype(str),
+            "issue_label": latest["issue_label"].astype(str),
+            "stance_label": latest["stance"].astype(str).map(stance_labels),
+            "when": latest["date"].dt.strftime(DATE_FORMAT),
+            "summary": latest["summary"].astype(str),
+            "flags": latest["flags"].astype(str),
+        }
     )
     # Single-source is common; the mark is kept for records an analyst must not take at face value.
     frame["caution"] = frame["flags"].str.contains("disputed|low confidence")
-    marks = base.transform_filter(alt.datum.caution).mark_text(text="!", fontWeight="bold", color="white")
-    return _finish(alt.layer(cells, marks).properties(height=alt.Step(36)))
+    codes = list(stance_labels)
+    axes = {
+        "x": _field("issue_label", "N", None, axis={"labelAngle": -30, "labelLimit": 160, "grid": False}),
+        "y": _field("actor_name", "N", None, axis={"grid": False}),
+    }
+    cells = {
+        "mark": {"type": "rect", "stroke": "white", "strokeWidth": 2},
+        "encoding": {
+            **axes,
+            "color": _field(
+                "stance_label",
+                "N",
+                "Latest stance",
+                scale=_scale(codes, palette.POSITION_STANCE_COLOURS, stance_labels),
+            ),
+            "tooltip": _tooltip(
+                ("actor_name", "Party", "N"),
+                ("issue_label", "Issue", "N"),
+                ("stance_label", "Stance", "N"),
+                ("when", "Date", "N"),
+                ("summary", "Summary", "N"),
+                ("flags", "Flags", "N"),
+            ),
+        },
+    }
+    caution = {
+        "transform": [{"filter": "datum.caution"}],
+        "mark": {"type": "text", "text": "!", "fontWeight": "bold", "color": "white"},
+        "encoding": axes,
+    }
+    return {
+        "$schema": SCHEMA,
+        "config": _CONFIG,
+        "width": "container",
+        "height": {"step": 36},
+        "data": {"values": _values(frame)},
+        "layer": [cells, caution],
+    }
 
 
-def stance_timeline_chart(marks: Marks, stance_labels: dict[str, str]) -> alt.TopLevelMixin:
+def stance_timeline_chart(marks: Marks, stance_labels: dict[str, str]) -> dict:
     """Each party's stances over time: one point per statement (shape = issue), or per month sized by count."""
     frame = marks.frame.copy()
     frame["stance_label"] = frame["stance"].map(stance_labels).fillna(frame["stance"])
     codes = list(stance_labels)
     if marks.binned:
         frame["when"] = frame["date"].dt.strftime("%b %Y")
-        extra = {"size": alt.Size("n:Q", title="Statements per month", scale=alt.Scale(range=[30, 500]))}
-        tooltip = [
-            alt.Tooltip("when:N", title="Month"),
-            alt.Tooltip("actor_name:N", title="Party"),
-            alt.Tooltip("stance_label:N", title="Stance"),
-            alt.Tooltip("n:Q", title="Statements"),
-        ]
+        extra = {"size": _field("n", "Q", "Statements per month", scale={"range": [30, 500]})}
+        tooltip = _tooltip(
+            ("when", "Month", "N"),
+            ("actor_name", "Party", "N"),
+            ("stance_label", "Stance", "N"),
+            ("n", "Statements", "Q"),
+        )
     else:
         frame["when"] = frame["date"].dt.strftime(DATE_FORMAT)
-        extra = {"shape": alt.Shape("issue_label:N", title="Issue")}
-        tooltip = [
-            alt.Tooltip("when:N", title="Date"),
-            alt.Tooltip("actor_name:N", title="Party"),
-            alt.Tooltip("issue_label:N", title="Issue"),
-            alt.Tooltip("stance_label:N", title="Stance"),
-            alt.Tooltip("summary:N", title="Summary"),
-            alt.Tooltip("flags:N", title="Flags"),
-        ]
-    chart = (
-        _base(frame)
-        .mark_point(filled=True, size=120, opacity=0.85)
-        .encode(
-            x=alt.X("date:T", title=None, axis=alt.Axis(format=DATE_AXIS, labelAngle=0)),
-            y=alt.Y("actor_name:N", title=None),
-            color=alt.Color(
-                "stance_label:N",
-                title="Stance",
-                scale=_scale(codes, palette.POSITION_STANCE_COLOURS, stance_labels),
-            ),
-            tooltip=tooltip,
-            **extra,
+        extra = {"shape": _field("issue_label", "N", "Issue")}
+        tooltip = _tooltip(
+            ("when", "Date", "N"),
+            ("actor_name", "Party", "N"),
+            ("issue_label", "Issue", "N"),
+            ("stance_label", "Stance", "N"),
+            ("summary", "Summary", "N"),
+            ("flags", "Flags", "N"),
         )
-    )
-    return _finish(chart.properties(height=alt.Step(40)))
+    encoding = {
+        "x": _field("date", "T", None, axis={"format": DATE_AXIS, "labelAngle": 0}),
+        "y": _field("actor_name", "N", None),
+        "color": _field(
+            "stance_label", "N", "Stance", scale=_scale(codes, palette.POSITION_STANCE_COLOURS, stance_labels)
+        ),
+        "tooltip": tooltip,
+        **extra,
+    }
+    mark = {"type": "point", "filled": True, "size": 120, "opacity": 0.85}
+    return _chart(frame, mark, encoding, {"step": 40})
 
 
 def party_counts_chart(
     counts: pd.DataFrame, names: dict[str, str], category: str = "actor_id", title: str = "Statements"
-) -> alt.TopLevelMixin:
+) -> dict:
     """Horizontal bars of counts per actor, each actor in its own colour."""
-    frame = counts.copy()
+    frame = counts[[category, "count"]].copy()
     frame["name"] = frame[category].map(lambda a: names.get(a, a))
     codes = list(dict.fromkeys(frame[category]))
-    chart = (
-        _base(frame)
-        .mark_bar()
-        .encode(
-            x=alt.X("count:Q", title=title),
-            y=alt.Y("name:N", title=None, sort="-x"),
-            color=alt.Color(
-                "name:N",
-                legend=None,
-                scale=alt.Scale(
-                    domain=[names.get(c, c) for c in codes], range=[palette.party_colour(c) for c in codes]
-                ),
-            ),
-            tooltip=[alt.Tooltip("name:N", title="Actor"), alt.Tooltip("count:Q", title=title)],
-        )
-        .properties(height=alt.Step(26))
-    )
-    return _finish(chart)
+    scale = {"domain": [names.get(c, c) for c in codes], "range": [palette.party_colour(c) for c in codes]}
+    encoding = {
+        "x": _field("count", "Q", title),
+        "y": _field("name", "N", None, sort="-x"),
+        "color": _field("name", "N", None, legend=None, scale=scale),
+        "tooltip": _tooltip(("name", "Actor", "N"), ("count", title, "Q")),
+    }
+    return _chart(frame, {"type": "bar"}, encoding, {"step": 26})
 
 
 # ---- reactions -------------------------------------------------------------------------------------
 def stance_counts_chart(
     counts: pd.DataFrame, stance_labels: dict[str, str], colours: dict[str, str], title: str = "Reactions"
-) -> alt.TopLevelMixin:
-    frame = counts.copy()
+) -> dict:
+    frame = counts[["stance", "count"]].copy()
     frame["stance_label"] = frame["stance"].map(stance_labels)
     codes = list(stance_labels)
-    chart = (
-        _base(frame)
-        .mark_bar()
-        .encode(
-            x=alt.X("count:Q", title=title),
-            y=alt.Y("stance_label:N", title=None, sort="-x"),
-            color=alt.Color("stance_label:N", legend=None, scale=_scale(codes, colours, stance_labels)),
-            tooltip=[alt.Tooltip("stance_label:N", title="Stance"), alt.Tooltip("count:Q", title=title)],
-        )
-        .properties(height=alt.Step(26))
-    )
-    return _finish(chart)
+    encoding = {
+        "x": _field("count", "Q", title),
+        "y": _field("stance_label", "N", None, sort="-x"),
+        "color": _field("stance_label", "N", None, legend=None, scale=_scale(codes, colours, stance_labels)),
+        "tooltip": _tooltip(("stance_label", "Stance", "N"), ("count", title, "Q")),
+    }
+    return _chart(frame, {"type": "bar"}, encoding, {"step": 26})
 
 
-def actor_ranking_chart(ranking: pd.DataFrame, stance_labels: dict[str, str]) -> alt.TopLevelMixin:
+def actor_ranking_chart(ranking: pd.DataFrame, stance_labels: dict[str, str]) -> dict:
     """Actors ranked by number of reactions, bars split by stance."""
-    frame = ranking.copy()
+    frame = ranking[["actor_id", "actor_name", "stance", "count", "total", "rank"]].copy()
     frame["stance_label"] = frame["stance"].map(stance_labels)
     order = frame.drop_duplicates("actor_id").sort_values("rank")["actor_name"].tolist()
     codes = list(stance_labels)
-    chart = (
-        _base(frame)
-        .mark_bar()
-        .encode(
-            x=alt.X("sum(count):Q", title="Reactions"),
-            y=alt.Y("actor_name:N", title=None, sort=order),
-            color=alt.Color(
-                "stance_label:N",
-                title="Stance",
-                scale=_scale(codes, palette.REACTION_STANCE_COLOURS, stance_labels),
-            ),
-            tooltip=[
-                alt.Tooltip("actor_name:N", title="Actor"),
-                alt.Tooltip("stance_label:N", title="Stance"),
-                alt.Tooltip("count:Q", title="Reactions"),
-                alt.Tooltip("total:Q", title="All reactions"),
-            ],
-        )
-        .properties(height=alt.Step(24))
-    )
-    return _finish(chart)
+    encoding = {
+        "x": _field("count", "Q", "Reactions", aggregate="sum"),
+        "y": _field("actor_name", "N", None, sort=order),
+        "color": _field(
+            "stance_label", "N", "Stance", scale=_scale(codes, palette.REACTION_STANCE_COLOURS, stance_labels)
+        ),
+        "tooltip": _tooltip(
+            ("actor_name", "Actor", "N"),
+            ("stance_label", "Stance", "N"),
+            ("count", "Reactions", "Q"),
+            ("total", "All reactions", "Q"),
+        ),
+    }
+    return _chart(frame, {"type": "bar"}, encoding, {"step": 24})
 
 
 def monthly_chart(
     counts: pd.DataFrame, by: str, labels: dict[str, str], colours: dict[str, str], title: str = "Records"
-) -> alt.TopLevelMixin:
+) -> dict:
     """Stacked monthly bars coloured by a code column (stance, format)."""
-    frame = counts.copy()
+    frame = counts[["month", by, "count"]].copy()
     frame["label"] = frame[by].map(labels).fillna(frame[by])
     frame["month_label"] = frame["month"].dt.strftime("%b %Y")
     codes = list(labels)
-    chart = (
-        _base(frame)
-        .mark_bar()
-        .encode(
-            x=alt.X("yearmonth(month):T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=0)),
-            y=alt.Y("sum(count):Q", title=title),
-            color=alt.Color("label:N", title=None, scale=_scale(codes, colours, labels)),
-            tooltip=[
-                alt.Tooltip("month_label:N", title="Month"),
-                alt.Tooltip("label:N", title="Kind"),
-                alt.Tooltip("count:Q", title=title),
-            ],
-        )
-        .properties(height=240)
-    )
-    return _finish(chart)
+    encoding = {
+        "x": _field("month", "T", None, timeUnit="yearmonth", axis={"format": "%b %Y", "labelAngle": 0}),
+        "y": _field("count", "Q", title, aggregate="sum"),
+        "color": _field("label", "N", None, scale=_scale(codes, colours, labels)),
+        "tooltip": _tooltip(("month_label", "Month", "N"), ("label", "Kind", "N"), ("count", title, "Q")),
+    }
+    return _chart(frame, {"type": "bar"}, encoding, 240)
 
 
 # ---- map -------------------------------------------------------------------------------------------
@@ -429,7 +443,7 @@ def reaction_map_chart(states: pd.DataFrame, topology: dict, stance_labels: dict
     countries = {"values": topology, "format": {"type": "topojson", "feature": "countries"}}
     fields = [name for name, _, _ in _MAP_TOOLTIP]
     return {
-        "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
+        "$schema": SCHEMA,
         "config": _CONFIG,
         "width": "container",
         "height": 420,

@@ -7,6 +7,8 @@ from datetime import date
 
 import pandas as pd
 import pytest
+from altair.utils.schemapi import validate_jsonschema
+from altair.vegalite.v6.schema.core import load_schema
 
 from parley import palette
 from parley.aggregate import actor_ranking, count_by, latest_stances, monthly_counts, round_marks, statement_marks
@@ -22,6 +24,12 @@ from parley.charts import (
     timeline_figure,
 )
 from parley.export import chart_png, chart_svg, file_name, for_export, neutralise, to_csv_bytes
+
+
+def _valid(spec: dict) -> dict:
+    """The spec, after checking it against the Vega-Lite schema (the app draws specs without re-validating)."""
+    validate_jsonschema(spec, load_schema())
+    return spec
 
 
 def _fields(spec: dict) -> set[str]:
@@ -52,7 +60,7 @@ def _scale_of(spec: dict, channel: str) -> dict:
 
 def test_stance_matrix_spec(mini):
     stances = mini.labels["position_stance"]
-    spec = stance_matrix_chart(latest_stances(mini.positions), stances).to_dict()
+    spec = _valid(stance_matrix_chart(latest_stances(mini.positions), stances))
     assert {"actor_name", "issue_label", "stance_label", "summary"} <= _fields(spec)
     scale = _scale_of(spec, "color")
     assert (
@@ -62,7 +70,7 @@ def test_stance_matrix_spec(mini):
 
 def test_timeline_specs(mini):
     formats = mini.labels["talk_format"]
-    spec = timeline_chart(round_marks(mini.talks), formats).to_dict()
+    spec = _valid(timeline_chart(round_marks(mini.talks), formats))
     assert {"start_date", "format_label", "title", "parties"} <= _fields(spec)
     fig = timeline_figure(round_marks(mini.talks), formats, highlight={"2025-05-16-istanbul"})
     assert {t.name for t in fig.data} == {"direct bilateral", "US–Ukraine", "highlighted"}
@@ -78,7 +86,7 @@ def test_timeline_specs(mini):
 
 
 def test_party_colours_are_the_same_everywhere(mini):
-    spec = party_counts_chart(count_by(mini.positions, "actor_id"), mini.labels["actor"]).to_dict()
+    spec = _valid(party_counts_chart(count_by(mini.positions, "actor_id"), mini.labels["actor"]))
     scale = _scale_of(spec, "color")
     assert dict(zip(scale["domain"], scale["range"], strict=True)) == {
         "Ukraine": palette.PARTY_COLOURS["UKR"],
@@ -106,7 +114,7 @@ def test_reaction_chart_specs(mini):
             {"date", "actor_name"},
         ),
     ):
-        spec = chart.to_dict()
+        spec = _valid(chart)
         assert spec["$schema"].startswith("https://vega.github.io/schema/vega-lite/")
         assert fields <= _fields(spec)
 
@@ -172,8 +180,8 @@ def test_many_rounds_and_statements_are_binned_under_the_cap(bundled):
     positions = pd.concat([bundled.positions] * (MAX_POINTS // len(bundled.positions) + 1), ignore_index=True)
     marks = statement_marks(positions.sort_values("date", kind="stable", ignore_index=True))
     assert marks.binned and len(marks.frame) <= MAX_POINTS and marks.frame["n"].sum() == len(positions)
-    spec = stance_timeline_chart(marks, bundled.labels["position_stance"]).to_dict()
-    assert sum(len(v) for v in spec["datasets"].values()) == len(marks.frame)
+    spec = _valid(stance_timeline_chart(marks, bundled.labels["position_stance"]))
+    assert len(spec["data"]["values"]) == len(marks.frame)
 
 
 def test_csv_of_categories_booleans_and_missing_values():
@@ -192,3 +200,14 @@ def test_csv_of_categories_booleans_and_missing_values():
         "n": ["1", "", "3"],
         "text": ["'-1", "", "plain"],
     }
+
+
+def test_map_spec_is_valid_and_holds_one_row_per_reacting_state(bundled):
+    from parley.aggregate import reactions_by_state
+    from parley.charts import reaction_map_chart
+    from parley.geo import iso3_to_numeric, world_topology
+
+    by_actor = reactions_by_state(bundled.reactions, iso3_to_numeric)
+    spec = _valid(reaction_map_chart(by_actor, world_topology(), bundled.labels["reaction_stance"]))
+    rows = spec["layer"][1]["transform"][0]["from"]["data"]["values"]
+    assert len(rows) == (by_actor["map_id"] != "").sum() and {r["actor_name"] for r in rows} >= {"France", "Türkiye"}
