@@ -97,6 +97,17 @@ def sqlite_path(store_url: str) -> Path:
     return Path(store_url.removeprefix("sqlite:///"))
 
 
+def run_sql(store_url: str, *statements: str) -> None:
+    """Change the SQLite store behind the app's back, as another program or an older version would."""
+    conn = sqlite3.connect(sqlite_path(store_url))
+    try:
+        for statement in statements:
+            conn.execute(statement)
+        conn.commit()
+    finally:
+        conn.close()
+
+
 def dump(store_url: str) -> list[str]:
     """Every table and row of the SQLite store as SQL text: two equal dumps are two equal stores."""
     conn = sqlite3.connect(sqlite_path(store_url))

@@ -7,7 +7,6 @@ read-only open (`mode=ro` in PARLEY_STORE_URL).
 from __future__ import annotations
 
 import os
-import sqlite3
 
 import pandas as pd
 import pytest
@@ -16,7 +15,7 @@ from components.registry import PAGES
 from parley.importer import commit, preview_import
 from parley.store import LAYOUT_VERSION, STORE_URL_ENV, Store
 from tests.app.conftest import assert_clean
-from tests.importing import csv_bytes, position, sqlite_path
+from tests.importing import csv_bytes, position, run_sql, sqlite_path
 
 IDS = [p.url_path for p in PAGES]
 IMPORT = next(p for p in PAGES if p.url_path == "import")
@@ -32,16 +31,6 @@ def _with_import(store_url: str, mini_dir) -> None:
     store.dispose()
 
 
-def _sql(store_url: str, *statements: str) -> None:
-    conn = sqlite3.connect(sqlite_path(store_url))
-    try:
-        for statement in statements:
-            conn.execute(statement)
-        conn.commit()
-    finally:
-        conn.close()
-
-
 def _damaged(store_url: str, mini_dir) -> None:
     _with_import(store_url, mini_dir)
     sqlite_path(store_url).write_bytes(os.urandom(8192))
@@ -49,12 +38,12 @@ def _damaged(store_url: str, mini_dir) -> None:
 
 def _newer(store_url: str, mini_dir) -> None:
     _with_import(store_url, mini_dir)
-    _sql(store_url, f"UPDATE store_meta SET value = '{int(LAYOUT_VERSION) + 1}' WHERE key = 'layout'")
+    run_sql(store_url, f"UPDATE store_meta SET value = '{int(LAYOUT_VERSION) + 1}' WHERE key = 'layout'")
 
 
 def _older(store_url: str, mini_dir) -> None:
     _with_import(store_url, mini_dir)
-    _sql(
+    run_sql(
         store_url,
         "ALTER TABLE positions DROP COLUMN notes",
         "UPDATE store_meta SET value = '0' WHERE key = 'layout'",
@@ -159,7 +148,7 @@ def test_imported_records_that_break_todays_rules_leave_the_bundled_data_and_nam
     """A store written before a rule existed (here: a vertical tab pasted into a summary) stops no page."""
     _with_import(temp_store_url, mini_dir)
     batch = Store(temp_store_url).batches()["batch_id"].iloc[0]
-    _sql(temp_store_url, f"UPDATE positions SET summary = 'pasted' || char(11) || 'text' WHERE batch_id = '{batch}'")
+    run_sql(temp_store_url, f"UPDATE positions SET summary = 'pasted' || char(11) || 'text' WHERE batch_id = '{batch}'")
     at = on_mini(page)
     assert_clean(at)
     assert at.title[0].value == page.title

@@ -30,6 +30,7 @@ from tests.importing import (
     position,
     positions_file,
     run_cli,
+    run_sql,
     sqlite_path,
     start_cli,
     wait_for,
@@ -290,16 +291,6 @@ def test_tests_never_use_the_real_store():
 # -- a store that is damaged, read-only, from another version, or missing ----------------------------------------
 
 
-def _sql(store_url: str, *statements: str) -> None:
-    conn = sqlite3.connect(sqlite_path(store_url))
-    try:
-        for statement in statements:
-            conn.execute(statement)
-        conn.commit()
-    finally:
-        conn.close()
-
-
 def _store_files(store_url: str) -> dict[str, bytes]:
     folder = sqlite_path(store_url).parent
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
@@ -396,7 +387,7 @@ def test_a_store_on_a_read_only_disk_is_opened_read_only(temp_store_url, mini_di
 def test_an_older_store_is_read_with_defaults_then_upgraded_by_the_next_import(temp_store_url, mini_dir):
     first = _import(Store(temp_store_url), mini_dir, [position(1, notes="gone with the column")])
     # A store written before `notes` and `skipped` existed, at an older layout.
-    _sql(
+    run_sql(
         temp_store_url,
         "ALTER TABLE positions DROP COLUMN notes",
         "ALTER TABLE import_batches DROP COLUMN skipped",
@@ -429,7 +420,7 @@ def test_a_store_from_another_version_says_what_to_do(temp_store_url, mini_dir, 
     store = Store(temp_store_url)
     store.revision()  # the store object has seen the store before it changes
     _import(store, mini_dir, [position(1)])
-    _sql(temp_store_url, change)
+    run_sql(temp_store_url, change)
     before = dump(temp_store_url)
     with pytest.raises(StoreUnreadable, match=said) as caught:
         store.imported_frames()
