@@ -29,6 +29,8 @@ RAW_FORMS = ("**B**", ":red[", ":material/home:", "$x^2$", "https://evil", "www.
 def unescaped_markup(markdown: str) -> list[str]:
     """The hostile forms that a Markdown element would interpret in this text (none when properly escaped)."""
     return [raw for raw in RAW_FORMS if re.search(r"(?<!\\)" + re.escape(raw), markdown)]
+
+
 HOSTILE_TALK = "2026-04-15-istanbul-example"
 
 
