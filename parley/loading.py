@@ -18,7 +18,7 @@ import pyarrow.csv as pacsv
 from parley import cache
 from parley import schema as s
 from parley.aggregate import issue_links, prisoner_counts
-from parley.store import Store, StoreError, layered
+from parley.store import EMPTY_REVISION, Store, StoreError, layered
 from parley.validation import (
     DataValidationError,
     Problem,
@@ -48,7 +48,8 @@ REPEATED_TEXT = (
     "source_ids",  # records citing the same sources share one list: the cited sources are found per list, not row
 )
 IMPORTED = "imported"
-NO_STORE = "no store"
+# Without a store, or with one holding no imports, the dataset is the bundled files alone: one cache entry for both.
+NO_STORE = EMPTY_REVISION
 
 Progress = Callable[[float, str], None]
 
