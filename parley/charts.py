@@ -40,19 +40,22 @@ _CONFIG: dict = {
 
 
 def _values(frame: pd.DataFrame) -> list[dict]:
-    """Rows for an inline data set: dates as ISO text, missing values as null, text as plain strings."""
-    out = {}
-    for column in frame.columns:
-        values = frame[column]
+    """Rows for an inline data set: dates as ISO text, missing values as null (JSON has no NaN), numpy scalars as
+    Python ones. Column lists, not pandas row conversion: these frames are small, and speed counts on every rerun."""
+    columns: dict[str, list] = {}
+    for name in frame.columns:
+        values = frame[name]
+        missing = values.isna().to_numpy() if values.hasnans else None
         if pd.api.types.is_datetime64_any_dtype(values):
-            out[column] = values.dt.strftime("%Y-%m-%dT%H:%M:%S").astype(object).where(values.notna(), None)
-        elif pd.api.types.is_bool_dtype(values):
-            out[column] = values.astype(bool)
-        elif pd.api.types.is_integer_dtype(values) or pd.api.types.is_numeric_dtype(values):
-            out[column] = values.astype(object).where(values.notna(), None)
-        else:
-            out[column] = values.astype(object).where(values.notna(), None).map(lambda v: v if v is None else str(v))
-    return pd.DataFrame(out, index=range(len(frame))).to_dict("records")
+            values = values.dt.strftime("%Y-%m-%dT%H:%M:%S")
+        elif not pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+            values = values.astype(str)
+        listed = values.astype(object).tolist()
+        if missing is not None:
+            listed = [None if gone else v for v, gone in zip(listed, missing, strict=True)]
+        columns[str(name)] = listed
+    names = list(columns)
+    return [dict(zip(names, row, strict=True)) for row in zip(*columns.values(), strict=True)]
 
 
 def _field(name: str, kind: str, title: str | None = None, **extra: object) -> dict:

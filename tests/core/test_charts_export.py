@@ -211,3 +211,28 @@ def test_map_spec_is_valid_and_holds_one_row_per_reacting_state(bundled):
     spec = _valid(reaction_map_chart(by_actor, world_topology(), bundled.labels["reaction_stance"]))
     rows = spec["layer"][1]["transform"][0]["from"]["data"]["values"]
     assert len(rows) == (by_actor["map_id"] != "").sum() and {r["actor_name"] for r in rows} >= {"France", "Türkiye"}
+
+
+def test_inline_rows_are_json_with_nulls_for_missing_values():
+    import json
+
+    import numpy as np
+
+    from parley.charts import _values
+
+    frame = pd.DataFrame(
+        {
+            "when": pd.to_datetime(["2025-05-16", None]),
+            "n": pd.array([1, None], dtype="Int64"),
+            "share": [0.5, np.nan],
+            "code": pd.Categorical(["a", None]),
+            "text": ["x", None],
+            "flag": [True, False],
+        }
+    )
+    rows = _values(frame)
+    assert rows == [
+        {"when": "2025-05-16T00:00:00", "n": 1, "share": 0.5, "code": "a", "text": "x", "flag": True},
+        {"when": None, "n": None, "share": None, "code": None, "text": None, "flag": False},
+    ]
+    json.dumps(rows, allow_nan=False)  # a NaN would make the browser's JSON parser fail
