@@ -70,16 +70,17 @@ def stance_moves(positions: pd.DataFrame | Rows, labels: dict[str, str] | None =
     # A stable sort keeps each pair's positions in date order; a small key type lets numpy use a radix sort.
     small = np.int16 if actor.size * issue.size < 2**15 else np.int64
     order = np.argsort(pair.astype(small), kind="stable")
-    stance = rows.codes("stance")[order]
-    sorted_pair = pair[order]
-    moved = (sorted_pair[1:] == sorted_pair[:-1]) & (stance[1:] != stance[:-1])
-    at = order[1:][moved]
-    previous = stance[:-1][moved]
-    back = np.argsort(at, kind="stable")
+    stance = rows.codes("stance")
+    sorted_stance, sorted_pair = stance[order], pair[order]
+    moved = (sorted_pair[1:] == sorted_pair[:-1]) & (sorted_stance[1:] != sorted_stance[:-1])
+    # Back to date order without sorting again: flag the moved rows and the stance each moved from, in place.
+    previous = np.full(len(rows), -1, dtype=np.int64)
+    previous[order[1:][moved]] = sorted_stance[:-1][moved]
+    at = np.flatnonzero(previous >= 0)
     names = np.asarray(rows.categories("stance").astype(str), dtype=object)
     label_of = np.array([(labels or {}).get(code, "") for code in names], dtype=object)
-    previous_stance, previous_label = names[previous[back]], label_of[previous[back]]
-    return rows.take(at[back]).with_columns(previous_stance=previous_stance, previous_label=previous_label)
+    previous_stance, previous_label = names[previous[at]], label_of[previous[at]]
+    return rows.take(at).with_columns(previous_stance=previous_stance, previous_label=previous_label)
 
 
 def newest_first(data: pd.DataFrame | Rows, column: str) -> pd.DataFrame | Rows:

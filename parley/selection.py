@@ -22,6 +22,8 @@ class Rows:
     table: pd.DataFrame
     index: np.ndarray
     extra: Mapping[str, np.ndarray] = field(default_factory=dict)
+    # Category codes read once per selection: a page's summaries group the same columns several times.
+    _codes: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
     @classmethod
     def all(cls, table: pd.DataFrame) -> Rows:
@@ -44,7 +46,9 @@ class Rows:
 
     def codes(self, column: str) -> np.ndarray:
         """The category codes of a categorical column at the selected rows (-1 for a missing value)."""
-        return self.table[column].cat.codes.to_numpy()[self.index]
+        if column not in self._codes:
+            self._codes[column] = self.table[column].cat.codes.to_numpy()[self.index]
+        return self._codes[column]
 
     def categories(self, column: str) -> pd.Index:
         return self.table[column].cat.categories

@@ -105,3 +105,34 @@ def test_fact_checks_of_sources(mini):
     checks = checks_of(mini.fact_checks, mini.sources)
     assert checks[["check_id", "outlet"]].values.tolist() == [["chk-0001", "=Spreadsheet Trap"]]
     assert checks_of(mini.fact_checks, mini.sources.iloc[0:1]).empty
+
+
+def test_selection_summaries_match_plain_pandas(bundled):
+    """On a larger, shuffled record, the numpy summaries over a row selection give what pandas gives on a frame."""
+    import numpy as np
+
+    from parley.aggregate import actor_ranking, count_by, latest_stances, stance_moves
+    from parley.selection import Rows
+
+    rng = np.random.default_rng(3)
+    big = pd.concat([bundled.positions] * 20, ignore_index=True)
+    big["stance"] = pd.Categorical.from_codes(
+        rng.integers(0, len(big["stance"].cat.categories), len(big)), categories=big["stance"].cat.categories
+    )
+    big["position_id"] = [f"p{i}" for i in range(len(big))]
+    big = big.sort_values("date", kind="stable", ignore_index=True)
+    keep = rng.random(len(big)) < 0.6
+    rows, frame = Rows.where(big, keep), big[keep].reset_index(drop=True)
+
+    previous = frame.groupby(["actor_id", "issue_id"], observed=True)["stance"].shift(1)
+    expected = frame[previous.notna() & (previous.astype(str) != frame["stance"].astype(str))]
+    moves = stance_moves(rows)
+    assert moves["position_id"].tolist() == expected["position_id"].tolist()
+    assert moves["previous_stance"].tolist() == previous[expected.index].astype(str).tolist()
+
+    latest = frame.groupby(["actor_id", "issue_id"], observed=True).tail(1)
+    assert sorted(latest_stances(rows)["position_id"]) == sorted(latest["position_id"])
+    counts = frame["actor_id"].astype(str).value_counts()
+    assert dict(zip(*count_by(rows, "actor_id").values.T, strict=True)) == counts.to_dict()
+    ranking = actor_ranking(Rows.where(bundled.reactions, np.ones(len(bundled.reactions), dtype=bool)))
+    assert ranking["count"].sum() == len(bundled.reactions)
