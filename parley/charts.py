@@ -59,11 +59,9 @@ def _values(frame: pd.DataFrame) -> list[dict]:
 
 
 def _field(name: str, kind: str, title: str | None = None, **extra: object) -> dict:
-    spec: dict = {"field": name, "type": {"N": "nominal", "Q": "quantitative", "T": "temporal"}[kind]}
-    if title is not None or "title" in extra:
-        spec["title"] = title
-    spec.update(extra)
-    return spec
+    """An encoding; a title of None shows no axis or legend title (never the raw field name)."""
+    kinds = {"N": "nominal", "Q": "quantitative", "T": "temporal"}
+    return {"field": name, "type": kinds[kind], "title": title, **extra}
 
 
 def _tooltip(*fields: tuple[str, str, str]) -> list[dict]:

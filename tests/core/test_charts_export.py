@@ -236,3 +236,32 @@ def test_inline_rows_are_json_with_nulls_for_missing_values():
         {"when": None, "n": None, "share": None, "code": None, "text": None, "flag": False},
     ]
     json.dumps(rows, allow_nan=False)  # a NaN would make the browser's JSON parser fail
+
+
+def test_no_chart_shows_a_raw_field_name_as_a_title(mini):
+    """An axis or legend without a title must say nothing, not 'actor_name'."""
+    stances = mini.labels["position_stance"]
+    reaction_stances = mini.labels["reaction_stance"]
+    specs = [
+        stance_matrix_chart(latest_stances(mini.positions), stances),
+        stance_timeline_chart(statement_marks(mini.positions), stances),
+        party_counts_chart(count_by(mini.positions, "actor_id"), mini.labels["actor"]),
+        stance_counts_chart(count_by(mini.reactions, "stance"), reaction_stances, palette.REACTION_STANCE_COLOURS),
+        actor_ranking_chart(actor_ranking(mini.reactions), reaction_stances),
+        monthly_chart(
+            monthly_counts(mini.reactions, "date", "stance"),
+            "stance",
+            reaction_stances,
+            palette.REACTION_STANCE_COLOURS,
+        ),
+        timeline_chart(round_marks(mini.talks), mini.labels["talk_format"]),
+    ]
+
+    def encodings(spec):
+        for layer in spec.get("layer", [spec]):
+            yield from layer.get("encoding", {}).values()
+
+    for spec in specs:
+        for channel in encodings(spec):
+            if isinstance(channel, dict) and "field" in channel:
+                assert "title" in channel, channel
