@@ -22,6 +22,7 @@ from tests.e2e.helpers import (
 pytestmark = pytest.mark.e2e
 
 TITLES = [p.title for p in PAGES]
+PHONE = {"width": 390, "height": 844}
 
 
 @pytest.mark.parametrize("entry", PAGES, ids=[p.url_path for p in PAGES])
@@ -36,6 +37,10 @@ def test_page_renders_offline_without_errors(
     assert page.get_by_text("Page not found").count() == 0
     assert nav_titles(page) == TITLES
     full_page_screenshot(page, screenshots_dir / f"{entry.url_path}.png")
+    # The same page at phone width, for a person to look at (docs/screenshots/phone).
+    page.set_viewport_size(PHONE)
+    full_page_screenshot(page, screenshots_dir / "phone" / f"{entry.url_path}.png")
+    assert page.get_by_test_id("stException").count() == 0
     watch.assert_clean()
     assert watch.requests, "no request was recorded at all: the watch is not attached"
 
