@@ -449,13 +449,12 @@ def reaction_map_chart(states: pd.DataFrame, topology: dict, stance_labels: dict
         "width": "container",
         "height": 420,
         "projection": {"type": "equalEarth"},
+        # The outlines once, for both layers: Streamlit passes top-level geometry through untouched, where a copy
+        # inside each layer is sent twice and re-parsed on every rerun.
+        "data": countries,
         "layer": [
+            {"mark": {"type": "geoshape", "fill": palette.NO_DATA, "stroke": "white", "strokeWidth": 0.4}},
             {
-                "data": countries,
-                "mark": {"type": "geoshape", "fill": palette.NO_DATA, "stroke": "white", "strokeWidth": 0.4},
-            },
-            {
-                "data": countries,
                 "mark": {"type": "geoshape", "stroke": "#555555", "strokeWidth": 0.5},
                 "transform": [
                     {"lookup": "id", "from": {"data": {"values": rows}, "key": "map_id", "fields": fields}},
