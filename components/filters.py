@@ -196,11 +196,9 @@ def current_filters(ds: Dataset) -> Filters:
 
 
 def filters_text(ds: Dataset, f: Filters, *, issue_applies: bool = True, include_round: bool = False) -> str:
-    names = {
-        **ds.labels.get("actor", {}),
-        **ds.labels.get("issue", {}),
-        **ds.labels.get("talk_format", {}),
-        **dict(zip(ds.talks["talk_id"], ds.talks["title"], strict=True)),
-    }
     shown = f if include_round else replace(f, talk=None)
+    names = {**ds.labels.get("actor", {}), **ds.labels.get("issue", {}), **ds.labels.get("talk_format", {})}
+    if shown.talk:  # only a chosen round needs its title: thousands of rounds are not looked up on every rerun
+        titles = ds.talks.loc[ds.talks["talk_id"] == shown.talk, "title"]
+        names[shown.talk] = str(titles.iloc[0]) if len(titles) else shown.talk
     return describe(shown, names, issue_applies=issue_applies)

@@ -77,8 +77,7 @@ def group(rows: Rows, keys: Sequence[Codes]) -> Groups:
 
 def date_ordered(rows: Rows, column: str) -> Rows:
     """The selection in date order (stable); loaded tables already are, so this is usually a no-op."""
-    dates = rows.table[column]
-    if dates.is_monotonic_increasing and bool(np.all(np.diff(rows.index) > 0)):
+    if rows.is_ordered_by(column):
         return rows
     order = np.argsort(rows.values(column), kind="stable")
     return rows.take(order)

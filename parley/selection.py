@@ -24,6 +24,7 @@ class Rows:
     extra: Mapping[str, np.ndarray] = field(default_factory=dict)
     # Category codes read once per selection: a page's summaries group the same columns several times.
     _codes: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    _ordered: dict[str, bool] = field(default_factory=dict, repr=False)
 
     @classmethod
     def all(cls, table: pd.DataFrame) -> Rows:
@@ -49,6 +50,13 @@ class Rows:
         if column not in self._codes:
             self._codes[column] = self.table[column].cat.codes.to_numpy()[self.index]
         return self._codes[column]
+
+    def is_ordered_by(self, column: str) -> bool:
+        """Whether the selected rows are in ascending order of `column` (loaded tables are sorted by date)."""
+        if column not in self._ordered:
+            ascending = bool(np.all(np.diff(self.index) > 0))
+            self._ordered[column] = ascending and self.table[column].is_monotonic_increasing
+        return self._ordered[column]
 
     def categories(self, column: str) -> pd.Index:
         return self.table[column].cat.categories
