@@ -142,15 +142,17 @@ def actor_ranking(reactions: pd.DataFrame | Rows) -> pd.DataFrame:
     return counts.sort_values(["rank", "count"], ascending=[True, False], kind="stable").reset_index(drop=True)
 
 
-def _newest(data: pd.DataFrame | Rows, column: str, n: int) -> pd.DataFrame:
-    """The n newest rows (ties kept in file order), built into a frame alone: only they can make the list."""
+def _newest(data: pd.DataFrame | Rows, column: str, n: int, columns: list[str]) -> pd.DataFrame:
+    """The n newest rows (ties kept in file order) with only `columns`: only they can make the list."""
     if isinstance(data, Rows):
         rows = date_ordered(data, column)
         if len(rows) > n:
             dates = rows.values(column)
             # every row dated on or after the n-th newest date, so ties are decided as for a frame below
             rows = rows.take(slice(int(np.searchsorted(dates, dates[-n], side="left")), None))
-        data = rows.frame()
+        data = rows.frame(columns)
+    else:
+        data = data[columns]
     return data.nlargest(n, column, keep="first") if len(data) > n else data
 
 
@@ -158,7 +160,9 @@ def latest_developments(
     talks: pd.DataFrame, positions: pd.DataFrame | Rows, reactions: pd.DataFrame | Rows, n: int = 8
 ) -> pd.DataFrame:
     """The newest events of any kind, newest first: rounds, positions and reactions in one list."""
-    t, p, r = _newest(talks, "end_date", n), _newest(positions, "date", n), _newest(reactions, "date", n)
+    t = _newest(talks, "end_date", n, ["end_date", "parties", "title", "outcome", "flags"])
+    p = _newest(positions, "date", n, ["date", "actor_name", "issue_label", "stance_label", "summary", "flags"])
+    r = _newest(reactions, "date", n, ["date", "actor_name", "stance_label", "summary", "flags"])
 
     def text(frame: pd.DataFrame, column: str) -> pd.Series:
         return frame[column].astype(str)
