@@ -27,6 +27,27 @@ show_table(
     key="codebook.issues",
     columns={"issue_id": "Code", "label": "Issue", "definition": "Definition"},
 )
+st.subheader("Issue scales: how far apart")
+st.caption(
+    "Each issue's options, in order from the end most favourable to Ukraine's stated position (rank 1) to the end "
+    "most favourable to Russia's (highest rank). Every option was put forward by a party or a plan; the definition "
+    "says who held it and when, and the example is the kind of statement that takes it."
+)
+show_table(
+    ds.issue_options,
+    page="codebook",
+    name="issue scales",
+    ds=ds,
+    key="codebook.scales",
+    columns={
+        "issue_label": "Issue",
+        "rank": "Rank",
+        "label": "Option",
+        "definition": "Definition",
+        "example": "Example",
+        "option_id": "Code",
+    },
+)
 st.subheader("Stances, formats and other codes")
 show_table(
     ds.codebook,
@@ -62,6 +83,7 @@ counts = {
     "reactions": len(ds.reactions),
     "sources": len(ds.sources),
     "actors": len(ds.actors),
+    "options on issue scales": len(ds.issue_options),
 }
 st.caption(" · ".join(f"{n:,} {what}" for what, n in counts.items()))
 changelog = Path(data_dir()) / "CHANGELOG.md"

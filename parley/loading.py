@@ -24,6 +24,7 @@ from parley.validation import (
     Problem,
     codes_from,
     validate_links,
+    validate_scales,
     validate_table,
 )
 
@@ -187,23 +188,30 @@ def read_raw_tables(data_dir: Path, progress: Progress | None = None) -> tuple[d
     sizes = {t.name: (data_dir / t.file).stat().st_size if (data_dir / t.file).exists() else 0 for t in s.TABLES}
     total, done = max(sum(sizes.values()), 1), 0
     for table in s.TABLES:
-        path = data_dir / table.file
         if progress is not None:
             progress(done / total, f"Reading {table.file}")
         done += sizes[table.name]
-        if not path.exists():
-            problems.append(Problem.whole_file(table.file, f"file is missing from {data_dir}"))
-            continue
-        frame = _read_fast(table, path)
-        if frame is None:
-            frame, found = read_table_bytes(table.name, path.read_bytes())
-            problems += found
-        if frame is not None:
-            frames[table.name] = frame
-        release_memory()
+        problems += _read_into(frames, table, data_dir)
+    for table in s.SCALE_TABLES:  # a few dozen rows each: read within the last step
+        problems += _read_into(frames, table, data_dir)
     if progress is not None:
         progress(1.0, "Read every file")
     return frames, problems
+
+
+def _read_into(frames: dict[str, pd.DataFrame], table: s.Table, data_dir: Path) -> list[Problem]:
+    """Read one table's file into `frames`; the problems that stop it being read."""
+    path = data_dir / table.file
+    if not path.exists():
+        return [Problem.whole_file(table.file, f"file is missing from {data_dir}")]
+    frame = _read_fast(table, path)
+    problems: list[Problem] = []
+    if frame is None:
+        frame, problems = read_table_bytes(table.name, path.read_bytes())
+    if frame is not None:
+        frames[table.name] = frame
+    release_memory()
+    return problems
 
 
 def validate_frames(frames: Mapping[str, pd.DataFrame], progress: Progress | None = None) -> list[Problem]:
@@ -221,10 +229,14 @@ def validate_frames(frames: Mapping[str, pd.DataFrame], progress: Progress | Non
             problems += validate_table(table, frames[table.name], codes)
             done += weights[table.name]
             release_memory()
+    for table in s.SCALE_TABLES:
+        if table.name in frames:
+            problems += validate_table(table, frames[table.name], codes)
     if not problems:  # links are only meaningful once every table has the right shape
         if progress is not None:
             progress(done / total, "Checking the links between tables")
         problems += validate_links(frames)
+        problems += validate_scales(frames)
     if progress is not None:
         progress(1.0, "Checked every table")
     return problems
@@ -245,6 +257,7 @@ class Dataset:
     positions: pd.DataFrame
     reactions: pd.DataFrame
     fact_checks: pd.DataFrame
+    issue_options: pd.DataFrame  # the issue scales, in issue order then rank
     labels: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @cached_property
@@ -456,7 +469,7 @@ def _build(frames: dict[str, pd.DataFrame], version: str, progress: Progress | N
     codes: dict[str, list[str]] = {str(k): list(g["code"]) for k, g in codebook.groupby("scheme", sort=False)}
     codes["issue"] = list(issues["issue_id"])
     labels = _labels(codebook, issues, frames["actors"])
-    t = {table.name: _typed(table, frames.pop(table.name), codes) for table in s.TABLES}
+    t = {table.name: _typed(table, frames.pop(table.name), codes) for table in s.ALL_TABLES}
     actor = labels["actor"]
     # Repeated ids as categories first: every lookup below then runs once per distinct id.
     for name in ("positions", "reactions", "agreed_items", "talk_participants"):
@@ -560,6 +573,10 @@ def _build(frames: dict[str, pd.DataFrame], version: str, progress: Progress | N
                 frame[column] = frame[column].astype("category")
     positions = _sorted_by(positions, "date")
     reactions = _sorted_by(reactions, "date")
+    options = t["issue_options"]
+    options["issue_label"] = options["issue_id"].map(labels["issue"]).astype(str)
+    # issue_id is a categorical in issues.csv order, so the scales come out in the codebook's order of issues.
+    options = options.sort_values(["issue_id", "rank"], kind="stable").reset_index(drop=True)
     report(1.0, "Built the tables")
 
     return Dataset(
@@ -574,6 +591,7 @@ def _build(frames: dict[str, pd.DataFrame], version: str, progress: Progress | N
         positions=positions,
         reactions=reactions,
         fact_checks=checks,
+        issue_options=options,
         labels=labels,
     )
 
@@ -595,7 +613,7 @@ TABLE_FIELDS = [f.name for f in fields(Dataset) if f.name not in ("version", "la
 
 def data_files(data_dir: Path) -> list[Path]:
     """The files a Dataset is built from."""
-    return [data_dir / table.file for table in s.TABLES] + [data_dir / "VERSION"]
+    return [data_dir / table.file for table in s.ALL_TABLES] + [data_dir / "VERSION"]
 
 
 def load_dataset(

@@ -212,6 +212,20 @@ FACT_CHECKS = Table(
     key="check_id",
 )
 
+ISSUE_OPTIONS = Table(
+    "issue_options",
+    (
+        Column("issue_id", CODE, scheme="issue"),
+        Column("option_id", ID),
+        Column("rank", INT),
+        Column("label", TEXT),
+        Column("definition", TEXT, chars=MULTI_LINE),
+        Column("example", TEXT),
+    ),
+    key="option_id",
+    unique_together=("issue_id", "rank"),
+)
+
 # Load order: codebook and issues first (codes), then the tables that others reference.
 TABLES: tuple[Table, ...] = (
     CODEBOOK,
@@ -225,9 +239,13 @@ TABLES: tuple[Table, ...] = (
     REACTIONS,
     FACT_CHECKS,
 )
-TABLES_BY_NAME = {t.name: t for t in TABLES}
+# Read, checked, typed and cached with TABLES but kept out of it: the import and the export walk TABLES and know
+# only those tables, so a zip holding issue_options.csv would be refused as an unknown file.
+SCALE_TABLES: tuple[Table, ...] = (ISSUE_OPTIONS,)
+ALL_TABLES: tuple[Table, ...] = (*TABLES, *SCALE_TABLES)
+TABLES_BY_NAME = {t.name: t for t in ALL_TABLES}
 
-# Tables an analyst adds records to (imports); codebook and issues change only with a data release.
+# Tables an analyst adds records to (imports); codebook, issues and the issue scales change only with a data release.
 RECORD_TABLES = ("sources", "actors", "talks", "talk_participants", "agreed_items", "positions", "reactions")
 
 PROCESS_DEFAULT = "russia-ukraine"

@@ -514,3 +514,47 @@ def validate_links(frames: Mapping[str, pd.DataFrame], tables: Iterable[s.Table]
                 more = f"{len(found) - len(shown):,} more rows have an end date before their start date"
                 problems.append(Problem(table.file, None, "end_date", None, more))
     return problems
+
+
+def validate_scales(frames: Mapping[str, pd.DataFrame]) -> list[Problem]:
+    """Each issue's options are ranked 1 to n without gaps, so rank 1 is one end of every scale and n the other;
+    labels differ within an issue and each option id starts with its issue id.
+
+    Runs on frames that passed the per-table rules: ranks are whole numbers, unique within an issue."""
+    frame = frames.get(s.ISSUE_OPTIONS.name)
+    if frame is None or not {"issue_id", "rank"} <= set(frame.columns):
+        return []
+    issues = frame["issue_id"].astype(str)
+    ranks = pd.to_numeric(frame["rank"], errors="coerce")
+    n_options = issues.map(issues.value_counts())
+    # Distinct whole-number ranks are exactly 1..n when none lies outside 1..n: the rows outside are the ones to fix.
+    outside = np.flatnonzero(((ranks < 1) | (ranks > n_options)).to_numpy(dtype=bool))
+    file = s.ISSUE_OPTIONS.file
+    problems = [
+        Problem(
+            file,
+            _row(frame.index[p]),
+            "rank",
+            str(frame["rank"].iloc[p]),
+            f"ranks must run from 1 to {n_options.iloc[p]} without gaps: issue '{escaped(issues.iloc[p])}' has "
+            f"{n_options.iloc[p]} option(s)",
+        )
+        for p in outside[:MAX_PER_RULE]
+    ]
+    if len(outside) > MAX_PER_RULE:
+        more = f"{len(outside) - MAX_PER_RULE:,} more ranks break this rule: ranks run from 1 to n without gaps"
+        problems.append(Problem(file, None, "rank", None, more))
+    if "label" in frame.columns:
+        repeated = np.flatnonzero(frame.duplicated(["issue_id", "label"], keep=False).to_numpy(dtype=bool))
+        labels = frame["label"].astype(str).iloc[repeated[:MAX_PER_RULE]].tolist()
+        rule = "duplicate label: the options of one issue must have different labels"
+        problems += _cells(file, frame.index, "label", repeated, labels, rule)
+    if "option_id" in frame.columns:
+        # Wherever an option id is cited, its issue can be read from the id alone.
+        ids = frame["option_id"].astype(str)
+        parts = ids.str.partition(".")
+        prefixed = parts[0].eq(issues) & parts[1].eq(".") & parts[2].ne("")
+        found = np.flatnonzero(~prefixed.to_numpy(dtype=bool))
+        rule = "option id must be its issue id, a dot and a name (e.g. territory.freeze_line)"
+        problems += _cells(file, frame.index, "option_id", found, ids.iloc[found[:MAX_PER_RULE]].tolist(), rule)
+    return problems

@@ -1,4 +1,4 @@
-"""A tiny, hand-checked dataset for exact tests: three rounds, five positions, three reactions."""
+"""A tiny, hand-checked dataset for exact tests: three rounds, five positions, three reactions, one issue scale."""
 
 from __future__ import annotations
 
@@ -340,6 +340,32 @@ TABLES: dict[str, list[dict[str, str]]] = {
             "disputed": "true",
             "notes": "",
             "source_ids": S3,
+        },
+    ],
+    "issue_options": [
+        {
+            "issue_id": "ceasefire",
+            "option_id": "ceasefire.first",
+            "rank": "1",
+            "label": "Ceasefire first",
+            "definition": "A full ceasefire before any talks.",
+            "example": "Kyiv asks for a full truce at once.",
+        },
+        {
+            "issue_id": "ceasefire",
+            "option_id": "ceasefire.partial",
+            "rank": "2",
+            "label": "Partial truce",
+            "definition": "Only strikes on energy sites stop.",
+            "example": "<b>Moscow</b> agrees to spare power plants only.",
+        },
+        {
+            "issue_id": "ceasefire",
+            "option_id": "ceasefire.after_withdrawal",
+            "rank": "3",
+            "label": "After withdrawal",
+            "definition": "A ceasefire once Ukraine leaves four regions.",
+            "example": "=Putin ties a truce to a pull-out.",
         },
     ],
     "fact_checks": [

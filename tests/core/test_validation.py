@@ -50,6 +50,14 @@ CASES = [
         "talk_id, actor_id",
         "duplicate row",
     ),
+    ("issue_options", 1, {"rank": "1"}, "issue_options.csv", 3, "issue_id, rank", "duplicate row"),
+    ("issue_options", 2, {"rank": "4"}, "issue_options.csv", 4, "rank", "from 1 to 3 without gaps"),
+    ("issue_options", 0, {"rank": "0"}, "issue_options.csv", 2, "rank", "from 1 to 3 without gaps"),
+    ("issue_options", 1, {"rank": "second"}, "issue_options.csv", 3, "rank", "whole number"),
+    ("issue_options", 0, {"issue_id": "weather"}, "issue_options.csv", 2, "issue_id", "issues.csv"),
+    ("issue_options", 2, {"option_id": "ceasefire.first"}, "issue_options.csv", 4, "option_id", "duplicate id"),
+    ("issue_options", 0, {"option_id": "territory.first"}, "issue_options.csv", 2, "option_id", "issue id, a dot"),
+    ("issue_options", 1, {"label": "Ceasefire first"}, "issue_options.csv", 3, "label", "different labels"),
 ]
 
 
@@ -104,3 +112,37 @@ def test_valid_mini_dataset_loads_with_types(mini):
     assert mini.positions["stance"].dtype.name == "category"
     assert mini.positions["disputed"].dtype == bool
     assert mini.items["quantity"].tolist() == [1000, 6000]
+
+
+def test_a_gap_in_ranks_names_each_row_outside_the_scale(tmp_path):
+    rows = copy.deepcopy(TABLES["issue_options"])
+    rows[1]["rank"], rows[2]["rank"] = "5", "7"  # ranks 1, 5, 7: rows 3 and 4 lie beyond 3 options
+    problems = _problems(tmp_path, {"issue_options": rows})
+    assert [(p.file, p.row, p.column, p.value) for p in problems] == [
+        ("issue_options.csv", 3, "rank", "5"),
+        ("issue_options.csv", 4, "rank", "7"),
+    ]
+    assert "issue 'ceasefire' has 3 option(s)" in problems[0].rule
+
+
+def test_a_second_issue_with_its_own_ranks_is_no_gap(tmp_path):
+    extra = {
+        "issue_id": "territory",
+        "option_id": "territory.freeze_line",
+        "rank": "1",
+        "label": "Ceasefire first",  # the same label as another issue's option is fine
+        "definition": "Fighting stops on the current line.",
+        "example": "Both armies stay where they are.",
+    }
+    write_mini(tmp_path, {"issue_options": [*TABLES["issue_options"], extra]})
+    options = load_dataset(tmp_path).issue_options
+    assert options["option_id"].tolist()[-1] == "territory.freeze_line"  # territory comes after ceasefire in issues.csv
+
+
+def test_scale_problems_wait_for_the_per_table_rules(tmp_path):
+    rows = copy.deepcopy(TABLES["issue_options"])
+    rows[2]["rank"] = "9"
+    positions = copy.deepcopy(TABLES["positions"])
+    positions[0]["stance"] = "maybe"
+    problems = _problems(tmp_path, {"issue_options": rows, "positions": positions})
+    assert [p.file for p in problems] == ["positions.csv"]

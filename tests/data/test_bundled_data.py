@@ -12,8 +12,10 @@ import pandas as pd
 import pycountry
 import pytest
 
+from parley import schema as s
 from parley.summary import record_summary
 from parley.validation import split_ids
+from tests.core import test_docs as docs
 
 REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference"
 needs_reference = pytest.mark.skipif(not REFERENCE.exists(), reason="../shared/reference is not beside the project")
@@ -191,6 +193,86 @@ def test_summaries_are_written_in_our_own_words(bundled):
         [bundled.talks["outcome"], bundled.positions["summary"], bundled.reactions["summary"], bundled.items["summary"]]
     )
     copied = [text for text in ours if _shingles(text) & reference]
+    assert not copied, copied[:3]
+
+
+# -- issue scales ------------------------------------------------------------------------------------------------
+
+SCALED_ISSUES = [
+    "territory",
+    "ceasefire",
+    "security_guarantees",
+    "neutrality_nato",
+    "military_limits",
+    "sanctions_assets",
+    "accountability",
+    "prisoners",
+    "children",
+    "identity",
+]
+# A definition says who held the option: the scale holds only what a party or a plan put forward.
+HELD = re.compile(r"\b(Held|Agreed|Offered|Proposed|Accepted) by\b")
+
+
+@pytest.mark.parametrize("table", s.SCALE_TABLES, ids=lambda t: t.name)
+def test_scale_tables_are_documented(table):
+    docs.test_every_column_is_documented(table)
+    docs.test_bundled_files_have_exactly_the_documented_columns(table)
+
+
+def test_every_core_issue_has_a_scale_of_3_to_7_options(bundled):
+    sizes = bundled.issue_options["issue_id"].astype(str).value_counts()
+    assert set(SCALED_ISSUES) <= set(sizes.index), set(SCALED_ISSUES) - set(sizes.index)
+    assert sizes.between(3, 7).all(), sizes[~sizes.between(3, 7)].to_dict()
+
+
+def test_every_option_belongs_to_a_known_issue(bundled):
+    issues = set(bundled.issues["issue_id"])
+    assert set(bundled.issue_options["issue_id"].astype(str)) <= issues
+
+
+def test_ranks_run_from_1_without_gaps(bundled):
+    for issue, ranks in bundled.issue_options.groupby("issue_id", observed=True)["rank"]:
+        assert ranks.tolist() == list(range(1, len(ranks) + 1)), issue
+
+
+def test_option_labels_and_ids_differ_within_an_issue(bundled):
+    options = bundled.issue_options
+    assert not options.duplicated(["issue_id", "label"]).any()
+    assert options["option_id"].is_unique
+    assert all(o.startswith(f"{i}.") for i, o in zip(options["issue_id"], options["option_id"], strict=True))
+
+
+def test_options_are_defined_sourced_and_exemplified_in_one_line(bundled):
+    for row in bundled.issue_options.itertuples():
+        assert HELD.search(row.definition), f"{row.option_id}: definition names no party or plan"
+        assert "\n" not in row.example and 20 <= len(row.example) <= 140, row.option_id
+        assert row.label and row.label != row.example, row.option_id
+
+
+def test_scales_run_from_kyivs_end_to_moscows(bundled):
+    options = bundled.issue_options.set_index("option_id")
+    first_and_last = {
+        "territory": ("territory.full_withdrawal", "territory.cede_four_regions"),
+        "neutrality_nato": ("neutrality_nato.membership", "neutrality_nato.permanent_neutrality"),
+        "sanctions_assets": ("sanctions_assets.confiscate", "sanctions_assets.lift_all"),
+    }
+    for issue, (kyiv, moscow) in first_and_last.items():
+        n = (bundled.issue_options["issue_id"] == issue).sum()
+        assert options.loc[kyiv, "rank"] == 1 and options.loc[moscow, "rank"] == n, issue
+    n_territory = (bundled.issue_options["issue_id"] == "territory").sum()
+    assert 1 < options.loc["territory.freeze_line", "rank"] < n_territory  # the freeze is a middle position
+
+
+@needs_reference
+def test_scale_examples_are_written_in_our_own_words(bundled):
+    reference = set()
+    for path in (REFERENCE.parent / "seeds").glob("*.txt"):
+        reference |= _shingles(path.read_text(encoding="utf-8"), 8)
+    for row in _reference("positions_reference.csv"):
+        reference |= _shingles(row["summary"], 8)
+    texts = pd.concat([bundled.issue_options["definition"], bundled.issue_options["example"]])
+    copied = [text for text in texts if _shingles(text, 8) & reference]
     assert not copied, copied[:3]
 
 
