@@ -9,7 +9,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from parley.grouping import Groups, column_codes, date_ordered, group, month_codes
+from parley.grouping import Groups, column_codes, counts, date_ordered, group, month_codes
 from parley.selection import Rows, as_rows
 
 PRISONERS_PER_SIDE = "prisoners per side"
@@ -52,11 +52,27 @@ def key_figures(
     )
 
 
+def _by_party_and_issue(rows: Rows) -> tuple[np.ndarray, np.ndarray]:
+    """Each selected position's (party, issue) pair number, and the selection sorted by pair, date order kept within.
+
+    Latest stances and stance moves both read this sort; a small key type lets numpy use a radix sort."""
+
+    def compute() -> tuple[np.ndarray, np.ndarray]:
+        actor, issue = column_codes(rows, "actor_id"), column_codes(rows, "issue_id")
+        pair = actor.codes * issue.size + issue.codes
+        small = np.int16 if actor.size * issue.size < 2**15 else np.int64
+        return pair, np.argsort(pair.astype(small), kind="stable")
+
+    return rows.remembered("party-issue order", compute)
+
+
 def latest_stances(positions: pd.DataFrame | Rows) -> pd.DataFrame:
     """The most recent position of each party on each issue (ties: the later row in the file wins)."""
     rows = date_ordered(as_rows(positions), "date")
-    groups = group(rows, [column_codes(rows, "actor_id"), column_codes(rows, "issue_id")])
-    latest = rows.take(np.sort(groups.last)).frame()
+    pair, order = _by_party_and_issue(rows)
+    sorted_pair = pair[order]
+    last_of_pair = np.flatnonzero(np.r_[sorted_pair[1:] != sorted_pair[:-1], True]) if len(rows) else order[:0]
+    latest = rows.take(np.sort(order[last_of_pair])).frame()
     return latest.sort_values(["actor_id", "issue_id"]).reset_index(drop=True)
 
 
@@ -65,11 +81,7 @@ def stance_moves(positions: pd.DataFrame | Rows, labels: dict[str, str] | None =
 
     `previous_stance` and `previous_label` come as extra columns."""
     rows = date_ordered(as_rows(positions), "date")
-    actor, issue = column_codes(rows, "actor_id"), column_codes(rows, "issue_id")
-    pair = actor.codes * issue.size + issue.codes
-    # A stable sort keeps each pair's positions in date order; a small key type lets numpy use a radix sort.
-    small = np.int16 if actor.size * issue.size < 2**15 else np.int64
-    order = np.argsort(pair.astype(small), kind="stable")
+    pair, order = _by_party_and_issue(rows)
     stance = rows.codes("stance")
     sorted_stance, sorted_pair = stance[order], pair[order]
     moved = (sorted_pair[1:] == sorted_pair[:-1]) & (sorted_stance[1:] != sorted_stance[:-1])
@@ -103,8 +115,9 @@ def count_by(data: pd.DataFrame | Rows, *columns: str) -> pd.DataFrame:
     rows = as_rows(data)
     if rows.empty:
         return pd.DataFrame({**{c: pd.Series(dtype=str) for c in columns}, "count": pd.Series(dtype="int64")})
-    counts = _group_frame(rows, columns, group(rows, [column_codes(rows, c) for c in columns]))
-    return counts.sort_values(["count", *columns], ascending=[False, *[True] * len(columns)]).reset_index(drop=True)
+    values, number = counts(rows, [column_codes(rows, c) for c in columns])
+    frame = pd.DataFrame({c: v.astype(str) for c, v in zip(columns, values, strict=True)}).assign(count=number)
+    return frame.sort_values(["count", *columns], ascending=[False, *[True] * len(columns)]).reset_index(drop=True)
 
 
 def monthly_counts(data: pd.DataFrame | Rows, date_column: str, by: str) -> pd.DataFrame:
@@ -118,11 +131,8 @@ def monthly_counts(data: pd.DataFrame | Rows, date_column: str, by: str) -> pd.D
                 "count": pd.Series(dtype="int64"),
             }
         )
-    month, first = month_codes(rows, date_column)
-    groups = group(rows, [month, column_codes(rows, by)])
-    counts = _group_frame(rows, [by], groups)
-    months = (first + month.codes[groups.last]).astype("datetime64[us]")
-    return counts.assign(month=months)[["month", by, "count"]]
+    (months, codes), number = counts(rows, [month_codes(rows, date_column), column_codes(rows, by)])
+    return pd.DataFrame({"month": months, by: codes.astype(str), "count": number})
 
 
 def actor_ranking(reactions: pd.DataFrame | Rows) -> pd.DataFrame:
@@ -131,15 +141,15 @@ def actor_ranking(reactions: pd.DataFrame | Rows) -> pd.DataFrame:
     if rows.empty:
         return pd.DataFrame(columns=["actor_id", "actor_name", "stance", "stance_label", "count", "total", "rank"])
     groups = group(rows, [column_codes(rows, "actor_id"), column_codes(rows, "stance")])
-    counts = _group_frame(rows, ["actor_id", "actor_name", "stance", "stance_label"], groups)
-    counts["total"] = counts.groupby("actor_id")["count"].transform("sum")
+    ranked = _group_frame(rows, ["actor_id", "actor_name", "stance", "stance_label"], groups)
+    ranked["total"] = ranked.groupby("actor_id")["count"].transform("sum")
     order = (
-        counts.drop_duplicates("actor_id")
+        ranked.drop_duplicates("actor_id")
         .sort_values(["total", "actor_name"], ascending=[False, True])["actor_id"]
         .tolist()
     )
-    counts["rank"] = counts["actor_id"].map({a: i + 1 for i, a in enumerate(order)})
-    return counts.sort_values(["rank", "count"], ascending=[True, False], kind="stable").reset_index(drop=True)
+    ranked["rank"] = ranked["actor_id"].map({a: i + 1 for i, a in enumerate(order)})
+    return ranked.sort_values(["rank", "count"], ascending=[True, False], kind="stable").reset_index(drop=True)
 
 
 def _newest(data: pd.DataFrame | Rows, column: str, n: int, columns: list[str]) -> pd.DataFrame:
@@ -299,11 +309,10 @@ def statement_marks(positions: pd.DataFrame | Rows, cap: int = MAX_POINTS) -> Ma
     if len(rows) <= cap:
         frame = rows.frame(STATEMENT_FIELDS).assign(n=1)
         return Marks(frame.astype({"actor_name": str, "issue_label": str, "stance": str}), binned=False)
-    month, first = month_codes(rows, "date")
-    groups = group(rows, [month, column_codes(rows, "actor_name"), column_codes(rows, "stance")])
-    frame = _group_frame(rows, ["actor_name", "stance"], groups)
-    frame.insert(0, "date", (first + month.codes[groups.last]).astype("datetime64[us]"))
-    return Marks(frame.rename(columns={"count": "n"}), binned=True)
+    keys = [month_codes(rows, "date"), column_codes(rows, "actor_name"), column_codes(rows, "stance")]
+    (months, actors, stances), number = counts(rows, keys)
+    frame = pd.DataFrame({"date": months, "actor_name": actors.astype(str), "stance": stances.astype(str), "n": number})
+    return Marks(frame, binned=True)
 
 
 def sources_listed(sources: pd.DataFrame, limit: int = 10) -> pd.DataFrame:

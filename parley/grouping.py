@@ -19,22 +19,26 @@ MAX_DENSE_GROUPS = 4_000_000  # beyond this many possible groups, np.unique repl
 
 @dataclass(frozen=True)
 class Codes:
-    """One grouping key: an integer per selected row in 0..size-1."""
+    """One grouping key: an integer per selected row in 0..size-1, and what each integer stands for."""
 
     codes: np.ndarray
     size: int
+    values: np.ndarray
 
 
 def column_codes(rows: Rows, column: str) -> Codes:
-    """Category codes shifted so a missing value is its own group (0); other columns are factorised."""
+    """Category codes shifted so a missing value is its own group (0, shown empty); other columns are factorised."""
     if isinstance(rows.table[column].dtype, pd.CategoricalDtype):
-        return Codes(rows.codes(column).astype(np.int64) + 1, len(rows.categories(column)) + 1)
+        categories = rows.categories(column).astype(str)
+        values = np.array(["", *categories], dtype=object)
+        return Codes(rows.codes(column).astype(np.int64) + 1, len(values), values)
     codes, uniques = pd.factorize(rows.values(column), use_na_sentinel=False)
-    return Codes(codes.astype(np.int64), max(len(uniques), 1))
+    values = np.array([str(u) for u in uniques], dtype=object) if len(uniques) else np.array([""], dtype=object)
+    return Codes(codes.astype(np.int64), len(values), values)
 
 
-def month_codes(rows: Rows, column: str) -> tuple[Codes, np.datetime64]:
-    """Months since the earliest selected month, and that month.
+def month_codes(rows: Rows, column: str) -> Codes:
+    """Months since the earliest selected month; each code stands for its month.
 
     Dates become day numbers (a division), and a table of the few thousand days in the span gives each its month:
     converting every one of a million dates to a month directly costs ten times as much."""
@@ -42,7 +46,9 @@ def month_codes(rows: Rows, column: str) -> tuple[Codes, np.datetime64]:
     first_day, last_day = int(days.min()), int(days.max())
     months = np.arange(first_day, last_day + 1).astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
     first = months[0]
-    return Codes(months[days - first_day] - first, int(months[-1] - first) + 1), np.datetime64(int(first), "M")
+    size = int(months[-1] - first) + 1
+    values = (np.datetime64(int(first), "M") + np.arange(size)).astype("datetime64[us]")
+    return Codes(months[days - first_day] - first, size, values)
 
 
 @dataclass(frozen=True)
@@ -73,6 +79,27 @@ def group(rows: Rows, keys: Sequence[Codes]) -> Groups:
     last = np.full(len(uniques), -1, dtype=np.int64)
     np.maximum.at(last, inverse, np.arange(n))
     return Groups(np.bincount(inverse, minlength=len(uniques)), last)
+
+
+def counts(rows: Rows, keys: Sequence[Codes]) -> tuple[list[np.ndarray], np.ndarray]:
+    """For each group that occurs, in key order: what each key stands for, and the number of rows.
+
+    Read back from the group numbers alone: no row is looked at twice."""
+    sizes = [k.size for k in keys]
+    total = int(np.prod(sizes, dtype=np.int64)) if keys else 1
+    if len(rows) == 0:
+        return [k.values[:0] for k in keys], np.zeros(0, dtype=np.int64)
+    key = np.zeros(len(rows), dtype=np.int64)
+    for k in keys:
+        key = key * k.size + k.codes
+    if total <= MAX_DENSE_GROUPS:
+        per_group = np.bincount(key, minlength=total)
+        present = np.flatnonzero(per_group)
+        number = per_group[present]
+    else:
+        present, number = np.unique(key, return_counts=True)
+    codes = np.unravel_index(present, sizes)
+    return [k.values[c] for k, c in zip(keys, codes, strict=True)], number.astype(np.int64)
 
 
 def date_ordered(rows: Rows, column: str) -> Rows:

@@ -6,11 +6,14 @@ positions, and only the rows a page shows (at most a thousand) or a download ask
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, eq=False)
@@ -25,6 +28,7 @@ class Rows:
     # Category codes read once per selection: a page's summaries group the same columns several times.
     _codes: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     _ordered: dict[str, bool] = field(default_factory=dict, repr=False)
+    _memo: dict[str, object] = field(default_factory=dict, repr=False)
 
     @classmethod
     def all(cls, table: pd.DataFrame) -> Rows:
@@ -57,6 +61,12 @@ class Rows:
             ascending = bool(np.all(np.diff(self.index) > 0))
             self._ordered[column] = ascending and self.table[column].is_monotonic_increasing
         return self._ordered[column]
+
+    def remembered(self, key: str, compute: Callable[[], T]) -> T:
+        """`compute()` once per selection: summaries of one page share work such as a sort by party and issue."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]  # type: ignore[return-value]
 
     def categories(self, column: str) -> pd.Index:
         return self.table[column].cat.categories
