@@ -153,6 +153,9 @@ def parse_csv(file: str, table: s.Table, raw: bytes) -> tuple[Part | None, list[
         return None, problems
     if len(frame) != len(where):  # both parsers skip blank lines; anything else is a file neither should guess at
         return None, [Problem.whole_file(file, "not a valid CSV file: its rows could not be told apart")]
+    for name in s.LATER_COLUMNS.get(table.name, ()):
+        if name not in frame.columns:
+            frame[name] = ""
     return Part(table, file, frame, tuple(where)), []
 
 
@@ -859,6 +862,7 @@ def example_bundle() -> bytes:
                 "actor_id": "UKR",
                 "issue_id": "ceasefire",
                 "stance": "demand",
+                "option_id": "ceasefire.unconditional_first",
                 "summary": "Ukraine asked for a full ceasefire before any talks on territory.",
                 "talk_id": "2026-04-15-istanbul-example",
                 "confidence": "medium",

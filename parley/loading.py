@@ -46,6 +46,8 @@ REPEATED_TEXT = (
     "role",
     "head_name",
     "delegation_head_id",
+    "option_id",
+    "option_label",
     "source_ids",  # records citing the same sources share one list: the cited sources are found per list, not row
 )
 IMPORTED = "imported"
@@ -530,6 +532,12 @@ def _build(frames: dict[str, pd.DataFrame], version: str, progress: Progress | N
         frame["n_sources"] = _n_sources(cited[name], frame.index)
         frame["flags"] = _flags(frame)
     positions["issue_label"] = _lookup(positions["issue_id"], labels["issue"])
+    options = t["issue_options"]
+    option_ids = _arrow(options["option_id"])
+    positions["option_label"] = _lookup_in(positions["option_id"], option_ids, _arrow(options["label"]), "")
+    at_option = _where(positions["option_id"], option_ids)
+    ranks = options["rank"].to_numpy(dtype="float64", na_value=np.nan)
+    positions["option_rank"] = pd.array(np.append(ranks, np.nan)[at_option], dtype="Int64")
     actor_type = dict(zip(actors["actor_id"], actors["actor_type"].astype(str), strict=True))
     actor_iso = dict(zip(actors["actor_id"], actors["country_iso3"], strict=True))
     reactions["actor_type"] = _lookup(reactions["actor_id"], actor_type)

@@ -168,6 +168,9 @@ POSITIONS = Table(
         _opt("speaker_id", REF, ref="actors"),
         Column("issue_id", CODE, scheme="issue"),
         Column("stance", CODE, scheme="position_stance"),
+        # Checked by validation.validate_options, not with the other links: issue_options is not in TABLES, and the
+        # option must also lie on the position's own issue.
+        _opt("option_id", REF, ref="issue_options"),
         Column("summary", TEXT, chars=MULTI_LINE),
         _opt("talk_id", REF, ref="talks"),
         _opt("conditions", TEXT, chars=MULTI_LINE),
@@ -247,6 +250,10 @@ TABLES_BY_NAME = {t.name: t for t in ALL_TABLES}
 
 # Tables an analyst adds records to (imports); codebook, issues and the issue scales change only with a data release.
 RECORD_TABLES = ("sources", "actors", "talks", "talk_participants", "agreed_items", "positions", "reactions")
+
+# Columns added to a table after its first release: a CSV file or an export written before may leave them out, and
+# they are read as empty, so an analyst's older templates and exports still import.
+LATER_COLUMNS: dict[str, tuple[str, ...]] = {"positions": ("option_id",)}
 
 PROCESS_DEFAULT = "russia-ukraine"
 CONFIDENCE_ORDER = ("high", "medium", "low")

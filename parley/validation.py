@@ -513,7 +513,60 @@ def validate_links(frames: Mapping[str, pd.DataFrame], tables: Iterable[s.Table]
             if len(found) > len(shown):
                 more = f"{len(found) - len(shown):,} more rows have an end date before their start date"
                 problems.append(Problem(table.file, None, "end_date", None, more))
+    if s.POSITIONS in tables:
+        problems += validate_options(frames)
     return problems
+
+
+def validate_options(frames: Mapping[str, pd.DataFrame]) -> list[Problem]:
+    """Every option a position cites is on the issue scales, and on the scale of the position's own issue: an
+    option places a statement on one issue's scale, so one from another issue would compare unlike things."""
+    positions, options = frames.get(s.POSITIONS.name), frames.get(s.ISSUE_OPTIONS.name)
+    if positions is None or options is None or "option_id" not in positions.columns:
+        return []
+    if not {"option_id", "issue_id"} <= set(options.columns) or "issue_id" not in positions.columns:
+        return []
+    cited, issue = _text(positions["option_id"])[0], _text(positions["issue_id"])[0]
+    where = pc.index_in(cited, value_set=_text(options["option_id"])[0]).fill_null(-1).to_numpy(zero_copy_only=False)
+    given = pc.fill_null(pc.not_equal(cited, ""), False).to_numpy(zero_copy_only=False)
+    known = where >= 0
+    file = s.POSITIONS.file
+    unknown = np.flatnonzero(given & ~known)
+    problems = _cells(
+        file,
+        pd.RangeIndex(len(positions)),
+        "option_id",
+        unknown,
+        _values(cited, unknown[:MAX_PER_RULE]),
+        f"unknown option: not in {s.ISSUE_OPTIONS.file}",
+    )
+    rows = np.flatnonzero(given & known)
+    scale = _text(options["issue_id"])[0].cast(pa.large_string()).take(pa.array(where[rows].astype(np.int64)))
+    own = issue.cast(pa.large_string()).take(pa.array(rows, type=pa.int64()))
+    mismatched = _true(pc.not_equal(scale, own))
+    elsewhere = rows[mismatched]
+    shown = mismatched[:MAX_PER_RULE]
+    problems += [
+        Problem(
+            file,
+            int(p) + 2,
+            "option_id",
+            escaped(v or ""),
+            f"option {escaped(v or '')} is on the scale of {escaped(on or '')}, not {escaped(mine or '')}: "
+            "give an option of the position's own issue, or leave it empty",
+        )
+        for p, v, on, mine in zip(
+            elsewhere[:MAX_PER_RULE],
+            _values(cited, elsewhere[:MAX_PER_RULE]),
+            _values(scale, shown),
+            _values(own, shown),
+            strict=True,
+        )
+    ]
+    if len(elsewhere) > MAX_PER_RULE:
+        more = f"{len(elsewhere) - MAX_PER_RULE:,} more options are on another issue's scale"
+        problems.append(Problem(file, None, "option_id", None, more))
+    return sorted(problems, key=lambda p: (p.row is None, p.row or 0))
 
 
 def validate_scales(frames: Mapping[str, pd.DataFrame]) -> list[Problem]:

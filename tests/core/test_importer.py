@@ -325,3 +325,82 @@ def test_a_batch_that_clashes_with_a_new_release_can_still_be_undone(tmp_path, m
     with pytest.raises(DataValidationError) as info:
         load_dataset(release, store)
     assert all("pos-00002" in p.file or p.row is not None for p in info.value.problems)
+
+
+# -- positions on the issue scales ------------------------------------------------------------------------------
+
+
+def _without_option_column(rows: list[dict[str, str]]) -> bytes:
+    columns = [c for c in s.POSITIONS.column_names if c != "option_id"]
+    frame = pd.DataFrame(rows)[columns]
+    return frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
+
+
+def test_a_csv_with_options_imports_and_the_dataset_reads_their_labels_and_ranks(tmp_path, mini_dir):
+    store = _store(tmp_path)
+    rows = [position(3, option_id="ceasefire.partial"), position(6, option_id=""), position(1)]
+    commit(preview_import([("positions.csv", csv_bytes("positions", rows))], store, mini_dir), store)
+    placed = load_dataset(mini_dir, store).positions.set_index("position_id")
+    assert placed.loc["pos-00003", ["option_id", "option_label", "option_rank"]].tolist() == [
+        "ceasefire.partial",
+        "Partial truce",
+        2,
+    ]
+    assert placed.loc[["pos-00006", "pos-00001"], "option_id"].tolist() == ["", ""]
+    assert placed.loc[["pos-00006", "pos-00001"], "option_rank"].isna().all()
+
+
+def test_a_positions_csv_written_before_options_existed_imports_with_none(tmp_path, mini_dir):
+    raw = _without_option_column([position(3), position(4)])
+    assert b"option_id" not in raw
+    preview = preview_import([("positions.csv", raw)], _store(tmp_path), mini_dir)
+    assert preview.ok, [str(p) for p in preview.problems]
+    assert preview.new["positions"]["option_id"].tolist() == ["", ""]
+    assert list(preview.new["positions"].columns) == s.POSITIONS.column_names
+
+
+def test_a_json_bundle_places_positions_and_leaves_out_those_without_an_option(tmp_path, mini_dir):
+    store = _store(tmp_path)
+    bundle = _bundle(
+        positions=[
+            position(3, option_id="ceasefire.after_withdrawal") | {"source_ids": [S1]},
+            {k: v for k, v in position(6).items() if k != "option_id"},
+            position(9, option_id=None),  # null means empty
+        ]
+    )
+    preview = preview_import([("article.json", bundle)], store, mini_dir)
+    assert preview.ok, [str(p) for p in preview.problems]
+    assert preview.new["positions"]["option_id"].tolist() == ["ceasefire.after_withdrawal", "", ""]
+    commit(preview, store)
+    placed = load_dataset(mini_dir, store).positions.set_index("position_id")
+    assert placed.loc["pos-00003", "option_rank"] == 3
+
+
+@pytest.mark.parametrize(
+    ("option", "rule"),
+    [
+        ("ceasefire.partial", "option ceasefire.partial is on the scale of ceasefire, not territory"),
+        ("territory.freeze_line", "unknown option: not in issue_options.csv"),
+    ],
+)
+def test_a_bundle_with_an_option_off_its_positions_scale_is_refused(tmp_path, mini_dir, option, rule):
+    ok, wrong = position(3, option_id="ceasefire.partial"), position(4, option_id=option)  # pos-00004: territory
+    preview = preview_import([("article.json", _bundle(positions=[ok, wrong]))], _store(tmp_path), mini_dir)
+    assert [(p.file, p.row, p.column, p.value) for p in preview.problems] == [
+        ("article.json [positions]", 2, "option_id", option)
+    ]
+    assert preview.problems[0].rule.startswith(rule)
+    with pytest.raises(ImportRefused):
+        commit(preview, _store(tmp_path))
+
+
+def test_a_csv_option_off_its_scale_is_refused_at_its_spreadsheet_row(tmp_path, mini_dir):
+    rows = [position(3), position(5, option_id="ceasefire.partial")]  # pos-00005: territory
+    preview = preview_import([("positions.csv", csv_bytes("positions", rows))], _store(tmp_path), mini_dir)
+    assert [(p.file, p.row, p.column) for p in preview.problems] == [("positions.csv", 3, "option_id")]
+    assert "not territory" in preview.problems[0].rule
+
+
+def test_the_example_bundle_shows_an_option(tmp_path):
+    positions = json.loads(example_bundle())["positions"]
+    assert positions[0]["option_id"].startswith(positions[0]["issue_id"] + ".")

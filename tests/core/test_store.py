@@ -13,6 +13,7 @@ from pandas.testing import assert_frame_equal
 
 from parley import schema as s
 from parley.importer import ImportRefused, commit, preview_import, undo_batch
+from parley.loading import load_dataset
 from parley.store import (
     EMPTY_REVISION,
     LAYOUT_VERSION,
@@ -120,7 +121,8 @@ def test_a_failing_write_leaves_nothing(temp_store_url, mini_dir):
     store = Store(temp_store_url)
     _import(store, mini_dir, [position(1)])
     before = dump(temp_store_url)
-    duplicate = pd.DataFrame([position(2), position(1)])  # pos-00001 exists: the unique index refuses the 2nd row
+    # pos-00001 exists: the unique index refuses the 2nd row
+    duplicate = pd.DataFrame([position(2, option_id=""), position(1, option_id="")])
     with pytest.raises(StoreError):
         store.write_batch({"positions": duplicate}, files=["x.csv"])
     assert dump(temp_store_url) == before
@@ -278,7 +280,7 @@ def test_second_import_is_refused_when_the_first_changed_what_it_would_add(tmp_p
 
     store = Store(temp_store_url)
     assert store.batches()["n_records"].tolist() == [20]
-    expected = pd.DataFrame([position(i) for i in range(1, 21)]).astype(str)
+    expected = pd.DataFrame([position(i, option_id="") for i in range(1, 21)])[s.POSITIONS.column_names].astype(str)
     assert_frame_equal(store.imported_frames()["positions"], expected, check_dtype=False)
 
 
@@ -407,6 +409,20 @@ def test_an_older_store_is_read_with_defaults_then_upgraded_by_the_next_import(t
         assert conn.execute("SELECT value FROM store_meta WHERE key = 'layout'").fetchone() == (LAYOUT_VERSION,)
     finally:
         conn.close()
+
+
+def test_a_store_written_before_positions_had_options_loads_and_takes_them_on_the_next_import(temp_store_url, mini_dir):
+    _import(Store(temp_store_url), mini_dir, [position(1)])
+    run_sql(temp_store_url, "ALTER TABLE positions DROP COLUMN option_id")
+    store = Store(temp_store_url)
+    assert store.imported_frames()["positions"]["option_id"].tolist() == [""]
+    ds = load_dataset(mini_dir, store, use_cache=False)
+    old = ds.positions.set_index("position_id").loc["pos-00001"]
+    assert old["option_id"] == "" and old["option_label"] == "" and pd.isna(old["option_rank"])
+    _import(store, mini_dir, [position(3, option_id="ceasefire.partial")])
+    assert store.imported_frames()["positions"]["option_id"].tolist() == ["", "ceasefire.partial"]
+    new = load_dataset(mini_dir, store, use_cache=False).positions.set_index("position_id").loc["pos-00003"]
+    assert (new["option_label"], new["option_rank"]) == ("Partial truce", 2)
 
 
 OTHER_VERSION = {

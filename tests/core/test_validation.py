@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from parley.loading import load_dataset
@@ -50,12 +51,23 @@ CASES = [
         "talk_id, actor_id",
         "duplicate row",
     ),
+    ("positions", 0, {"option_id": "ceasefire.partial"}, "positions.csv", 2, "option_id", "ceasefire, not territory"),
+    ("positions", 1, {"option_id": "ceasefire.never"}, "positions.csv", 3, "option_id", "unknown option"),
+    ("positions", 1, {"option_id": "ceasefire.partial\u200b"}, "positions.csv", 3, "option_id", "invisible"),
     ("issue_options", 1, {"rank": "1"}, "issue_options.csv", 3, "issue_id, rank", "duplicate row"),
     ("issue_options", 2, {"rank": "4"}, "issue_options.csv", 4, "rank", "from 1 to 3 without gaps"),
     ("issue_options", 0, {"rank": "0"}, "issue_options.csv", 2, "rank", "from 1 to 3 without gaps"),
     ("issue_options", 1, {"rank": "second"}, "issue_options.csv", 3, "rank", "whole number"),
     ("issue_options", 0, {"issue_id": "weather"}, "issue_options.csv", 2, "issue_id", "issues.csv"),
-    ("issue_options", 2, {"option_id": "ceasefire.first"}, "issue_options.csv", 4, "option_id", "duplicate id"),
+    (
+        "issue_options",
+        2,
+        {"option_id": "ceasefire.unconditional_first"},
+        "issue_options.csv",
+        4,
+        "option_id",
+        "duplicate",
+    ),
     ("issue_options", 0, {"option_id": "territory.first"}, "issue_options.csv", 2, "option_id", "issue id, a dot"),
     ("issue_options", 1, {"label": "Ceasefire first"}, "issue_options.csv", 3, "label", "different labels"),
 ]
@@ -146,3 +158,27 @@ def test_scale_problems_wait_for_the_per_table_rules(tmp_path):
     positions[0]["stance"] = "maybe"
     problems = _problems(tmp_path, {"issue_options": rows, "positions": positions})
     assert [p.file for p in problems] == ["positions.csv"]
+
+
+def test_an_option_from_another_issue_is_one_problem_naming_both_issues(tmp_path):
+    rows = copy.deepcopy(TABLES["positions"])
+    rows[0]["option_id"] = "ceasefire.partial"  # pos-0001 is on territory
+    rows[2]["option_id"] = "territory.freeze_line"  # not on any scale of the mini data
+    problems = _problems(tmp_path, {"positions": rows})
+    assert problems == [
+        Problem("positions.csv", 2, "option_id", "ceasefire.partial", problems[0].rule),
+        Problem("positions.csv", 4, "option_id", "territory.freeze_line", "unknown option: not in issue_options.csv"),
+    ]
+    assert problems[0].rule.startswith("option ceasefire.partial is on the scale of ceasefire, not territory")
+
+
+def test_an_empty_option_is_allowed_and_a_given_one_brings_its_label_and_rank(mini):
+    positions = mini.positions.set_index("position_id")
+    assert positions.loc["pos-0002", ["option_id", "option_label", "option_rank"]].tolist() == [
+        "ceasefire.unconditional_first",
+        "Ceasefire first",
+        1,
+    ]
+    assert positions.loc["pos-0001", ["option_id", "option_label"]].tolist() == ["", ""]
+    assert pd.isna(positions.loc["pos-0001", "option_rank"])
+    assert positions["option_rank"].dtype == "Int64" and positions["option_label"].dtype == "category"

@@ -13,6 +13,7 @@ import pycountry
 import pytest
 
 from parley import schema as s
+from parley.loading import DEFAULT_DATA_DIR
 from parley.summary import record_summary
 from parley.validation import split_ids
 from tests.core import test_docs as docs
@@ -280,3 +281,47 @@ def test_summary_counts(bundled):
     text = record_summary(bundled)
     assert f"talks {len(bundled.talks)}," in text and f"positions {len(bundled.positions)}," in text
     assert "2025 " in text and "Russia " in text
+
+
+CORE_ISSUES = (
+    "territory",
+    "ceasefire",
+    "security_guarantees",
+    "neutrality_nato",
+    "military_limits",
+    "sanctions_assets",
+)
+
+
+def _raw_positions() -> pd.DataFrame:
+    return pd.read_csv(DEFAULT_DATA_DIR / "positions.csv", dtype=str, keep_default_na=False)
+
+
+def test_every_option_lies_on_its_positions_issue(bundled):
+    placed = bundled.positions[bundled.positions["option_id"].astype(str) != ""]
+    scale_of = bundled.issue_options.set_index("option_id")["issue_id"].astype(str)
+    wrong = placed.loc[placed["option_id"].astype(str).map(scale_of) != placed["issue_id"].astype(str)]
+    assert wrong.empty, wrong[["position_id", "issue_id", "option_id"]].to_dict("records")
+    assert placed["option_label"].astype(str).ne("").all() and placed["option_rank"].notna().all()
+
+
+def test_most_positions_on_the_core_issues_are_on_a_scale():
+    raw = _raw_positions()
+    core = raw[raw["issue_id"].isin(CORE_ISSUES)]
+    placed = core["option_id"].ne("")
+    assert placed.mean() >= 0.70, f"{placed.sum()} of {len(core)} core positions have an option"
+    per_issue = placed.groupby(core["issue_id"]).sum()
+    assert (per_issue.reindex(list(CORE_ISSUES), fill_value=0) > 0).all(), per_issue.to_dict()
+
+
+def test_every_unplaced_position_on_a_scaled_issue_says_why():
+    raw = _raw_positions()
+    blank = raw[raw["issue_id"].isin(SCALED_ISSUES) & raw["option_id"].eq("")]
+    silent = blank.loc[~blank["notes"].str.contains("No option: ", regex=False), "position_id"]
+    assert silent.empty, silent.tolist()
+
+
+def test_a_reason_for_no_option_is_given_only_where_there_is_none():
+    raw = _raw_positions()
+    contradicted = raw.loc[raw["option_id"].ne("") & raw["notes"].str.contains("No option: ", regex=False)]
+    assert contradicted.empty, contradicted["position_id"].tolist()
