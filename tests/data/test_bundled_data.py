@@ -199,18 +199,16 @@ def test_summaries_are_written_in_our_own_words(bundled):
 
 # -- issue scales ------------------------------------------------------------------------------------------------
 
-SCALED_ISSUES = [
+CORE_ISSUES = (
     "territory",
     "ceasefire",
     "security_guarantees",
     "neutrality_nato",
     "military_limits",
     "sanctions_assets",
-    "accountability",
-    "prisoners",
-    "children",
-    "identity",
-]
+)
+
+SCALED_ISSUES = [*CORE_ISSUES, "accountability", "prisoners", "children", "identity"]
 # A definition says who held the option: the scale holds only what a party or a plan put forward.
 HELD = re.compile(r"\b(Held|Agreed|Offered|Proposed|Accepted) by\b")
 
@@ -281,16 +279,6 @@ def test_summary_counts(bundled):
     text = record_summary(bundled)
     assert f"talks {len(bundled.talks)}," in text and f"positions {len(bundled.positions)}," in text
     assert "2025 " in text and "Russia " in text
-
-
-CORE_ISSUES = (
-    "territory",
-    "ceasefire",
-    "security_guarantees",
-    "neutrality_nato",
-    "military_limits",
-    "sanctions_assets",
-)
 
 
 def _raw_positions() -> pd.DataFrame:
