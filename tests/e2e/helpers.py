@@ -268,6 +268,8 @@ def download_button(page: Page, heading: str, label: str) -> Locator:
 
 
 def download(page: Page, button: Locator) -> tuple[str, bytes]:
+    # A click during a rerun can reach a button whose file id the server has already given to another element.
+    wait_idle(page)
     with page.expect_download() as info:
         button.click()
     done: Download = info.value

@@ -132,19 +132,21 @@ def test_chart_downloads_as_png_and_svg(page: Page, app_server: Server, dataset:
     open_page(page, app_server.url(entry, case.query), entry.title)
     stamp = filters_text(dataset, Filters.from_query(case.query))
 
-    png_name, png = download(page, download_button(page, case.title, "PNG"))
-    assert png_name.endswith(".png") and f"_v{dataset.version}_" in png_name, png_name
-    width, height = _png_size(png)
-    assert width > 300 and height > 300, (width, height)
-    assert png.endswith(b"IEND\xaeB`\x82"), "a complete PNG ends with its IEND chunk"
-
+    # SVG first: its text names the chart, so a button that served another chart's image fails here.
     svg_name, svg = download(page, download_button(page, case.title, "SVG"))
     assert svg_name.endswith(".svg"), svg_name
     root = ET.fromstring(svg)
     assert root.tag.endswith("svg")
-    # Vector size in CSS pixels: as wide as the PNG's layout; a two-row matrix is legitimately short.
-    assert float(root.get("width", "0")) > 300 and float(root.get("height", "0")) > 150, root.attrib
     words = " ".join(" ".join(root.itertext()).split())
     assert case.title in words
     assert stamp in words, (stamp, words[-400:])
     assert dataset.version in words
+    # Vector size in CSS pixels; a two-row matrix is legitimately short.
+    svg_width, svg_height = float(root.get("width", "0")), float(root.get("height", "0"))
+    assert svg_width > 300 and svg_height > 150, root.attrib
+
+    png_name, png = download(page, download_button(page, case.title, "PNG"))
+    assert png_name.endswith(".png") and f"_v{dataset.version}_" in png_name, png_name
+    assert png.endswith(b"IEND\xaeB`\x82"), "a complete PNG ends with its IEND chunk"
+    # The PNG is the same chart at twice the scale: another chart's image would have another size.
+    assert _png_size(png) == (round(2 * svg_width), round(2 * svg_height)), (_png_size(png), root.attrib)
