@@ -194,7 +194,7 @@ def read_raw_tables(data_dir: Path, progress: Progress | None = None) -> tuple[d
             progress(done / total, f"Reading {table.file}")
         done += sizes[table.name]
         problems += _read_into(frames, table, data_dir)
-    for table in s.SCALE_TABLES:  # a few dozen rows each: read within the last step
+    for table in s.RELEASE_TABLES:  # a few dozen rows each: read within the last step
         problems += _read_into(frames, table, data_dir)
     if progress is not None:
         progress(1.0, "Read every file")
@@ -231,13 +231,13 @@ def validate_frames(frames: Mapping[str, pd.DataFrame], progress: Progress | Non
             problems += validate_table(table, frames[table.name], codes)
             done += weights[table.name]
             release_memory()
-    for table in s.SCALE_TABLES:
+    for table in s.RELEASE_TABLES:
         if table.name in frames:
             problems += validate_table(table, frames[table.name], codes)
     if not problems:  # links are only meaningful once every table has the right shape
         if progress is not None:
             progress(done / total, "Checking the links between tables")
-        problems += validate_links(frames)
+        problems += validate_links(frames, s.ALL_TABLES)
         problems += validate_scales(frames)
     if progress is not None:
         progress(1.0, "Checked every table")
@@ -260,6 +260,8 @@ class Dataset:
     reactions: pd.DataFrame
     fact_checks: pd.DataFrame
     issue_options: pd.DataFrame  # the issue scales, in issue order then rank
+    plans: pd.DataFrame  # the coded peace plans, oldest first
+    provisions: pd.DataFrame  # their points, in plan order then point
     labels: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @cached_property
@@ -542,6 +544,12 @@ def _build(frames: dict[str, pd.DataFrame], version: str, progress: Progress | N
     actor_iso = dict(zip(actors["actor_id"], actors["country_iso3"], strict=True))
     reactions["actor_type"] = _lookup(reactions["actor_id"], actor_type)
     reactions["country_iso3"] = _lookup(reactions["actor_id"], actor_iso, "")
+    plans, provisions = _plans(t["plans"], t["plan_provisions"], t["issue_options"], labels)
+    cited["plans"] = _cited(plans, source_ids)
+    cited["provisions"] = _cited(provisions, source_ids)
+    for frame, name in ((plans, "plans"), (provisions, "provisions")):
+        frame["n_sources"] = _n_sources(cited[name], frame.index)
+        frame["flags"] = _flags(frame).astype(str)
     report(0.6, "Counting the records behind each source")
 
     sources = t["sources"]
@@ -551,6 +559,8 @@ def _build(frames: dict[str, pd.DataFrame], version: str, progress: Progress | N
         ("items", items, "item_id"),
         ("positions", positions, "position_id"),
         ("reactions", reactions, "reaction_id"),
+        ("plans", plans, "plan_id"),
+        ("provisions", provisions, "provision_id"),
     ):
         rows, codes = cited.pop(name)
         in_source.append(codes)
@@ -600,8 +610,41 @@ def _build(frames: dict[str, pd.DataFrame], version: str, progress: Progress | N
         reactions=reactions,
         fact_checks=checks,
         issue_options=options,
+        plans=plans,
+        provisions=provisions,
         labels=labels,
     )
+
+
+def _plans(
+    plans: pd.DataFrame, provisions: pd.DataFrame, options: pd.DataFrame, labels: Mapping[str, Mapping[str, str]]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Plans with their proposers' names and status in words; provisions with their plan, issue and option joined.
+    A few hundred rows at most, so plain mappings serve."""
+    actor = labels.get("actor", {})
+    plans = plans.sort_values(["presented", "plan_id"], kind="stable").reset_index(drop=True)
+    plans["proposer_names"] = plans["proposer_ids"].map(
+        lambda ids: ", ".join(actor.get(a, a) for a in str(ids).split(s.LIST_SEP) if a)
+    )
+    plans["status_label"] = plans["status"].astype(str).map(lambda c: labels.get("plan_status", {}).get(c, c))
+    plans["superseded_by_title"] = plans["superseded_by"].map(dict(zip(plans["plan_id"], plans["title"]))).fillna("")
+    plans["n_provisions"] = plans["plan_id"].map(provisions["plan_id"].value_counts()).fillna(0).astype("int64")
+    plans["disputed"] = False  # plans carry no disputed flag: a contested text is coded as low confidence
+
+    order = dict(zip(plans["plan_id"], range(len(plans))))
+    provisions = provisions.assign(_order=provisions["plan_id"].map(order))
+    provisions = provisions.sort_values(["_order", "point", "provision_id"], kind="stable").drop(columns="_order")
+    provisions = provisions.reset_index(drop=True)
+    joined = plans[["plan_id", "title", "presented", "proposer_ids", "proposer_names", "status_label"]].rename(
+        columns={"title": "plan_title", "status_label": "plan_status"}
+    )
+    provisions = provisions.merge(joined, on="plan_id", how="left", validate="many_to_one")
+    provisions["issue_label"] = provisions["issue_id"].astype(str).map(labels.get("issue", {})).fillna("")
+    by_option = options.set_index("option_id")
+    provisions["option_label"] = provisions["option_id"].map(by_option["label"]).fillna("")
+    provisions["option_rank"] = provisions["option_id"].map(by_option["rank"]).astype("Int64")
+    provisions["disputed"] = False
+    return plans, provisions
 
 
 def _talk_rows(talks: pd.Index, talk_ids: pd.Series) -> np.ndarray:

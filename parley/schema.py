@@ -229,6 +229,39 @@ ISSUE_OPTIONS = Table(
     unique_together=("issue_id", "rank"),
 )
 
+PLANS = Table(
+    "plans",
+    (
+        Column("plan_id", ID),
+        Column("title", TEXT),
+        Column("proposer_ids", REFS, ref="actors"),
+        Column("presented", DATE),
+        Column("status", CODE, scheme="plan_status"),
+        _opt("superseded_by", REF, ref="plans"),
+        Column("confidence", CODE, scheme="confidence"),
+        _opt("notes", TEXT, chars=MULTI_LINE),
+        Column("source_ids", REFS, ref="sources"),
+    ),
+    key="plan_id",
+)
+
+PLAN_PROVISIONS = Table(
+    "plan_provisions",
+    (
+        Column("provision_id", ID),
+        Column("plan_id", REF, ref="plans"),
+        Column("point", INT),
+        Column("issue_id", CODE, scheme="issue"),
+        # Checked by validation.validate_options, like positions.option_id: the option must be on the point's issue.
+        _opt("option_id", REF, ref="issue_options"),
+        Column("summary", TEXT, chars=MULTI_LINE),
+        Column("confidence", CODE, scheme="confidence"),
+        _opt("notes", TEXT, chars=MULTI_LINE),
+        Column("source_ids", REFS, ref="sources"),
+    ),
+    key="provision_id",
+)
+
 # Load order: codebook and issues first (codes), then the tables that others reference.
 TABLES: tuple[Table, ...] = (
     CODEBOOK,
@@ -242,13 +275,14 @@ TABLES: tuple[Table, ...] = (
     REACTIONS,
     FACT_CHECKS,
 )
-# Read, checked, typed and cached with TABLES but kept out of it: the import and the export walk TABLES and know
-# only those tables, so a zip holding issue_options.csv would be refused as an unknown file.
-SCALE_TABLES: tuple[Table, ...] = (ISSUE_OPTIONS,)
-ALL_TABLES: tuple[Table, ...] = (*TABLES, *SCALE_TABLES)
+# Tables that change only with a data release (the issue scales and the coded peace plans): read, checked, typed and
+# cached with TABLES but kept out of it, because the import and the export walk TABLES and know only those tables,
+# so a zip holding issue_options.csv or plans.csv is refused as an unknown file.
+RELEASE_TABLES: tuple[Table, ...] = (ISSUE_OPTIONS, PLANS, PLAN_PROVISIONS)
+ALL_TABLES: tuple[Table, ...] = (*TABLES, *RELEASE_TABLES)
 TABLES_BY_NAME = {t.name: t for t in ALL_TABLES}
 
-# Tables an analyst adds records to (imports); codebook, issues and the issue scales change only with a data release.
+# Tables an analyst adds records to (imports); codebook, issues and RELEASE_TABLES change only with a data release.
 RECORD_TABLES = ("sources", "actors", "talks", "talk_participants", "agreed_items", "positions", "reactions")
 
 # Columns added to a table after its first release: a CSV file or an export written before may leave them out, and

@@ -488,7 +488,10 @@ def validate_links(frames: Mapping[str, pd.DataFrame], tables: Iterable[s.Table]
         for table in tables
         if table.name in frames
         for col in table.columns
-        if col.kind in (s.REF, s.REFS) and col.name in frames[table.name].columns and col.ref in keys
+        if col.kind in (s.REF, s.REFS)
+        and col.name in frames[table.name].columns
+        and col.ref in keys
+        and col.ref != s.ISSUE_OPTIONS.name  # validate_options also checks the option's issue
     ]
     known = dict(zip((id(p) for p in probes), _lookup(probes, keys), strict=True))
     problems: list[Problem] = []
@@ -513,28 +516,35 @@ def validate_links(frames: Mapping[str, pd.DataFrame], tables: Iterable[s.Table]
             if len(found) > len(shown):
                 more = f"{len(found) - len(shown):,} more rows have an end date before their start date"
                 problems.append(Problem(table.file, None, "end_date", None, more))
-    if s.POSITIONS in tables:
+    if s.POSITIONS in tables or s.PLAN_PROVISIONS in tables:
         problems += validate_options(frames)
     return problems
 
 
 def validate_options(frames: Mapping[str, pd.DataFrame]) -> list[Problem]:
-    """Every option a position cites is on the issue scales, and on the scale of the position's own issue: an
-    option places a statement on one issue's scale, so one from another issue would compare unlike things."""
-    positions, options = frames.get(s.POSITIONS.name), frames.get(s.ISSUE_OPTIONS.name)
-    if positions is None or options is None or "option_id" not in positions.columns:
+    """Every option a position or a plan provision cites is on the issue scales, and on the scale of the record's
+    own issue: an option places a statement on one issue's scale, so one from another issue would compare unlike
+    things."""
+    options = frames.get(s.ISSUE_OPTIONS.name)
+    if options is None or not {"option_id", "issue_id"} <= set(options.columns):
         return []
-    if not {"option_id", "issue_id"} <= set(options.columns) or "issue_id" not in positions.columns:
-        return []
-    cited, issue = _text(positions["option_id"])[0], _text(positions["issue_id"])[0]
+    problems: list[Problem] = []
+    for table, noun in ((s.POSITIONS, "position"), (s.PLAN_PROVISIONS, "provision")):
+        frame = frames.get(table.name)
+        if frame is not None and {"option_id", "issue_id"} <= set(frame.columns):
+            problems += _options_of(table.file, frame, options, noun)
+    return problems
+
+
+def _options_of(file: str, frame: pd.DataFrame, options: pd.DataFrame, noun: str) -> list[Problem]:
+    cited, issue = _text(frame["option_id"])[0], _text(frame["issue_id"])[0]
     where = pc.index_in(cited, value_set=_text(options["option_id"])[0]).fill_null(-1).to_numpy(zero_copy_only=False)
     given = pc.fill_null(pc.not_equal(cited, ""), False).to_numpy(zero_copy_only=False)
     known = where >= 0
-    file = s.POSITIONS.file
     unknown = np.flatnonzero(given & ~known)
     problems = _cells(
         file,
-        pd.RangeIndex(len(positions)),
+        pd.RangeIndex(len(frame)),
         "option_id",
         unknown,
         _values(cited, unknown[:MAX_PER_RULE]),
@@ -553,7 +563,7 @@ def validate_options(frames: Mapping[str, pd.DataFrame]) -> list[Problem]:
             "option_id",
             escaped(v or ""),
             f"option {escaped(v or '')} is on the scale of {escaped(on or '')}, not {escaped(mine or '')}: "
-            "give an option of the position's own issue, or leave it empty",
+            f"give an option of the {noun}'s own issue, or leave it empty",
         )
         for p, v, on, mine in zip(
             elsewhere[:MAX_PER_RULE],
