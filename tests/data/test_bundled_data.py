@@ -191,7 +191,13 @@ def test_summaries_are_written_in_our_own_words(bundled):
     for path in seed.glob("*.txt"):
         reference |= _shingles(path.read_text(encoding="utf-8"))
     ours = pd.concat(
-        [bundled.talks["outcome"], bundled.positions["summary"], bundled.reactions["summary"], bundled.items["summary"]]
+        [
+            bundled.talks["outcome"],
+            bundled.positions["summary"],
+            bundled.reactions["summary"],
+            bundled.items["summary"],
+            bundled.provisions["summary"],
+        ]
     )
     copied = [text for text in ours if _shingles(text) & reference]
     assert not copied, copied[:3]
@@ -313,3 +319,60 @@ def test_a_reason_for_no_option_is_given_only_where_there_is_none():
     raw = _raw_positions()
     contradicted = raw.loc[raw["option_id"].ne("") & raw["notes"].str.contains("No option: ", regex=False)]
     assert contradicted.empty, contradicted["position_id"].tolist()
+
+
+# -- peace plans -------------------------------------------------------------------------------------------------
+PLANS_REQUIRED = (
+    "istanbul-2022",
+    "peace-formula-2022",
+    "china-paper-2023",
+    "china-brazil-2024",
+    "putin-conditions-2024",
+    "russia-memo-2025",
+    "ukraine-memo-2025",
+    "us-28-point-2025",
+    "europe-counter-2025",
+    "twenty-point-2025",
+)
+
+
+def test_the_ten_required_plans_are_coded_each_with_provisions(bundled):
+    counts = bundled.provisions["plan_id"].astype(str).value_counts()
+    assert set(PLANS_REQUIRED) <= set(bundled.plans["plan_id"])
+    assert all(counts.get(plan, 0) >= 3 for plan in bundled.plans["plan_id"]), counts.to_dict()
+
+
+def test_plan_proposers_are_known_actors(bundled):
+    actors = set(bundled.actors["actor_id"])
+    for plan, ids in zip(bundled.plans["plan_id"], bundled.plans["proposer_ids"], strict=True):
+        assert ids and set(str(ids).split(";")) <= actors, plan
+
+
+def test_every_provision_is_sourced_and_named_after_its_plan(bundled):
+    sources = set(bundled.sources["source_id"])
+    for row in bundled.provisions.itertuples():
+        cited = [s for s in str(row.source_ids).split(";") if s]
+        assert cited and set(cited) <= sources, row.provision_id
+        assert str(row.provision_id).startswith(f"{row.plan_id}."), row.provision_id
+
+
+def test_provision_options_lie_on_their_own_issue(bundled):
+    placed = bundled.provisions[bundled.provisions["option_id"].astype(str) != ""]
+    assert len(placed) >= len(bundled.provisions) // 3, "most plans put options on the table"
+    assert (placed["option_id"].astype(str).str.split(".").str[0] == placed["issue_id"].astype(str)).all()
+    assert placed["option_rank"].notna().all()
+
+
+def test_superseded_plans_name_a_later_plan(bundled):
+    presented = dict(zip(bundled.plans["plan_id"], bundled.plans["presented"], strict=True))
+    for row in bundled.plans.itertuples():
+        if row.status == "superseded":
+            assert row.superseded_by in presented and presented[row.superseded_by] >= row.presented, row.plan_id
+        else:
+            assert not row.superseded_by, row.plan_id
+
+
+def test_leaked_texts_are_low_confidence(bundled):
+    for plan in ("us-28-point-2025", "europe-counter-2025"):
+        mine = bundled.provisions[bundled.provisions["plan_id"] == plan]
+        assert (mine["confidence"].astype(str) == "low").all(), plan
