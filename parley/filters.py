@@ -360,3 +360,30 @@ def format_date(d: date | pd.Timestamp | None) -> str:
     if d is None or (isinstance(d, float)) or pd.isna(d):
         return "—"
     return pd.Timestamp(d).strftime(DATE_FORMAT).lstrip("0")
+
+
+# ---- peace plans (appended: plans and their provisions are small release tables, a few hundred rows) ----------
+def _proposed_by(proposer_ids: pd.Series, parties: Sequence[str]) -> np.ndarray:
+    """Whether any of a plan's proposers (a `;` list) is one of the chosen parties."""
+    wanted = set(parties)
+    return np.array(
+        [bool(wanted.intersection(p.strip() for p in str(ids).split(";"))) for ids in proposer_ids], dtype=bool
+    )
+
+
+def plans_mask(plans: pd.DataFrame, f: Filters) -> np.ndarray:
+    """One flag per plan: presented inside the window, put forward by a chosen party, confident enough.
+
+    The issue filter is not applied here: it selects provisions (see provisions_mask)."""
+    mask = (_in_window(plans["presented"], f) & _confidence_ok(plans, f)).to_numpy(copy=True)
+    if f.parties:
+        mask &= _proposed_by(plans["proposer_ids"], f.parties)
+    return mask
+
+
+def provisions_mask(provisions: pd.DataFrame, f: Filters) -> np.ndarray:
+    """One flag per provision: on a chosen issue and confident enough itself; its plan is checked by plans_mask."""
+    mask = _confidence_ok(provisions, f).to_numpy(copy=True)
+    if f.issues:
+        mask &= _isin(provisions["issue_id"], f.issues)
+    return mask

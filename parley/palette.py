@@ -87,3 +87,23 @@ def party_colour(actor_id: str) -> str:
 
 def colours_for(codes: list[str], palette: dict[str, str]) -> list[str]:
     return [palette.get(c, NO_DATA) for c in codes]
+
+
+# Place on an issue's scale (peace plans): one meaning only, from Ukraine's end (rank 1) to Russia's end (highest
+# rank). Paul Tol's diverging "BuRd" scheme (colour-blind safe, a pale middle); none of these is a party colour, so
+# a cell never reads as "this is Ukraine's plan".
+SCALE_UKRAINE_END = "#2166AC"
+SCALE_MIDDLE = "#F7F7F7"
+SCALE_RUSSIA_END = "#B2182B"
+SCALE_COLOURS: tuple[str, ...] = (
+    SCALE_UKRAINE_END,
+    "#4393C3",
+    "#92C5DE",
+    "#D1E5F0",
+    SCALE_MIDDLE,
+    "#FDDBC7",
+    "#F4A582",
+    "#D6604D",
+    SCALE_RUSSIA_END,
+)
+OFF_SCALE = "#FFFFFF"  # a point that fits no option: drawn hollow, never in a scale colour

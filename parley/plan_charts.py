@@ -1,0 +1,223 @@
+"""Peace-plan charts: the issue x plan matrix and the two-plan comparison, as plain Vega-Lite specs.
+
+Colour means one thing here: the place on the issue's scale, from Ukraine's end (rank 1) to Russia's end (highest
+rank), in palette.SCALE_COLOURS. A point that fits no option is drawn hollow; a disputed or low-confidence cell gets
+a dashed dark outline and a "!" before its text, so it is never drawn as plain fact.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from parley import palette
+from parley.charts import _CONFIG, SCHEMA, _field, _tooltip, _values
+from parley.filters import DATE_FORMAT
+
+# Below this width per plan column, option labels cannot be read: the cell shows its rank ("2/5") instead.
+MIN_LABEL_BAND = 84
+CAUTION_MARK = "! "
+OFF_SCALE_TEXT = "off the scale"
+_DARK = "datum.share != null && (datum.share <= 0.2 || datum.share >= 0.8)"  # white text on the saturated ends
+
+
+def scale_legend(title: str = "Place on the issue's scale") -> dict:
+    """A gradient from Ukraine's end to Russia's end; the ends are named, the middle only marked."""
+    return {
+        "title": title,
+        "values": [0, 0.5, 1],
+        # Our own words only: no data text ever goes into an expression.
+        "labelExpr": "datum.value == 0 ? \"Ukraine's end\" : datum.value == 1 ? \"Russia's end\" : 'middle'",
+        "gradientLength": 180,
+    }
+
+
+def _share_colour(title: str = "Place on the issue's scale") -> dict:
+    return _field(
+        "share",
+        "Q",
+        title,
+        scale={"domain": [0, 1], "range": list(palette.SCALE_COLOURS)},
+        legend=scale_legend(title),
+    )
+
+
+def _unique_labels(titles: pd.Series, dates: pd.Series, ids: pd.Series) -> pd.Series:
+    """Column names for the plans: title and month; two plans that would share one get their id added."""
+    labels = titles.astype(str) + " (" + pd.to_datetime(dates).dt.strftime("%b %Y") + ")"
+    per_plan = pd.Series(labels.to_numpy(), index=ids.astype(str).to_numpy())
+    per_plan = per_plan[~per_plan.index.duplicated()]
+    clash = per_plan.duplicated(keep=False)
+    per_plan = per_plan.where(~clash, per_plan + " [" + per_plan.index.to_series() + "]")
+    return ids.astype(str).map(per_plan)
+
+
+def _matrix_frame(cells: pd.DataFrame) -> pd.DataFrame:
+    caution = cells["caution"].astype(bool)
+    ranked = cells["option_rank"].notna()
+    rank_text = cells["option_rank"].astype("Int64").astype(str) + "/" + cells["scale_size"].astype("Int64").astype(str)
+    prefix = caution.map({True: CAUTION_MARK, False: ""})
+    label = cells["option_label"].astype(str).where(ranked, OFF_SCALE_TEXT)
+    return pd.DataFrame(
+        {
+            "plan": _unique_labels(cells["plan_title"], cells["presented"], cells["plan_id"]),
+            "plan_title": cells["plan_title"].astype(str),
+            "when": pd.to_datetime(cells["presented"]).dt.strftime(DATE_FORMAT),
+            "issue_label": cells["issue_label"].astype(str),
+            "option": label,
+            "rank_text": rank_text.where(ranked, "—"),
+            "share": cells["share"].astype("Float64"),
+            "summaries": cells["summaries"].astype(str),
+            "confidence": cells["confidence"].astype(str),
+            "flags": cells["flags"].astype(str),
+            "caution": caution,
+            "text": prefix + label,
+            "short": prefix + rank_text.where(ranked, "–"),
+        }
+    )
+
+
+def plan_matrix_chart(cells: pd.DataFrame, issue_order: list[str] | None = None) -> dict:
+    """Issue x plan grid: each cell coloured by where the plan's point sits on the issue's scale.
+
+    `cells` is parley.plans.plan_matrix (at most plans x issues rows); `issue_order` lists issue labels top down."""
+    frame = _matrix_frame(cells)
+    # Oldest plan on the left: the grid reads as the texts followed one another.
+    order = pd.to_datetime(cells["presented"]).reset_index(drop=True).argsort(kind="stable")
+    plan_order = list(dict.fromkeys(frame["plan"].iloc[order]))
+    issues = issue_order or list(dict.fromkeys(frame["issue_label"]))
+    n_plans = max(len(plan_order), 1)
+    axes = {
+        "x": _field(
+            "plan",
+            "N",
+            None,
+            sort=plan_order,
+            axis={"orient": "top", "labelAngle": -30, "labelLimit": 150, "grid": False, "labelAlign": "left"},
+        ),
+        "y": _field("issue_label", "N", None, sort=issues, axis={"grid": False, "labelLimit": 130}),
+    }
+    tooltip = _tooltip(
+        ("plan_title", "Plan", "N"),
+        ("when", "Presented", "N"),
+        ("issue_label", "Issue", "N"),
+        ("option", "Option", "N"),
+        ("rank_text", "Rank (1 = Ukraine's end)", "N"),
+        ("summaries", "Provisions", "N"),
+        ("confidence", "Confidence", "N"),
+        ("flags", "Flags", "N"),
+    )
+    # A dashed dark outline on every cell a reader must not take at face value, whatever its fill.
+    # (strokeDash as an encoding channel is dropped for rect marks, so it is a per-datum mark expression.)
+    outline = {"stroke": {"condition": {"test": "datum.caution", "value": "#222222"}, "value": "white"}}
+    dashed = {"expr": "datum.caution ? [5, 3] : [1, 0]"}
+    ranked_cells = {
+        "transform": [{"filter": "datum.share != null"}],
+        "mark": {"type": "rect", "strokeWidth": 2, "strokeDash": dashed},
+        "encoding": {**axes, "color": _share_colour(), "tooltip": tooltip, **outline},
+    }
+    off_scale_cells = {
+        "transform": [{"filter": "datum.share == null"}],
+        "mark": {"type": "rect", "strokeWidth": 2, "fill": palette.OFF_SCALE, "strokeDash": dashed},
+        "encoding": {
+            **axes,
+            "tooltip": tooltip,
+            "stroke": {"condition": {"test": "datum.caution", "value": "#222222"}, "value": "#999999"},
+        },
+    }
+    wide = f"width / {n_plans} >= {MIN_LABEL_BAND}"
+    text_colour = {"condition": {"test": _DARK, "value": "white"}, "value": "#222222"}
+
+    def text_layer(field: str, show_when: str) -> dict:
+        return {
+            "mark": {
+                "type": "text",
+                "fontSize": 10,
+                "limit": {"expr": f"max(width / {n_plans} - 8, 0)"},
+                "opacity": {"expr": f"{show_when} ? 1 : 0"},
+            },
+            "encoding": {**axes, "text": _field(field, "N", None), "color": text_colour, "tooltip": tooltip},
+        }
+
+    return {
+        "$schema": SCHEMA,
+        "config": _CONFIG,
+        "width": "container",
+        "height": {"step": 34},
+        "data": {"values": _values(frame)},
+        "layer": [ranked_cells, off_scale_cells, text_layer("text", wide), text_layer("short", f"!({wide})")],
+    }
+
+
+def comparison_chart(marks: pd.DataFrame, title_a: str, title_b: str, issue_order: list[str] | None = None) -> dict:
+    """Where plans A and B sit on each shared issue's scale (0 = Ukraine's end, 1 = Russia's end): a line from A's
+    point (hollow) to B's (filled). `marks` is parley.plans.comparison_marks: one row per plan on a scale."""
+    frame = marks[["issue_label", "side", "option_label", "rank", "scale_size", "share", "flags", "verdict"]].copy()
+    frame["plan"] = frame["side"].map({"A": f"A: {title_a}", "B": f"B: {title_b}"})
+    frame["rank_text"] = (
+        frame["rank"].astype("Int64").astype(str) + "/" + frame["scale_size"].astype("Int64").astype(str)
+    )
+    frame["caution"] = marks["caution"].astype(bool)
+    frame["share"] = frame["share"].astype("Float64")
+    issues = [i for i in (issue_order or list(dict.fromkeys(frame["issue_label"]))) if i in set(frame["issue_label"])]
+    x = _field(
+        "share",
+        "Q",
+        None,
+        scale={"domain": [0, 1]},
+        axis={
+            "values": [0, 0.5, 1],
+            "labelExpr": "datum.value == 0 ? \"Ukraine's end\" : datum.value == 1 ? \"Russia's end\" : 'middle'",
+            "grid": True,
+        },
+    )
+    y = _field("issue_label", "N", None, sort=issues, axis={"grid": False, "labelLimit": 130})
+    tooltip = _tooltip(
+        ("plan", "Plan", "N"),
+        ("issue_label", "Issue", "N"),
+        ("option_label", "Option", "N"),
+        ("rank_text", "Rank (1 = Ukraine's end)", "N"),
+        ("verdict", "B against A", "N"),
+        ("flags", "Flags", "N"),
+    )
+    plans = [f"A: {title_a}", f"B: {title_b}"]
+    return {
+        "$schema": SCHEMA,
+        "config": _CONFIG,
+        "width": "container",
+        "height": {"step": 30},
+        "data": {"values": _values(frame)},
+        "layer": [
+            {
+                "mark": {"type": "line", "color": "#888888", "strokeWidth": 2},
+                "encoding": {"x": x, "y": y, "detail": _field("issue_label", "N", None)},
+            },
+            {
+                "mark": {
+                    "type": "point",
+                    "filled": True,
+                    "opacity": 1,
+                    "size": 110,
+                    "strokeWidth": 2,
+                    "stroke": "#222222",
+                },
+                "encoding": {
+                    "x": x,
+                    "y": y,
+                    # Hollow for A, filled for B: the legend below names them, and colour stays free for the scale.
+                    "fill": _field(
+                        "plan",
+                        "N",
+                        None,
+                        scale={"domain": plans, "range": ["white", "#222222"]},
+                        legend={"orient": "bottom", "direction": "vertical", "labelLimit": 320},
+                    ),
+                    "tooltip": tooltip,
+                },
+            },
+            {
+                "transform": [{"filter": "datum.caution"}],
+                "mark": {"type": "text", "text": "!", "dy": -12, "fontWeight": "bold", "color": "#222222"},
+                "encoding": {"x": x, "y": y},
+            },
+        ],
+    }

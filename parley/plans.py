@@ -1,0 +1,262 @@
+"""Peace plans seen through the filters: which plans are in view, where each puts itself on every issue's scale,
+and how two plans differ issue by issue. Pure pandas; plans and provisions are small release tables.
+
+Ranks: 1 is Ukraine's end of an issue's scale, the highest rank Russia's end (data/README.md, issue_options.csv).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from parley.filters import Filters, plans_mask, provisions_mask
+from parley.loading import Dataset
+from parley.schema import CONFIDENCE_ORDER
+
+# Flag words as loading._flags writes them, in the order it writes them.
+FLAG_ORDER = ("disputed", "low confidence", "single source")
+CAUTION_FLAGS = ("disputed", "low confidence")  # the flags that mean "do not read this as plain fact"
+SUMMARY_SEP = " · "
+
+MATRIX_COLUMNS = [
+    "plan_id",
+    "plan_title",
+    "presented",
+    "issue_id",
+    "issue_label",
+    "option_id",
+    "option_label",
+    "option_rank",
+    "scale_size",
+    "share",
+    "points",
+    "summaries",
+    "confidence",
+    "flags",
+    "caution",
+]
+COMPARE_COLUMNS = [
+    "issue_id",
+    "issue_label",
+    "option_a",
+    "rank_a",
+    "summary_a",
+    "flags_a",
+    "option_b",
+    "rank_b",
+    "summary_b",
+    "flags_b",
+    "scale_size",
+    "steps",
+    "verdict",
+]
+
+
+@dataclass(frozen=True)
+class PlanView:
+    """The plans the filters keep and, of those, the provisions they keep (both in the dataset's order)."""
+
+    plans: pd.DataFrame
+    provisions: pd.DataFrame
+
+    @property
+    def is_empty(self) -> bool:
+        return self.plans.empty
+
+
+def apply_plans(plans: pd.DataFrame, provisions: pd.DataFrame, f: Filters) -> PlanView:
+    """Plans presented in the window by a chosen party; with an issue filter, only plans with a point on a chosen
+    issue, and only those points. Hiding low confidence drops low-confidence plans and points alike."""
+    kept = plans[plans_mask(plans, f)]
+    points = provisions[provisions_mask(provisions, f) & provisions["plan_id"].isin(kept["plan_id"]).to_numpy()]
+    if f.issues:
+        kept = kept[kept["plan_id"].isin(points["plan_id"])]
+    return PlanView(plans=kept, provisions=points)
+
+
+def plans_in_view(ds: Dataset, f: Filters) -> PlanView:
+    return apply_plans(ds.plans, ds.provisions, f)
+
+
+def newest_pair(plans: pd.DataFrame) -> tuple[str | None, str | None]:
+    """The default comparison: the second most recent plan as A, the most recent as B (so B is the later text)."""
+    ordered = plans.sort_values(["presented", "plan_id"], kind="stable")["plan_id"].tolist()
+    if len(ordered) < 2:
+        return (None, ordered[-1] if ordered else None)
+    return ordered[-2], ordered[-1]
+
+
+# ---- the issue x plan matrix -------------------------------------------------------------------------------------
+def _scale_sizes(options: pd.DataFrame) -> pd.Series:
+    return options.groupby(options["issue_id"].astype(str), observed=True)["option_id"].count()
+
+
+def _merged_flags(flags: pd.Series) -> str:
+    """Every flag any of the cell's points carries, in the usual order: a cell is as doubtful as its weakest point."""
+    present = {part.strip() for text in flags.astype(str) for part in text.split(",") if part.strip()}
+    return ", ".join(flag for flag in FLAG_ORDER if flag in present)
+
+
+def _weakest(confidence: pd.Series) -> str:
+    values = set(confidence.astype(str))
+    return next((c for c in reversed(CONFIDENCE_ORDER) if c in values), "")
+
+
+def _cell(points: pd.DataFrame) -> dict[str, object]:
+    """One plan's points on one issue (already in point order) as one cell."""
+    ranked = points[points["option_id"].fillna("").astype(str) != ""]
+    # The lowest-numbered point that places the plan on the scale decides the cell; the others are listed with it.
+    chosen = ranked.iloc[0] if len(ranked) else None
+    numbers = points["point"].astype("Int64").astype(str).tolist()
+    summaries = [f"Point {n}: {s}" for n, s in zip(numbers, points["summary"].astype(str), strict=True)]
+    return {
+        "option_id": "" if chosen is None else str(chosen["option_id"]),
+        "option_label": "" if chosen is None else str(chosen["option_label"]),
+        "option_rank": pd.NA if chosen is None else chosen["option_rank"],
+        "points": ", ".join(numbers),
+        "summaries": SUMMARY_SEP.join(summaries),
+        "confidence": _weakest(points["confidence"]),
+        "flags": _merged_flags(points["flags"]),
+    }
+
+
+def _issue_order(issue_ids: pd.Series, options: pd.DataFrame) -> list[str]:
+    """issues.csv order: the categories of a typed issue_id column; otherwise the scales' order, then first seen."""
+    for column in (issue_ids, options["issue_id"]):
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            return [str(c) for c in column.cat.categories]
+    seen = [str(i) for i in pd.unique(options["issue_id"].astype(str))]
+    return list(dict.fromkeys([*seen, *(str(i) for i in pd.unique(issue_ids.astype(str)))]))
+
+
+def plan_matrix(provisions: pd.DataFrame, options: pd.DataFrame) -> pd.DataFrame:
+    """One row per plan and issue the plan has a point on: the option it takes, its rank and share of the scale
+    (0 = Ukraine's end, 1 = Russia's end), every point's summary, the weakest confidence and every flag.
+
+    Rows in issue order, then plan order (the order of `provisions`, oldest plan first in the dataset)."""
+    if provisions.empty:
+        return pd.DataFrame({c: pd.Series(dtype=_MATRIX_DTYPES.get(c, "str")) for c in MATRIX_COLUMNS})
+    plan_order = list(dict.fromkeys(provisions["plan_id"].astype(str)))
+    issues = _issue_order(provisions["issue_id"], options)
+    ordered = provisions.assign(
+        _plan=provisions["plan_id"].astype(str).map({p: i for i, p in enumerate(plan_order)}),
+        _issue=provisions["issue_id"].astype(str).map({p: i for i, p in enumerate(issues)}).fillna(len(issues)),
+    ).sort_values(["_issue", "_plan", "point", "provision_id"], kind="stable")
+    rows = []
+    for (plan_id, issue_id), points in ordered.groupby(["_plan", "_issue"], sort=False):
+        del plan_id, issue_id  # the positions only order the groups; the first row names them
+        first = points.iloc[0]
+        rows.append(
+            {
+                "plan_id": str(first["plan_id"]),
+                "plan_title": str(first["plan_title"]),
+                "presented": first["presented"],
+                "issue_id": str(first["issue_id"]),
+                "issue_label": str(first["issue_label"]),
+                **_cell(points),
+            }
+        )
+    cells = pd.DataFrame(rows)
+    cells["option_rank"] = cells["option_rank"].astype("Int64")
+    cells["scale_size"] = cells["issue_id"].map(_scale_sizes(options)).astype("Int64")
+    spread = (cells["scale_size"] - 1).astype("Float64")
+    cells["share"] = ((cells["option_rank"] - 1) / spread.where(spread > 0)).astype("Float64")
+    cells["caution"] = cells["flags"].str.contains("|".join(CAUTION_FLAGS), regex=True)
+    cells["presented"] = pd.to_datetime(cells["presented"])
+    return cells[MATRIX_COLUMNS].reset_index(drop=True)
+
+
+_MATRIX_DTYPES = {
+    "presented": "datetime64[us]",
+    "option_rank": "Int64",
+    "scale_size": "Int64",
+    "share": "Float64",
+    "caution": "bool",
+}
+
+
+# ---- two plans side by side ------------------------------------------------------------------------------------
+def _steps(n: int) -> str:
+    return f"{n} step" if n == 1 else f"{n} steps"
+
+
+def verdict(in_a: bool, in_b: bool, rank_a: object, rank_b: object) -> str:
+    """How plan B stands against plan A on one issue, in words (a lower rank is nearer Ukraine's end)."""
+    if not in_b:
+        return "only in A"
+    if not in_a:
+        return "only in B"
+    if pd.isna(rank_a) or pd.isna(rank_b):
+        return "both, off the scale"
+    moved = int(rank_b) - int(rank_a)  # type: ignore[call-overload]
+    if moved == 0:
+        return "same option"
+    toward = "Ukraine" if moved < 0 else "Russia"
+    return f"B moves toward {toward} by {_steps(abs(moved))}"
+
+
+def compare_plans(provisions: pd.DataFrame, plan_a: str, plan_b: str, options: pd.DataFrame) -> pd.DataFrame:
+    """One row per issue either plan has a point on, in issues.csv order: each plan's option, rank, points and
+    flags, the rank difference B − A (`steps`, only when both are on the scale) and the verdict in words."""
+    cells = plan_matrix(provisions[provisions["plan_id"].isin([plan_a, plan_b])], options)
+    a = cells[cells["plan_id"] == plan_a].set_index("issue_id")
+    b = cells[cells["plan_id"] == plan_b].set_index("issue_id")
+    issues = _issue_order(provisions["issue_id"], options)
+    present = set(a.index) | set(b.index)
+    rows = []
+    for issue in (i for i in issues if i in present):
+        in_a, in_b = issue in a.index, issue in b.index
+        cell_a = a.loc[issue] if in_a else None
+        cell_b = b.loc[issue] if in_b else None
+        either = cell_a if cell_a is not None else cell_b
+        rank_a = cell_a["option_rank"] if cell_a is not None else pd.NA
+        rank_b = cell_b["option_rank"] if cell_b is not None else pd.NA
+        both_ranked = in_a and in_b and not pd.isna(rank_a) and not pd.isna(rank_b)
+        rows.append(
+            {
+                "issue_id": issue,
+                "issue_label": either["issue_label"],
+                "option_a": "" if cell_a is None else cell_a["option_label"],
+                "rank_a": rank_a,
+                "summary_a": "" if cell_a is None else cell_a["summaries"],
+                "flags_a": "" if cell_a is None else cell_a["flags"],
+                "option_b": "" if cell_b is None else cell_b["option_label"],
+                "rank_b": rank_b,
+                "summary_b": "" if cell_b is None else cell_b["summaries"],
+                "flags_b": "" if cell_b is None else cell_b["flags"],
+                "scale_size": either["scale_size"],
+                "steps": int(rank_b) - int(rank_a) if both_ranked else pd.NA,
+                "verdict": verdict(in_a, in_b, rank_a, rank_b),
+            }
+        )
+    frame = pd.DataFrame(rows, columns=COMPARE_COLUMNS)
+    for column in ("rank_a", "rank_b", "scale_size", "steps"):
+        frame[column] = frame[column].astype("Int64")
+    for column in set(COMPARE_COLUMNS) - {"rank_a", "rank_b", "scale_size", "steps"}:
+        frame[column] = frame[column].astype("str")
+    return frame
+
+
+def comparison_marks(comparison: pd.DataFrame) -> pd.DataFrame:
+    """The comparison as points on a 0..1 scale per issue (one row per plan on the scale), for the small chart."""
+    spread = (comparison["scale_size"] - 1).astype("Float64")
+    parts = []
+    for side in ("a", "b"):
+        rank = comparison[f"rank_{side}"]
+        part = pd.DataFrame(
+            {
+                "issue_label": comparison["issue_label"],
+                "side": side.upper(),
+                "option_label": comparison[f"option_{side}"],
+                "rank": rank,
+                "scale_size": comparison["scale_size"],
+                "share": ((rank - 1) / spread.where(spread > 0)).astype("Float64"),
+                "flags": comparison[f"flags_{side}"],
+                "verdict": comparison["verdict"],
+            }
+        )
+        parts.append(part[rank.notna().to_numpy()])
+    marks = pd.concat(parts, ignore_index=True)
+    marks["caution"] = marks["flags"].str.contains("|".join(CAUTION_FLAGS), regex=True).astype(bool)
+    return marks
