@@ -18,6 +18,7 @@ PAGES: tuple[PageEntry, ...] = (
     PageEntry("pages/overview.py", "Overview", "🧭", "overview"),
     PageEntry("pages/timeline.py", "Timeline of talks", "🗓️", "timeline"),
     PageEntry("pages/positions.py", "Positions", "⚖️", "positions"),
+    PageEntry("pages/plans.py", "Peace plans", "📜", "plans"),
     PageEntry("pages/reactions.py", "International reactions", "🌍", "reactions"),
     PageEntry("pages/sources.py", "Sources", "📰", "sources"),
     PageEntry("pages/codebook.py", "Codebook & data", "📖", "codebook"),
