@@ -9,6 +9,7 @@ from components.data import get_dataset
 from components.filters import current_filters, filters_text
 from components.layout import show_empty, show_flag_legend, show_header
 from components.tables import show_table
+from parley import gaps
 from parley.aggregate import key_figures, latest_developments, round_marks
 from parley.charts import timeline_chart
 from parley.filters import format_date
@@ -53,6 +54,33 @@ c5.metric(
 )
 if figures.latest_title:
     st.caption("Latest round: " + escape_markdown(figures.latest_title))
+
+st.subheader("How far apart: Russia and Ukraine on the core issues")
+placed = gaps.placed(view.positions)
+now = gaps.reference_day(placed, f.end)
+lines = gaps.core_lines(gaps.gap_table(placed, ds.issue_options, ("RUS", "UKR"), now, gaps.days_before(now, 90)))
+lines["issue_label"] = lines["issue_id"].map(ds.labels["issue"])
+lines["caution"] = lines["caution"].map({True: "rests on a disputed or low-confidence record", False: ""})
+show_table(
+    lines,
+    page="overview",
+    name="gap on the core issues",
+    ds=ds,
+    key="overview.gaps",
+    columns={
+        "issue_label": "Issue",
+        "gap": "Gap",
+        "change": "Change over 90 days",
+        "a_option": "Russia's latest option",
+        "b_option": "Ukraine's latest option",
+        "caution": "Flag",
+    },
+)
+st.caption(
+    f"As of {format_date(now) if now is not None else '—'}: each side's latest statement placed on the issue's scale "
+    "(the Positions page shows the scales, the statements and the gap over time). A gap counts the steps between "
+    "the two options on a scale of ordered options, not a distance."
+)
 
 developments = latest_developments(view.talks, view.positions, view.reactions, n=10)
 st.subheader("Latest developments")

@@ -5,10 +5,13 @@ import streamlit as st
 from components.charts import show_chart
 from components.data import get_dataset
 from components.filters import current_filters, filters_text
+from components.gaps import show_gaps
 from components.layout import show_empty, show_flag_legend, show_header
 from components.tables import show_table
-from parley.aggregate import codebook_entries, count_by, latest_stances, newest_first, stance_moves, statement_marks
-from parley.charts import party_counts_chart, stance_matrix_chart, stance_timeline_chart
+from parley import gaps
+from parley.aggregate import codebook_entries, count_by, latest_stances, newest_first, stance_moves
+from parley.charts import party_counts_chart, stance_matrix_chart
+from parley.gap_charts import option_path_chart
 from parley.text import definitions
 from parley.views import apply_view
 
@@ -41,14 +44,36 @@ st.caption(
     "disputed or low-confidence record. Hover a cell for the statement."
 )
 
-show_chart(
-    stance_timeline_chart(statement_marks(positions), stances),
-    title="Stances over time",
-    page="positions",
-    ds=ds,
-    filters_text=described,
-    key="positions.timeline",
+st.header("How far apart", anchor=False)
+st.caption(
+    "Each issue has a scale of the settlements parties and plans have put forward, from Ukraine's end to Russia's "
+    "(the Codebook page lists them). A statement is placed on the scale where its source supports an option."
 )
+placed = gaps.placed(positions)
+show_gaps(ds, f, placed, described, key="positions.gap")
+
+path, binned = gaps.option_path(placed)
+if path.empty:
+    st.caption("No statement in this view is placed on an issue scale.")
+else:
+    drawn = {a: ds.actor_name(a) for a in dict.fromkeys(path["actor_id"])}
+    show_chart(
+        option_path_chart(
+            path, gaps.plan_marks(ds.provisions, f.issues, f.start, f.end), ds.issue_options, drawn, binned=binned
+        ),
+        title="Options over time",
+        page="positions",
+        ds=ds,
+        filters_text=described,
+        key="positions.path",
+        stretch=False,
+    )
+    st.caption(
+        "Each party's option on each issue over time: a step is a statement that moved it; a line runs on until "
+        "the party's next placed statement. Black diamonds are peace plans presented in the window. Hollow marks "
+        "rest on a disputed or low-confidence record."
+        + (" Too many statements to draw one by one: each point is a party's last option in a month." if binned else "")
+    )
 
 st.subheader("What moved")
 moves = stance_moves(positions, stances)

@@ -275,7 +275,6 @@ def checks_of(fact_checks: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
 MAX_POINTS = 2_000  # marks per chart: a browser draws these at once, and every one is sent on every rerun
 ROUND_FIELDS = ["talk_id", "start_date", "end_date", "format", "title", "city", "venue", "parties"]
 ROUND_FIELDS += ["mediators", "delegation_heads", "flags"]
-STATEMENT_FIELDS = ["date", "actor_name", "issue_label", "stance", "summary", "flags"]
 
 
 @dataclass(frozen=True)
@@ -300,18 +299,6 @@ def round_marks(talks: pd.DataFrame, cap: int = MAX_POINTS) -> Marks:
         .size()
         .reset_index(name="n")
     )
-    return Marks(frame, binned=True)
-
-
-def statement_marks(positions: pd.DataFrame | Rows, cap: int = MAX_POINTS) -> Marks:
-    """Statements as points while they fit under the cap; beyond it, statements per party, stance and month."""
-    rows = as_rows(positions)
-    if len(rows) <= cap:
-        frame = rows.frame(STATEMENT_FIELDS).assign(n=1)
-        return Marks(frame.astype({"actor_name": str, "issue_label": str, "stance": str}), binned=False)
-    keys = [month_codes(rows, "date"), column_codes(rows, "actor_name"), column_codes(rows, "stance")]
-    (months, actors, stances), number = counts(rows, keys)
-    frame = pd.DataFrame({"date": months, "actor_name": actors.astype(str), "stance": stances.astype(str), "n": number})
     return Marks(frame, binned=True)
 
 

@@ -58,7 +58,7 @@ def _values(frame: pd.DataFrame) -> list[dict]:
     return [dict(zip(names, row, strict=True)) for row in zip(*columns.values(), strict=True)]
 
 
-def _field(name: str, kind: str, title: str | None = None, **extra: object) -> dict:
+def _field(name: str, kind: str, title: str | list[str] | None = None, **extra: object) -> dict:
     """An encoding; a title of None shows no axis or legend title (never the raw field name)."""
     kinds = {"N": "nominal", "Q": "quantitative", "T": "temporal"}
     return {"field": name, "type": kinds[kind], "title": title, **extra}
@@ -300,44 +300,6 @@ def stance_matrix_chart(latest: pd.DataFrame, stance_labels: dict[str, str]) -> 
         "data": {"values": _values(frame)},
         "layer": [cells, caution],
     }
-
-
-def stance_timeline_chart(marks: Marks, stance_labels: dict[str, str]) -> dict:
-    """Each party's stances over time: one point per statement (shape = issue), or per month sized by count."""
-    frame = marks.frame.copy()
-    frame["stance_label"] = frame["stance"].map(stance_labels).fillna(frame["stance"])
-    codes = list(stance_labels)
-    if marks.binned:
-        frame["when"] = frame["date"].dt.strftime("%b %Y")
-        extra = {"size": _field("n", "Q", "Statements per month", scale={"range": [30, 500]})}
-        tooltip = _tooltip(
-            ("when", "Month", "N"),
-            ("actor_name", "Party", "N"),
-            ("stance_label", "Stance", "N"),
-            ("n", "Statements", "Q"),
-        )
-    else:
-        frame["when"] = frame["date"].dt.strftime(DATE_FORMAT)
-        extra = {"shape": _field("issue_label", "N", "Issue")}
-        tooltip = _tooltip(
-            ("when", "Date", "N"),
-            ("actor_name", "Party", "N"),
-            ("issue_label", "Issue", "N"),
-            ("stance_label", "Stance", "N"),
-            ("summary", "Summary", "N"),
-            ("flags", "Flags", "N"),
-        )
-    encoding = {
-        "x": _field("date", "T", None, axis={"format": DATE_AXIS, "labelAngle": 0}),
-        "y": _field("actor_name", "N", None),
-        "color": _field(
-            "stance_label", "N", "Stance", scale=_scale(codes, palette.POSITION_STANCE_COLOURS, stance_labels)
-        ),
-        "tooltip": tooltip,
-        **extra,
-    }
-    mark = {"type": "point", "filled": True, "size": 120, "opacity": 0.85}
-    return _chart(frame, mark, encoding, {"step": 40})
 
 
 def party_counts_chart(

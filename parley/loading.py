@@ -627,11 +627,12 @@ def _plans(
         lambda ids: ", ".join(actor.get(a, a) for a in str(ids).split(s.LIST_SEP) if a)
     )
     plans["status_label"] = plans["status"].astype(str).map(lambda c: labels.get("plan_status", {}).get(c, c))
-    plans["superseded_by_title"] = plans["superseded_by"].map(dict(zip(plans["plan_id"], plans["title"]))).fillna("")
+    titles = dict(zip(plans["plan_id"], plans["title"], strict=True))
+    plans["superseded_by_title"] = plans["superseded_by"].map(titles).fillna("")
     plans["n_provisions"] = plans["plan_id"].map(provisions["plan_id"].value_counts()).fillna(0).astype("int64")
     plans["disputed"] = False  # plans carry no disputed flag: a contested text is coded as low confidence
 
-    order = dict(zip(plans["plan_id"], range(len(plans))))
+    order = dict(zip(plans["plan_id"], range(len(plans)), strict=True))
     provisions = provisions.assign(_order=provisions["plan_id"].map(order))
     provisions = provisions.sort_values(["_order", "point", "provision_id"], kind="stable").drop(columns="_order")
     provisions = provisions.reset_index(drop=True)

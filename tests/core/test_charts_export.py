@@ -11,7 +11,7 @@ from altair.utils.schemapi import validate_jsonschema
 from altair.vegalite.v6.schema.core import load_schema
 
 from parley import palette
-from parley.aggregate import actor_ranking, count_by, latest_stances, monthly_counts, round_marks, statement_marks
+from parley.aggregate import actor_ranking, count_by, latest_stances, monthly_counts, round_marks
 from parley.charts import (
     actor_ranking_chart,
     monthly_chart,
@@ -19,7 +19,6 @@ from parley.charts import (
     stamped,
     stance_counts_chart,
     stance_matrix_chart,
-    stance_timeline_chart,
     timeline_chart,
     timeline_figure,
 )
@@ -109,10 +108,6 @@ def test_reaction_chart_specs(mini):
             ),
             {"month", "count", "label"},
         ),
-        (
-            stance_timeline_chart(statement_marks(mini.positions), mini.labels["position_stance"]),
-            {"date", "actor_name"},
-        ),
     ):
         spec = _valid(chart)
         assert spec["$schema"].startswith("https://vega.github.io/schema/vega-lite/")
@@ -171,17 +166,12 @@ def test_timeline_hover_shows_markup_as_text(mini):
     assert all(len(h) < 1500 for h in hovers)  # shortened: a hover never grows thousands of pixels wide
 
 
-def test_many_rounds_and_statements_are_binned_under_the_cap(bundled):
+def test_many_rounds_are_binned_under_the_cap(bundled):
     from parley.aggregate import MAX_POINTS
 
     talks = pd.concat([bundled.talks] * (MAX_POINTS // len(bundled.talks) + 1), ignore_index=True)
     marks = round_marks(talks)
     assert marks.binned and len(marks.frame) <= MAX_POINTS and marks.frame["n"].sum() == len(talks)
-    positions = pd.concat([bundled.positions] * (MAX_POINTS // len(bundled.positions) + 1), ignore_index=True)
-    marks = statement_marks(positions.sort_values("date", kind="stable", ignore_index=True))
-    assert marks.binned and len(marks.frame) <= MAX_POINTS and marks.frame["n"].sum() == len(positions)
-    spec = _valid(stance_timeline_chart(marks, bundled.labels["position_stance"]))
-    assert len(spec["data"]["values"]) == len(marks.frame)
 
 
 def test_csv_of_categories_booleans_and_missing_values():
@@ -244,7 +234,6 @@ def test_no_chart_shows_a_raw_field_name_as_a_title(mini):
     reaction_stances = mini.labels["reaction_stance"]
     specs = [
         stance_matrix_chart(latest_stances(mini.positions), stances),
-        stance_timeline_chart(statement_marks(mini.positions), stances),
         party_counts_chart(count_by(mini.positions, "actor_id"), mini.labels["actor"]),
         stance_counts_chart(count_by(mini.reactions, "stance"), reaction_stances, palette.REACTION_STANCE_COLOURS),
         actor_ranking_chart(actor_ranking(mini.reactions), reaction_stances),

@@ -1,0 +1,229 @@
+"""Charts of how far apart the parties are: options over time on each issue's scale, the gap now, the gap over time.
+
+Each builder takes an aggregate from parley.gaps and returns a plain Vega-Lite spec. Colours are the parties' own
+(parley.palette), so a party looks the same here as everywhere else; plans are drawn in black, never in a party's
+colour. Disputed and low-confidence records are drawn hollow: visible, never shown as solid fact.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from parley import palette
+from parley.charts import _CONFIG, DATE_AXIS, SCHEMA, _field, _tooltip, _values
+from parley.filters import DATE_FORMAT
+
+PLAN_COLOUR = "#000000"
+ISSUE_TITLE_CHARS = 40
+SUBCHART_WIDTH = 520
+ROW_HEIGHT = 26
+
+
+def _party_scale(names: dict[str, str]) -> dict:
+    return {"domain": list(names.values()), "range": [palette.party_colour(a) for a in names]}
+
+
+def option_path_chart(
+    path: pd.DataFrame,
+    plan_marks: pd.DataFrame,
+    options: pd.DataFrame,
+    parties: dict[str, str],
+    *,
+    binned: bool = False,
+) -> dict:
+    """One small chart per issue: each party's option over time as steps on the issue's scale (Ukraine's end at the
+    top), plans as black diamonds on the same scale. `path` comes from gaps.option_path, `plan_marks` holds plan
+    provisions with an option (presented, plan_title, issue_id, option_label, summary, caution), `parties` maps the
+    drawn actor ids to names in legend order."""
+    path = path.assign(when=path["date"].dt.strftime(DATE_FORMAT))
+    plans = plan_marks.assign(when=plan_marks["presented"].dt.strftime(DATE_FORMAT))
+    shown_issues = [i for i in dict.fromkeys(options["issue_id"].astype(str)) if i in set(path["issue_id"])]
+    start = min([path["date"].min(), *([plans["presented"].min()] if len(plans) else [])])
+    end = max([path["date"].max(), *([plans["presented"].max()] if len(plans) else [])])
+    x_scale = {"domain": [start.strftime("%Y-%m-%d"), (end + pd.Timedelta(days=20)).strftime("%Y-%m-%d")]}
+    colour = _field("actor_name", "N", "Party", scale=_party_scale(parties))
+    point_tip = _tooltip(
+        ("actor_name", "Party", "N"),
+        ("when", "Date" if not binned else "Month", "N"),
+        ("option_label", "Option", "N"),
+        ("summary", "Summary", "N"),
+        ("flags", "Flags", "N"),
+    )
+    charts = []
+    for issue in shown_issues:
+        scale = options[options["issue_id"].astype(str) == issue].sort_values("rank")
+        labels = scale["label"].astype(str).tolist()
+        label = str(scale["issue_label"].iloc[0])
+        y = {
+            "field": "option_label",
+            "type": "ordinal",
+            "title": None,
+            "scale": {"domain": labels},
+            "axis": {"labelLimit": 170, "grid": True},
+        }
+        x = _field("date", "T", None, scale=x_scale, axis={"format": DATE_AXIS, "labelOverlap": True})
+        only = [{"filter": {"field": "issue_id", "equal": issue}}]
+        layers = [
+            {
+                "data": {"name": "path"},
+                "transform": only,
+                "mark": {"type": "line", "interpolate": "step-after", "strokeWidth": 2, "opacity": 0.7},
+                "encoding": {"x": x, "y": y, "color": colour, "detail": {"field": "actor_id"}},
+            },
+            {
+                "data": {"name": "path"},
+                "transform": [*only, {"filter": "!datum.caution"}],
+                "mark": {"type": "point", "filled": True, "size": 70, "opacity": 1},
+                "encoding": {"x": x, "y": y, "color": colour, "tooltip": point_tip},
+            },
+            {
+                "data": {"name": "path"},
+                "transform": [*only, {"filter": "datum.caution"}],
+                "mark": {"type": "point", "filled": False, "size": 70, "strokeWidth": 2, "fill": "white"},
+                "encoding": {"x": x, "y": y, "color": colour, "tooltip": point_tip},
+            },
+            {
+                "data": {"name": "plans"},
+                "transform": only,
+                "mark": {"type": "point", "shape": "diamond", "size": 90, "color": PLAN_COLOUR, "strokeWidth": 1.5},
+                "encoding": {
+                    "x": {**x, "field": "presented"},
+                    "y": y,
+                    "fillOpacity": {"condition": {"test": "datum.caution", "value": 0}, "value": 1},
+                    "tooltip": _tooltip(
+                        ("plan_title", "Plan", "N"),
+                        ("when", "Presented", "N"),
+                        ("option_label", "Option", "N"),
+                        ("summary", "Provision", "N"),
+                        ("flags", "Flags", "N"),
+                    ),
+                },
+            },
+        ]
+        charts.append(
+            {
+                "title": {"text": label[:ISSUE_TITLE_CHARS], "anchor": "start", "fontSize": 13},
+                "width": SUBCHART_WIDTH,
+                "height": ROW_HEIGHT * len(labels),
+                "layer": layers,
+            }
+        )
+    plan_frame = plans[
+        [
+            c
+            for c in ("presented", "when", "plan_title", "issue_id", "option_label", "summary", "flags", "caution")
+            if c in plans.columns
+        ]
+    ]
+    path_frame = path[
+        ["date", "when", "actor_id", "actor_name", "issue_id", "option_label", "summary", "flags", "caution"]
+    ]
+    return {
+        "$schema": SCHEMA,
+        "config": {**_CONFIG, "legend": {**_CONFIG["legend"], "orient": "top"}},
+        "datasets": {"path": _values(path_frame), "plans": _values(plan_frame)},
+        "vconcat": charts,
+        "spacing": 18,
+    }
+
+
+def gap_now_chart(table: pd.DataFrame, names: tuple[str, str], colours: tuple[str, str]) -> dict:
+    """Dumbbells: per issue, where each of the two parties stands on the issue's scale (0 = Ukraine's end, 1 =
+    Russia's end) and the distance between them; widest gap first. `table` comes from gaps.gap_table."""
+    rows = []
+    for _, row in table.iterrows():
+        size = int(row["scale_size"])
+        for side, name in (("a", names[0]), ("b", names[1])):
+            rank = row[f"{side}_rank"]
+            if pd.isna(rank):
+                continue
+            rows.append(
+                {
+                    "issue_label": str(row["issue_label"]),
+                    "party": name,
+                    "place": (int(rank) - 1) / (size - 1) if size > 1 else 0.0,
+                    "option": str(row[f"{side}_option"]),
+                    "when": row[f"{side}_date"].strftime(DATE_FORMAT),
+                    "gap": "unknown" if pd.isna(row["gap"]) else f"{int(row['gap'])} of {size - 1} step(s)",
+                    "caution": bool(row[f"{side}_caution"]),
+                }
+            )
+    frame = pd.DataFrame(rows, columns=["issue_label", "party", "place", "option", "when", "gap", "caution"])
+    order = table["issue_label"].astype(str).tolist()
+    y = _field("issue_label", "N", None, sort=order, axis={"labelLimit": 200, "grid": False})
+    x = _field(
+        "place",
+        "Q",
+        ["Place on the issue's scale", "0% = Ukraine's end, 100% = Russia's end"],
+        scale={"domain": [0, 1]},
+        axis={"format": ".0%", "values": [0, 0.25, 0.5, 0.75, 1]},
+    )
+    colour = _field("party", "N", "Party", scale={"domain": list(names), "range": list(colours)})
+    tip = _tooltip(
+        ("issue_label", "Issue", "N"),
+        ("party", "Party", "N"),
+        ("option", "Option", "N"),
+        ("when", "Since", "N"),
+        ("gap", "Gap", "N"),
+    )
+    return {
+        "$schema": SCHEMA,
+        "config": _CONFIG,
+        "width": "container",
+        "height": {"step": 34},
+        "data": {"values": _values(frame)},
+        "layer": [
+            {
+                "mark": {"type": "line", "color": "#999999", "strokeWidth": 3},
+                "encoding": {"x": x, "y": y, "detail": {"field": "issue_label"}},
+            },
+            {
+                "transform": [{"filter": "!datum.caution"}],
+                "mark": {"type": "point", "filled": True, "size": 160, "opacity": 1},
+                "encoding": {"x": x, "y": y, "color": colour, "tooltip": tip},
+            },
+            {
+                "transform": [{"filter": "datum.caution"}],
+                "mark": {"type": "point", "filled": False, "size": 160, "strokeWidth": 2.5, "fill": "white"},
+                "encoding": {"x": x, "y": y, "color": colour, "tooltip": tip},
+            },
+        ],
+    }
+
+
+def gap_over_time_chart(frame: pd.DataFrame, sizes: dict[str, int]) -> dict:
+    """The gap between the two parties per issue, as steps over time, as a share of each issue's scale so issues
+    with long and short scales can share one axis. `frame` comes from gaps.gap_over_time."""
+    steps = [sizes.get(issue, 2) - 1 for issue in frame["issue_id"]]
+    data = frame.assign(
+        share=[gap / n if n > 0 else 0 for gap, n in zip(frame["gap"], steps, strict=True)],
+        steps=[f"{gap} of {n}" for gap, n in zip(frame["gap"], steps, strict=True)],
+        when=frame["date"].dt.strftime(DATE_FORMAT),
+    )
+    x = _field("date", "T", None, axis={"format": DATE_AXIS, "labelOverlap": True})
+    y = _field("share", "Q", "Gap (share of the issue's scale)", scale={"domain": [0, 1]}, axis={"format": ".0%"})
+    colour = _field("issue_label", "N", "Issue", scale={"scheme": "tableau10"})
+    tip = _tooltip(("issue_label", "Issue", "N"), ("when", "From", "N"), ("steps", "Gap (steps)", "N"))
+    return {
+        "$schema": SCHEMA,
+        "config": _CONFIG,
+        "width": "container",
+        "height": 260,
+        "data": {"values": _values(data[["date", "when", "issue_label", "share", "steps", "caution"]])},
+        "layer": [
+            {
+                "mark": {"type": "line", "interpolate": "step-after", "strokeWidth": 2},
+                "encoding": {"x": x, "y": y, "color": colour},
+            },
+            {
+                "transform": [{"filter": "!datum.caution"}],
+                "mark": {"type": "point", "size": 60, "filled": True, "opacity": 1},
+                "encoding": {"x": x, "y": y, "color": colour, "tooltip": tip},
+            },
+            {
+                "transform": [{"filter": "datum.caution"}],
+                "mark": {"type": "point", "size": 60, "filled": False, "strokeWidth": 2, "fill": "white"},
+                "encoding": {"x": x, "y": y, "color": colour, "tooltip": tip},
+            },
+        ],
+    }

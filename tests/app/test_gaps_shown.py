@@ -1,0 +1,67 @@
+"""How far apart, as the Positions and Overview pages show it on the bundled data."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from components.registry import PAGES
+from parley import gaps
+from parley.filters import Filters
+from parley.views import apply_view
+from tests.app.conftest import assert_clean
+
+PAGE = {p.url_path: p for p in PAGES}
+
+
+def _subheaders(at) -> list[str]:
+    return [h.value for h in at.subheader]
+
+
+def _frame(at, columns: set[str]) -> pd.DataFrame:
+    """The first table on the page holding all of `columns`."""
+    for table in at.dataframe:
+        if columns <= set(table.value.columns):
+            return table.value
+    raise AssertionError(f"no table with {columns}: {[list(t.value.columns) for t in at.dataframe]}")
+
+
+def test_positions_shows_the_gap_between_russia_and_ukraine_by_default(on_bundled, bundled):
+    at = on_bundled(PAGE["positions"])
+    assert_clean(at)
+    assert {"Gap now", "Gap over time", "Options over time"} <= set(_subheaders(at))
+    assert "Stances over time" not in _subheaders(at)
+    assert (at.selectbox(key="positions.gap.a").value, at.selectbox(key="positions.gap.b").value) == ("RUS", "UKR")
+    shown = _frame(at, {"Issue", "Gap (steps)"})
+    placed = gaps.placed(bundled.positions)
+    day = gaps.reference_day(placed, None)
+    expected = gaps.gap_table(placed, bundled.issue_options, ("RUS", "UKR"), day, gaps.days_before(day, 365))
+    assert shown["Issue"].tolist() == expected["issue_label"].tolist()
+    assert shown["Gap (steps)"].tolist() == expected["gap"].tolist()
+
+
+def test_choosing_another_pair_redraws_the_gap(on_bundled, bundled):
+    at = on_bundled(PAGE["positions"])
+    at.selectbox(key="positions.gap.b").set_value("USA").run()
+    assert_clean(at)
+    shown = _frame(at, {"Issue", "Gap (steps)"})
+    assert "United States" in shown.columns and "Ukraine" not in shown.columns
+
+
+def test_one_party_in_view_says_there_is_no_gap(on_bundled):
+    at = on_bundled(PAGE["positions"], {"party": ["RUS"]})
+    assert_clean(at)
+    assert any("Fewer than two parties" in i.value for i in at.info)
+    assert "Gap now" not in _subheaders(at)
+
+
+def test_overview_gives_one_line_per_core_issue(on_bundled, bundled):
+    at = on_bundled(PAGE["overview"])
+    assert_clean(at)
+    lines = _frame(at, {"Issue", "Gap", "Change over 90 days"})
+    assert lines["Issue"].tolist() == [bundled.labels["issue"][i] for i in gaps.CORE_ISSUES]
+    placed = gaps.placed(apply_view(bundled, Filters()).positions)
+    day = gaps.reference_day(placed, None)
+    table = gaps.gap_table(placed, bundled.issue_options, ("RUS", "UKR"), day, gaps.days_before(day, 90))
+    assert lines["Gap"].tolist() == gaps.core_lines(table)["gap"].tolist()
+    territory = lines.set_index("Issue").loc[bundled.labels["issue"]["territory"]]
+    assert territory["Gap"].endswith("steps") and territory["Russia's latest option"] != gaps.NONE_PLACED

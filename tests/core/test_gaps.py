@@ -1,0 +1,170 @@
+"""Exact checks of the gap computations on small frames."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from altair.utils.schemapi import validate_jsonschema
+from altair.vegalite.v6.schema import load_schema
+
+from parley import gaps
+from parley.gap_charts import gap_now_chart, gap_over_time_chart, option_path_chart
+
+OPTIONS = pd.DataFrame(
+    {
+        "issue_id": ["territory"] * 4 + ["ceasefire"] * 3,
+        "option_id": ["t.1", "t.2", "t.3", "t.4", "c.1", "c.2", "c.3"],
+        "rank": [1, 2, 3, 4, 1, 2, 3],
+        "label": ["T one", "T two", "T three", "T four", "C one", "C two", "C three"],
+        "issue_label": ["Territory"] * 4 + ["Ceasefire"] * 3,
+    }
+)
+
+
+def _placed(*rows: tuple[str, str, str, int, str]) -> pd.DataFrame:
+    """(date, actor, issue, rank, flags) → a frame shaped like gaps.placed's output."""
+    frame = pd.DataFrame(
+        {
+            "date": pd.to_datetime([r[0] for r in rows]),
+            "actor_id": [r[1] for r in rows],
+            "actor_name": [r[1].title() for r in rows],
+            "issue_id": [r[2] for r in rows],
+            "issue_label": [r[2].title() for r in rows],
+            "option_id": [f"{r[2][0]}.{r[3]}" for r in rows],
+            "option_label": [f"{r[2]} {r[3]}" for r in rows],
+            "option_rank": [r[3] for r in rows],
+            "summary": ["s"] * len(rows),
+            "flags": [r[4] for r in rows],
+        }
+    )
+    frame["caution"] = gaps.cautioned(frame["flags"])
+    return frame
+
+
+STATEMENTS = _placed(
+    ("2024-01-10", "UKR", "territory", 1, ""),
+    ("2024-03-01", "RUS", "territory", 4, "single source"),
+    ("2025-02-01", "UKR", "territory", 3, "low confidence, single source"),
+    ("2025-02-01", "RUS", "ceasefire", 3, ""),
+    ("2025-03-05", "RUS", "territory", 4, ""),
+    ("2025-04-01", "USA", "territory", 2, ""),
+)
+
+
+def test_gap_now_takes_each_sides_latest_option_and_sorts_widest_first():
+    table = gaps.gap_table(STATEMENTS, OPTIONS, ("RUS", "UKR"), pd.Timestamp("2025-06-01"))
+    assert table["issue_id"].tolist() == ["territory", "ceasefire"]
+    territory = table.iloc[0]
+    assert (territory["a_rank"], territory["b_rank"], territory["gap"]) == (4, 3, 1)
+    assert territory["gap_share"] == pytest.approx(1 / 3)
+    # Ukraine's latest option rests on a low-confidence record; Russia's "single source" is not a caution.
+    assert (bool(territory["a_caution"]), bool(territory["b_caution"]), bool(territory["caution"])) == (
+        False,
+        True,
+        True,
+    )
+    ceasefire = table.iloc[1]
+    assert ceasefire["a_rank"] == 3 and pd.isna(ceasefire["b_rank"]) and pd.isna(ceasefire["gap"])
+
+
+def test_gap_then_and_change_read_the_options_held_on_that_day():
+    table = gaps.gap_table(
+        STATEMENTS, OPTIONS, ("RUS", "UKR"), pd.Timestamp("2025-06-01"), then=pd.Timestamp("2024-06-01")
+    )
+    territory = table[table["issue_id"] == "territory"].iloc[0]
+    assert (territory["gap"], territory["gap_then"], territory["change"]) == (1, 3, -2)
+    assert not bool(gaps.gap_table(STATEMENTS, OPTIONS, ("RUS", "UKR"), pd.Timestamp("2024-06-01"))["caution"][0])
+
+
+def test_gap_before_either_side_spoke_is_left_out():
+    table = gaps.gap_table(STATEMENTS, OPTIONS, ("RUS", "UKR"), pd.Timestamp("2023-12-31"))
+    assert table.empty
+
+
+def test_gap_over_time_steps_only_where_the_gap_or_its_flag_changes():
+    frame = gaps.gap_over_time(STATEMENTS, ("RUS", "UKR"))
+    assert frame[["date", "issue_id", "gap", "caution"]].values.tolist() == [
+        [pd.Timestamp("2024-03-01"), "territory", 3, False],
+        [pd.Timestamp("2025-02-01"), "territory", 1, True],
+    ]  # Russia restating rank 4 on 5 March changes nothing; ceasefire never has both sides
+
+
+def test_option_path_bins_by_month_past_the_cap():
+    many = _placed(*[(f"2025-01-{d:02d}", "RUS", "territory", 1 + d % 4, "") for d in range(1, 29)])
+    path, binned = gaps.option_path(many, cap=10)
+    assert binned and len(path) == 1 and path["option_rank"].iloc[0] == 1 + 28 % 4
+    same, binned = gaps.option_path(many, cap=100)
+    assert not binned and len(same) == 28
+
+
+def test_plan_marks_keep_placed_provisions_in_the_window():
+    provisions = pd.DataFrame(
+        {
+            "presented": pd.to_datetime(["2022-03-29", "2025-11-20", "2025-11-20"]),
+            "plan_title": ["A", "B", "B"],
+            "issue_id": ["territory", "territory", "ceasefire"],
+            "option_id": ["t.2", "t.4", ""],
+            "option_label": ["T two", "T four", ""],
+            "option_rank": [2, 4, None],
+            "summary": ["x", "y", "z"],
+            "flags": ["", "low confidence", ""],
+        }
+    )
+    marks = gaps.plan_marks(provisions, start=pd.Timestamp("2025-01-01").date())
+    assert marks["plan_title"].tolist() == ["B"] and marks["caution"].tolist() == [True]
+    assert len(gaps.plan_marks(provisions, issues=("ceasefire",))) == 0
+
+
+def test_gap_charts_are_valid_vega_lite_and_draw_flagged_options_hollow():
+    table = gaps.gap_table(STATEMENTS, OPTIONS, ("RUS", "UKR"), pd.Timestamp("2025-06-01"))
+    now = gap_now_chart(table, ("Russia", "Ukraine"), ("#c00", "#00c"))
+    over = gap_over_time_chart(gaps.gap_over_time(STATEMENTS, ("RUS", "UKR")), {"territory": 4, "ceasefire": 3})
+    path = option_path_chart(
+        STATEMENTS,
+        gaps.plan_marks(
+            pd.DataFrame(
+                columns=[
+                    "presented",
+                    "plan_title",
+                    "issue_id",
+                    "option_id",
+                    "option_label",
+                    "option_rank",
+                    "summary",
+                    "flags",
+                ]
+            ).astype({"presented": "datetime64[ns]"})
+        ),
+        OPTIONS,
+        {"RUS": "Russia", "UKR": "Ukraine", "USA": "Usa"},
+    )
+    for spec in (now, over, path):
+        validate_jsonschema(spec, load_schema())
+    hollow = [layer for layer in now["layer"] if layer["mark"].get("filled") is False]
+    assert hollow and hollow[0]["transform"] == [{"filter": "datum.caution"}]
+    drawn = {(r["party"], r["caution"]) for r in now["data"]["values"] if r["issue_label"] == "Territory"}
+    assert drawn == {("Russia", False), ("Ukraine", True)}  # only Ukraine's latest option rests on a flagged record
+    # Each issue's axis lists its whole scale in rank order, whether or not a party holds every option.
+    domains = [c["layer"][0]["encoding"]["y"]["scale"]["domain"] for c in path["vconcat"]]
+    assert ["T one", "T two", "T three", "T four"] in domains
+
+
+def test_core_lines_give_every_core_issue_in_words():
+    table = gaps.gap_table(
+        STATEMENTS, OPTIONS, ("RUS", "UKR"), pd.Timestamp("2025-06-01"), then=pd.Timestamp("2024-06-01")
+    )
+    lines = gaps.core_lines(table).set_index("issue_id")
+    assert list(lines.index) == list(gaps.CORE_ISSUES)
+    assert lines.loc["territory", "gap"] == "1 of 3 steps"
+    assert lines.loc["territory", "change"] == "narrowed by 2 steps"
+    assert lines.loc["ceasefire", "b_option"] == gaps.NONE_PLACED
+    assert lines.loc["ceasefire", "change"] == "no gap to measure"
+    assert lines.loc["sanctions_assets", "a_option"] == gaps.NONE_PLACED
+
+
+@pytest.mark.parametrize(
+    ("gap", "then", "words"),
+    [(2, 2, "unchanged"), (3, 1, "widened by 2 steps"), (0, 1, "narrowed by 1 step"), (2, None, "not measurable then")],
+)
+def test_change_in_words(gap, then, words):
+    assert gaps.change_in_words(gap, pd.NA if then is None else then) == words
