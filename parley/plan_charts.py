@@ -13,8 +13,10 @@ from parley import palette
 from parley.charts import _CONFIG, SCHEMA, _field, _tooltip, _values
 from parley.filters import DATE_FORMAT
 
-# Below this width per plan column, option labels cannot be read: the cell shows its rank ("2/5") instead.
+# Below this width per plan column, option labels cannot be read: the cell shows its rank ("2/5") instead; below
+# MIN_RANK_BAND (a phone) not even that, and only the "!" of a doubtful cell stays.
 MIN_LABEL_BAND = 84
+MIN_RANK_BAND = 30
 CAUTION_MARK = "! "
 OFF_SCALE_TEXT = "off the scale"
 _DARK = "datum.share != null && (datum.share <= 0.2 || datum.share >= 0.8)"  # white text on the saturated ends
@@ -72,6 +74,7 @@ def _matrix_frame(cells: pd.DataFrame) -> pd.DataFrame:
             "caution": caution,
             "text": prefix + label,
             "short": prefix + rank_text.where(ranked, "–"),
+            "mark": caution.map({True: "!", False: ""}),
         }
     )
 
@@ -92,7 +95,8 @@ def plan_matrix_chart(cells: pd.DataFrame, issue_order: list[str] | None = None)
             "N",
             None,
             sort=plan_order,
-            axis={"orient": "top", "labelAngle": -30, "labelLimit": 150, "grid": False, "labelAlign": "left"},
+            # Upright labels take no width beside the grid (slanted ones did, and squeezed it on a phone).
+            axis={"orient": "top", "labelAngle": -90, "labelLimit": 150, "grid": False, "labelAlign": "left"},
         ),
         "y": _field("issue_label", "N", None, sort=issues, axis={"grid": False, "labelLimit": 130}),
     }
@@ -124,7 +128,8 @@ def plan_matrix_chart(cells: pd.DataFrame, issue_order: list[str] | None = None)
             "stroke": {"condition": {"test": "datum.caution", "value": "#222222"}, "value": "#999999"},
         },
     }
-    wide = f"width / {n_plans} >= {MIN_LABEL_BAND}"
+    band = f"width / {n_plans}"
+    wide, mid = f"{band} >= {MIN_LABEL_BAND}", f"{band} >= {MIN_RANK_BAND} && {band} < {MIN_LABEL_BAND}"
     text_colour = {"condition": {"test": _DARK, "value": "white"}, "value": "#222222"}
 
     def text_layer(field: str, show_when: str) -> dict:
@@ -144,7 +149,13 @@ def plan_matrix_chart(cells: pd.DataFrame, issue_order: list[str] | None = None)
         "width": "container",
         "height": {"step": 34},
         "data": {"values": _values(frame)},
-        "layer": [ranked_cells, off_scale_cells, text_layer("text", wide), text_layer("short", f"!({wide})")],
+        "layer": [
+            ranked_cells,
+            off_scale_cells,
+            text_layer("text", wide),
+            text_layer("short", mid),
+            text_layer("mark", f"{band} < {MIN_RANK_BAND}"),
+        ],
     }
 
 
@@ -180,16 +191,18 @@ def comparison_chart(marks: pd.DataFrame, title_a: str, title_b: str, issue_orde
         ("flags", "Flags", "N"),
     )
     plans = [f"A: {title_a}", f"B: {title_b}"]
+    # A a little above B in each issue's row: two plans on the same option stay two visible points.
+    offset = _field("side", "N", None, scale={"domain": ["A", "B"], "paddingOuter": 0.8})
     return {
         "$schema": SCHEMA,
         "config": _CONFIG,
         "width": "container",
-        "height": {"step": 30},
+        "height": 38 * max(len(issues), 1),  # a fixed height per issue: a step would count the A/B offsets
         "data": {"values": _values(frame)},
         "layer": [
             {
                 "mark": {"type": "line", "color": "#888888", "strokeWidth": 2},
-                "encoding": {"x": x, "y": y, "detail": _field("issue_label", "N", None)},
+                "encoding": {"x": x, "y": y, "yOffset": offset, "detail": _field("issue_label", "N", None)},
             },
             {
                 "mark": {
@@ -203,13 +216,15 @@ def comparison_chart(marks: pd.DataFrame, title_a: str, title_b: str, issue_orde
                 "encoding": {
                     "x": x,
                     "y": y,
+                    "yOffset": offset,
                     # Hollow for A, filled for B: the legend below names them, and colour stays free for the scale.
                     "fill": _field(
                         "plan",
                         "N",
                         None,
                         scale={"domain": plans, "range": ["white", "#222222"]},
-                        legend={"orient": "bottom", "direction": "vertical", "labelLimit": 320},
+                        # One plan per line: two long titles side by side would be wider than a phone.
+                        legend={"orient": "bottom", "direction": "vertical", "columns": 1, "labelLimit": 230},
                     ),
                     "tooltip": tooltip,
                 },
@@ -217,7 +232,7 @@ def comparison_chart(marks: pd.DataFrame, title_a: str, title_b: str, issue_orde
             {
                 "transform": [{"filter": "datum.caution"}],
                 "mark": {"type": "text", "text": "!", "dy": -12, "fontWeight": "bold", "color": "#222222"},
-                "encoding": {"x": x, "y": y},
+                "encoding": {"x": x, "y": y, "yOffset": offset},
             },
         ],
     }

@@ -19,7 +19,7 @@ from tests.hostile import HOSTILE, unescaped_markup
 from tests.mini import TABLES, write_mini
 
 PLANS = next(p for p in PAGES if p.url_path == "plans")
-COMPARISON_COLUMNS = ["Issue", "Option in A", "Rank in A", "Option in B", "Rank in B", "Steps (B − A)", "B against A"]
+COMPARISON_COLUMNS = ["Issue", "B against A", "Option in A", "Option in B", "Rank in A", "Rank in B", "Steps (B − A)"]
 
 
 def _table(at, column: str) -> pd.DataFrame:
@@ -42,6 +42,7 @@ def test_default_view_compares_the_two_newest_plans(on_mini, mini):
     # the older of the two newest plans is A, the newest B
     assert (at.selectbox(key=K_PLAN_A).value, at.selectbox(key=K_PLAN_B).value) == ("kyiv-plan", "moscow-plan")
     table = _table(at, "B against A")
+    assert list(table.columns[: len(COMPARISON_COLUMNS)]) == COMPARISON_COLUMNS
     expected = compare_plans(mini.provisions, "kyiv-plan", "moscow-plan", mini.issue_options)
     assert (
         table["B against A"].tolist()
