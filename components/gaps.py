@@ -19,10 +19,10 @@ DEFAULT_PAIR = ("RUS", "UKR")
 COMPARE_WITH = {"90 days earlier": 90, "a year earlier": 365}
 
 
-def choose_pair(ds: Dataset, placed: pd.DataFrame, key: str) -> tuple[str, str] | None:
+def choose_pair(ds: Dataset, placed: gaps.Placed, key: str) -> tuple[str, str] | None:
     """Two parties that hold options in the view (default Russia and Ukraine); None, with a note, when fewer do."""
-    counts = placed["actor_id"].value_counts()
-    candidates = [a for a in ds.parties if a in counts.index] + [a for a in counts.index if a not in ds.parties]
+    counts = placed.actor_counts()
+    candidates = [a for a in ds.parties if a in counts] + [a for a in counts if a not in ds.parties]
     if len(candidates) < 2:
         st.info(
             "Fewer than two parties hold an option on an issue scale in this view, so there is no gap to measure. "
@@ -46,7 +46,7 @@ def choose_pair(ds: Dataset, placed: pd.DataFrame, key: str) -> tuple[str, str] 
     return a, b
 
 
-def show_gaps(ds: Dataset, f: Filters, placed: pd.DataFrame, described: str, key: str) -> None:
+def show_gaps(ds: Dataset, f: Filters, placed: gaps.Placed, described: str, key: str) -> None:
     pair = choose_pair(ds, placed, key)
     if pair is None:
         return
@@ -95,7 +95,7 @@ def show_gaps(ds: Dataset, f: Filters, placed: pd.DataFrame, described: str, key
             "caution": "Rests on a flagged record",
         },
     )
-    over_time = gaps.gap_over_time(placed, pair)
+    over_time = gaps.gap_over_time(placed, pair, ds.labels["issue"])
     if over_time.empty:
         return
     show_chart(

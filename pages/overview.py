@@ -56,7 +56,7 @@ if figures.latest_title:
     st.caption("Latest round: " + escape_markdown(figures.latest_title))
 
 st.subheader("How far apart: Russia and Ukraine on the core issues")
-placed = gaps.placed(view.positions)
+placed = gaps.placed(view.positions, ds.issue_options)
 now = gaps.reference_day(placed, f.end)
 lines = gaps.core_lines(gaps.gap_table(placed, ds.issue_options, ("RUS", "UKR"), now, gaps.days_before(now, 90)))
 lines["issue_label"] = lines["issue_id"].map(ds.labels["issue"])

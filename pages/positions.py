@@ -49,7 +49,7 @@ st.caption(
     "Each issue has a scale of the settlements parties and plans have put forward, from Ukraine's end to Russia's "
     "(the Codebook page lists them). A statement is placed on the scale where its source supports an option."
 )
-placed = gaps.placed(positions)
+placed = gaps.placed(positions, ds.issue_options)
 show_gaps(ds, f, placed, described, key="positions.gap")
 
 path, binned = gaps.option_path(placed)

@@ -7,11 +7,13 @@ gap is also given as a share of the scale and only ever compared within one issu
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
 
+from parley.grouping import Codes, column_codes, date_ordered, group, month_codes
 from parley.selection import Rows, as_rows
 
 MAX_PATH_POINTS = 2000  # beyond this, one point per party, issue and month (its last option)
@@ -50,41 +52,129 @@ def cautioned(flags: pd.Series) -> pd.Series:
     return text.str.contains(CAUTION[0], regex=False) | text.str.contains(CAUTION[1], regex=False)
 
 
-def placed(positions: pd.DataFrame | Rows) -> pd.DataFrame:
-    """Positions with an option, in date order (the loaded table's order), as a small frame of the path fields."""
-    rows = as_rows(positions)
-    frame = rows.frame(PATH_FIELDS)
-    frame = frame[frame["option_id"].astype(str) != ""]
-    out = frame.astype(
-        {
-            "actor_id": str,
-            "actor_name": str,
-            "issue_id": str,
-            "issue_label": str,
-            "option_id": str,
-            "option_label": str,
-            "flags": str,
-        }
-    )
-    out["caution"] = cautioned(out["flags"])
-    return out.sort_values("date", kind="stable").reset_index(drop=True)
+@dataclass(frozen=True)
+class Placed:
+    """The selected positions that carry an option, in date order, with each one's rank and whether it rests on a
+    flagged record as arrays: the gap is computed over these without building a frame of them."""
+
+    rows: Rows
+    rank: np.ndarray  # int64
+    caution: np.ndarray  # bool
+    actor: Codes
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def frame(self, positions: np.ndarray | None = None) -> pd.DataFrame:
+        """The path fields (plus caution) of the rows at `positions` (all by default) as a small frame."""
+        picked = np.arange(len(self.rows)) if positions is None else np.asarray(positions, dtype=np.int64)
+        out = self.rows.take(picked).frame(PATH_FIELDS)
+        out = out.astype({c: str for c in PATH_FIELDS if c not in ("date", "option_rank")})
+        out["option_rank"] = self.rank[picked]
+        out["caution"] = self.caution[picked]
+        return out
+
+    def actor_counts(self) -> dict[str, int]:
+        """Placed statements per actor, most first."""
+        count = np.bincount(self.actor.codes, minlength=self.actor.size)
+        order = np.argsort(-count, kind="stable")
+        return {str(self.actor.values[i]): int(count[i]) for i in order if count[i] > 0 and self.actor.values[i]}
+
+    def last_day(self) -> pd.Timestamp | None:
+        return pd.Timestamp(self.rows.values("date")[-1]) if len(self.rows) else None
 
 
-def option_path(positions: pd.DataFrame | Rows, cap: int = MAX_PATH_POINTS) -> tuple[pd.DataFrame, bool]:
+def placed(positions: pd.DataFrame | Rows, options: pd.DataFrame | None = None) -> Placed:
+    """Positions with an option (a rank on their issue's scale), in date order. With the issue scales given, ranks
+    are read once per distinct option instead of once per row."""
+    rows = date_ordered(as_rows(positions), "date")
+    if options is not None and isinstance(rows.table["option_id"].dtype, pd.CategoricalDtype):
+        by_option = dict(zip(options["option_id"].astype(str), options["rank"].astype("float64"), strict=True))
+        per_category = np.array([by_option.get(str(c), np.nan) for c in rows.categories("option_id")] + [np.nan])
+        rank = per_category[rows.codes("option_id")]
+    else:
+        rank = pd.array(rows.values("option_rank"), dtype="Float64").to_numpy(dtype="float64", na_value=np.nan)
+    keep = np.flatnonzero(~np.isnan(rank))
+    rows = rows.take(keep)
+    rank = rank[keep].astype(np.int64)
+    if isinstance(rows.table["flags"].dtype, pd.CategoricalDtype):
+        # Once per distinct flag text, not once per row.
+        per_category = cautioned(pd.Series(rows.categories("flags"))).to_numpy()
+        codes = rows.codes("flags")
+        caution = np.where(codes >= 0, np.append(per_category, False)[codes], False)
+    else:
+        caution = cautioned(pd.Series(rows.values("flags"))).to_numpy()
+    return Placed(rows, rank, caution.astype(bool), column_codes(rows, "actor_id"))
+
+
+def option_path(data: Placed, cap: int = MAX_PATH_POINTS) -> tuple[pd.DataFrame, bool]:
     """Each party's options over time on each issue's scale: every placed statement while they fit under the cap;
     beyond it, the last option per party, issue and month. Returns (frame, binned)."""
-    frame = placed(positions)
-    if len(frame) <= cap:
-        return frame, False
+    if len(data) <= cap:
+        return data.frame(), False
+    rows = data.rows
+    keys = [data.actor, column_codes(rows, "issue_id"), month_codes(rows, "date")]
+    last = np.sort(group(rows, keys).last)
+    frame = data.frame(last)
     frame["date"] = frame["date"].dt.to_period("M").dt.to_timestamp()
-    last = frame.groupby(["actor_id", "issue_id", "date"], sort=False).tail(1)
-    return last.sort_values("date", kind="stable").reset_index(drop=True), True
+    return frame, True
 
 
-def latest_options(placed_frame: pd.DataFrame, at: date | pd.Timestamp | None = None) -> pd.DataFrame:
-    """The latest placed statement of each party on each issue, on or before `at` (ties: the later row wins)."""
-    frame = placed_frame if at is None else placed_frame[placed_frame["date"] <= pd.Timestamp(at)]
-    return frame.groupby(["actor_id", "issue_id"], sort=False).tail(1).reset_index(drop=True)
+@dataclass(frozen=True)
+class _Track:
+    """The pair's placed statements sorted by issue (date order kept within), and for each one the latest statement
+    of either side on that issue up to it (-1: none yet), as positions in `Placed`."""
+
+    issue: np.ndarray  # issue code per statement
+    issues: np.ndarray  # what each code stands for
+    day: np.ndarray  # day number per statement
+    at: np.ndarray  # the statement's position in Placed
+    last_a: np.ndarray
+    last_b: np.ndarray
+
+
+def _track(data: Placed, pair: tuple[str, str]) -> _Track:
+    def compute() -> _Track:
+        values = list(data.actor.values)
+        code_a = values.index(pair[0]) if pair[0] in values else -2
+        code_b = values.index(pair[1]) if pair[1] in values else -2
+        mine = np.flatnonzero((data.actor.codes == code_a) | (data.actor.codes == code_b))
+        issue_codes = column_codes(data.rows, "issue_id")
+        # Few issues: a small key type lets numpy use a radix sort.
+        small = np.int16 if issue_codes.size < 2**15 else np.int64
+        order = mine[np.argsort(issue_codes.codes[mine].astype(small), kind="stable")]
+        issue = issue_codes.codes[order]
+        n = len(order)
+        steps = np.arange(n)
+        new_issue = np.r_[True, issue[1:] != issue[:-1]] if n else np.zeros(0, dtype=bool)
+        start = np.maximum.accumulate(np.where(new_issue, steps, 0)) if n else steps
+        is_a = data.actor.codes[order] == code_a
+
+        def latest(side: np.ndarray) -> np.ndarray:
+            last = np.maximum.accumulate(np.where(side, steps, -1)) if n else steps
+            last = np.where(last >= start, last, -1)
+            return np.where(last >= 0, order[np.maximum(last, 0)], -1)
+
+        days = data.rows.values("date").astype("datetime64[D]").astype(np.int64)[order]
+        return _Track(issue, issue_codes.values, days, order, latest(is_a), latest(~is_a))
+
+    return data.rows.remembered(f"gap track {pair!r}", compute)
+
+
+def _held_on(track: _Track, day: pd.Timestamp | None) -> dict[str, tuple[int, int]]:
+    """Per issue, the positions (in Placed) of each side's latest statement on or before `day` (-1: none)."""
+    if day is None or len(track.issue) == 0:
+        return {}
+    cutoff = np.datetime64(pd.Timestamp(day).date(), "D").astype(np.int64)
+    held: dict[str, tuple[int, int]] = {}
+    ends = np.r_[np.flatnonzero(track.issue[1:] != track.issue[:-1]), len(track.issue) - 1]
+    starts = np.r_[0, ends[:-1] + 1]
+    for first, last in zip(starts, ends, strict=True):
+        # Dates ascend within an issue: the last statement on or before the cutoff.
+        upto = first + int(np.searchsorted(track.day[first : last + 1], cutoff, side="right")) - 1
+        if upto >= first:
+            held[str(track.issues[track.issue[first]])] = (int(track.last_a[upto]), int(track.last_b[upto]))
+    return held
 
 
 def scale_sizes(options: pd.DataFrame) -> pd.Series:
@@ -93,46 +183,54 @@ def scale_sizes(options: pd.DataFrame) -> pd.Series:
 
 
 def gap_table(
-    placed_frame: pd.DataFrame,
+    data: Placed,
     options: pd.DataFrame,
     pair: tuple[str, str],
     at: date | pd.Timestamp | None = None,
     then: date | pd.Timestamp | None = None,
 ) -> pd.DataFrame:
-    """One row per issue with a scale: each side's latest option on or before `at`, the gap in steps and as a share
-    of the scale, and (when `then` is given) the gap on `then` and its change. Issues where neither side has an
-    option are left out; the rest are sorted widest gap first, unknown gaps last."""
-    a, b = pair
-    sizes = scale_sizes(options)
-    labels = options.drop_duplicates("issue_id").set_index(options.drop_duplicates("issue_id")["issue_id"].astype(str))
+    """One row per issue with a scale: each side's latest option on or before `at` (default: the last placed
+    statement), the gap in steps and as a share of the scale, and (when `then` is given) the gap on `then` and its
+    change. Issues where neither side has an option are left out; the rest come widest gap first, unknown last."""
+    track = _track(data, pair)
+    now = _held_on(track, at if at is not None else data.last_day())
+    before = _held_on(track, then) if then is not None else {}
+    sides = sorted({p for pair_at in now.values() for p in pair_at if p >= 0})
+    detail = data.frame(np.array(sides, dtype=np.int64)).set_index(pd.Index(sides)) if sides else None
+    labels = dict(zip(options["issue_id"].astype(str), options["issue_label"].astype(str), strict=False))
     rows = []
-    now = _sides(latest_options(placed_frame, at), a, b)
-    before = _sides(latest_options(placed_frame, then), a, b) if then is not None else {}
-    for issue, size in sizes.items():
-        side_a, side_b = now.get((a, issue)), now.get((b, issue))
-        if side_a is None and side_b is None:
+    for issue, size in scale_sizes(options).items():
+        if issue not in now:
             continue
-        gap = _gap(side_a, side_b)
+        ia, ib = now[issue]
+        if ia < 0 and ib < 0:
+            continue
+        gap = abs(int(data.rank[ia]) - int(data.rank[ib])) if ia >= 0 and ib >= 0 else None
         row = {
             "issue_id": issue,
-            "issue_label": str(labels.loc[issue, "issue_label"]) if "issue_label" in labels.columns else issue,
+            "issue_label": labels.get(issue, issue),
             "scale_size": int(size),
-            "a_option": _field(side_a, "option_label"),
-            "a_rank": _rank(side_a),
-            "a_date": _field(side_a, "date"),
-            "b_option": _field(side_b, "option_label"),
-            "b_rank": _rank(side_b),
-            "b_date": _field(side_b, "date"),
+            "a_option": detail.at[ia, "option_label"] if ia >= 0 else None,
+            "a_rank": int(data.rank[ia]) if ia >= 0 else None,
+            "a_date": detail.at[ia, "date"] if ia >= 0 else None,
+            "b_option": detail.at[ib, "option_label"] if ib >= 0 else None,
+            "b_rank": int(data.rank[ib]) if ib >= 0 else None,
+            "b_date": detail.at[ib, "date"] if ib >= 0 else None,
             "gap": gap,
             "gap_share": gap / (size - 1) if gap is not None and size > 1 else None,
-            "a_caution": side_a is not None and bool(side_a["caution"]),
-            "b_caution": side_b is not None and bool(side_b["caution"]),
+            "a_caution": bool(ia >= 0 and data.caution[ia]),
+            "b_caution": bool(ib >= 0 and data.caution[ib]),
         }
         if then is not None:
-            old = _gap(before.get((a, issue)), before.get((b, issue)))
+            oa, ob = before.get(issue, (-1, -1))
+            old = abs(int(data.rank[oa]) - int(data.rank[ob])) if oa >= 0 and ob >= 0 else None
             row["gap_then"] = old
             row["change"] = gap - old if gap is not None and old is not None else None
         rows.append(row)
+    return _gap_frame(rows, then is not None)
+
+
+def _gap_frame(rows: list[dict], with_then: bool) -> pd.DataFrame:
     columns = [
         "issue_id",
         "issue_label",
@@ -148,84 +246,58 @@ def gap_table(
         "a_caution",
         "b_caution",
     ]
-    if then is not None:
+    counts = ["a_rank", "b_rank", "gap"]
+    if with_then:
         columns += ["gap_then", "change"]
+        counts += ["gap_then", "change"]
     table = pd.DataFrame(rows, columns=columns)
-    for column in ("a_rank", "b_rank", "gap", *(("gap_then", "change") if then is not None else ())):
+    for column in counts:
         table[column] = pd.array(table[column].tolist(), dtype="Int64")
     table["gap_share"] = pd.array(table["gap_share"].tolist(), dtype="Float64")
-    table["caution"] = table["a_caution"].astype(bool) | table["b_caution"].astype(bool)
     for column in ("a_date", "b_date"):
         table[column] = pd.to_datetime(table[column])
+    table["caution"] = table["a_caution"].astype(bool) | table["b_caution"].astype(bool)
     # Widest first as drawn (share of the scale), steps breaking ties; unknown gaps last, in the issues' order.
     order = np.lexsort((-table["gap"].fillna(-1).to_numpy(), -table["gap_share"].fillna(-1).to_numpy()))
     return table.iloc[order].reset_index(drop=True)
 
 
-def gap_over_time(placed_frame: pd.DataFrame, pair: tuple[str, str]) -> pd.DataFrame:
+def gap_over_time(data: Placed, pair: tuple[str, str], labels: dict[str, str] | None = None) -> pd.DataFrame:
     """For each issue, the gap between the pair from the first day both have an option, with a row only where the
     gap (or whether it rests on a flagged record) changes: date, issue_id, issue_label, gap, caution."""
-    a, b = pair
-    frame = placed_frame[placed_frame["actor_id"].isin(pair)].sort_values(["issue_id", "date"], kind="stable")
-    rank = frame["option_rank"].astype("float64")
-    is_a = (frame["actor_id"] == a).to_numpy()
-    by_issue = frame["issue_id"].to_numpy()
-    sides = pd.DataFrame(
+    track = _track(data, pair)
+    both = (track.last_a >= 0) & (track.last_b >= 0)
+    a, b = np.maximum(track.last_a, 0), np.maximum(track.last_b, 0)
+    gap = np.abs(data.rank[a] - data.rank[b])
+    caution = data.caution[a] | data.caution[b]
+    # One value per issue and day (the day's last statement decides), then only the changes within an issue.
+    n = len(track.issue)
+    last_of_day = np.r_[(track.issue[1:] != track.issue[:-1]) | (track.day[1:] != track.day[:-1]), True] if n else both
+    keep = np.flatnonzero(both & last_of_day)
+    issue, gap, caution, day = track.issue[keep], gap[keep], caution[keep], track.day[keep]
+    same = np.r_[False, (issue[1:] == issue[:-1]) & (gap[1:] == gap[:-1]) & (caution[1:] == caution[:-1])]
+    keep = ~same
+    issue_ids = track.issues[issue[keep]].astype(str)
+    return pd.DataFrame(
         {
-            "a": rank.where(is_a),
-            "b": rank.where(~is_a),
-            "a_caution": frame["caution"].where(is_a).astype("float64"),
-            "b_caution": frame["caution"].where(~is_a).astype("float64"),
-        },
-        index=frame.index,
-    )
-    # Each side's latest option carried forward within the issue, as of every statement by either side.
-    held = sides.groupby(by_issue, sort=False).ffill()
-    table = pd.DataFrame(
-        {
-            "date": frame["date"],
-            "issue_id": frame["issue_id"],
-            "issue_label": frame["issue_label"],
-            "gap": (held["a"] - held["b"]).abs(),
-            "caution": (held["a_caution"] == 1) | (held["b_caution"] == 1),
+            "date": day[keep].astype("datetime64[D]").astype("datetime64[us]"),
+            "issue_id": issue_ids,
+            "issue_label": [(labels or {}).get(i, i) for i in issue_ids],
+            "gap": gap[keep].astype(np.int64),
+            "caution": caution[keep].astype(bool),
         }
-    ).dropna(subset=["gap"])
-    # One value per issue and day (the day's last statement decides), then only the changes.
-    table = table.groupby(["issue_id", "date"], sort=False).tail(1)
-    same_issue = table["issue_id"].eq(table["issue_id"].shift())
-    unchanged = same_issue & table["gap"].eq(table["gap"].shift()) & table["caution"].eq(table["caution"].shift())
-    table = table[~unchanged].reset_index(drop=True)
-    return table.astype({"gap": "int64", "caution": bool})
+    )
 
 
-def reference_day(placed_frame: pd.DataFrame, end: date | None) -> pd.Timestamp | None:
+def reference_day(data: Placed, end: date | None) -> pd.Timestamp | None:
     """'Now' for the gap: the window's end, or the last placed statement when the window is open."""
     if end is not None:
         return pd.Timestamp(end)
-    return placed_frame["date"].max() if len(placed_frame) else None
+    return data.last_day()
 
 
 def days_before(day: pd.Timestamp | None, days: int) -> pd.Timestamp | None:
     return None if day is None else day - timedelta(days=days)
-
-
-def _sides(latest: pd.DataFrame, a: str, b: str) -> dict[tuple[str, str], pd.Series]:
-    mine = latest[latest["actor_id"].isin((a, b))]
-    return {(row["actor_id"], row["issue_id"]): row for _, row in mine.iterrows()}
-
-
-def _gap(side_a: pd.Series | None, side_b: pd.Series | None) -> int | None:
-    if side_a is None or side_b is None:
-        return None
-    return abs(int(side_a["option_rank"]) - int(side_b["option_rank"]))
-
-
-def _rank(side: pd.Series | None) -> int | None:
-    return None if side is None else int(side["option_rank"])
-
-
-def _field(side: pd.Series | None, name: str) -> object:
-    return None if side is None else side[name]
 
 
 def plan_marks(

@@ -21,8 +21,8 @@ OPTIONS = pd.DataFrame(
 )
 
 
-def _placed(*rows: tuple[str, str, str, int, str]) -> pd.DataFrame:
-    """(date, actor, issue, rank, flags) → a frame shaped like gaps.placed's output."""
+def _placed(*rows: tuple[str, str, str, int, str]) -> gaps.Placed:
+    """(date, actor, issue, rank, flags) → positions with those options, placed."""
     frame = pd.DataFrame(
         {
             "date": pd.to_datetime([r[0] for r in rows]),
@@ -37,8 +37,7 @@ def _placed(*rows: tuple[str, str, str, int, str]) -> pd.DataFrame:
             "flags": [r[4] for r in rows],
         }
     )
-    frame["caution"] = gaps.cautioned(frame["flags"])
-    return frame
+    return gaps.placed(frame)
 
 
 STATEMENTS = _placed(
@@ -120,7 +119,7 @@ def test_gap_charts_are_valid_vega_lite_and_draw_flagged_options_hollow():
     now = gap_now_chart(table, ("Russia", "Ukraine"), ("#c00", "#00c"))
     over = gap_over_time_chart(gaps.gap_over_time(STATEMENTS, ("RUS", "UKR")), {"territory": 4, "ceasefire": 3})
     path = option_path_chart(
-        STATEMENTS,
+        STATEMENTS.frame(),
         gaps.plan_marks(
             pd.DataFrame(
                 columns=[
@@ -168,3 +167,11 @@ def test_core_lines_give_every_core_issue_in_words():
 )
 def test_change_in_words(gap, then, words):
     assert gaps.change_in_words(gap, pd.NA if then is None else then) == words
+
+
+def test_ranks_read_per_option_equal_ranks_read_per_row(bundled):
+    by_row = gaps.placed(bundled.positions)
+    by_option = gaps.placed(bundled.positions, bundled.issue_options)
+    assert len(by_row) == len(by_option) > 0
+    assert by_row.rank.tolist() == by_option.rank.tolist()
+    assert by_row.frame()["option_id"].tolist() == by_option.frame()["option_id"].tolist()
