@@ -262,6 +262,7 @@ class Dataset:
     issue_options: pd.DataFrame  # the issue scales, in issue order then rank
     plans: pd.DataFrame  # the coded peace plans, oldest first
     provisions: pd.DataFrame  # their points, in plan order then point
+    commitments: pd.DataFrame  # the dated status history of every agreed item, item by item then by date
     labels: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @cached_property
@@ -595,6 +596,7 @@ def _build(frames: dict[str, pd.DataFrame], version: str, progress: Progress | N
     options["issue_label"] = options["issue_id"].map(labels["issue"]).astype(str)
     # issue_id is a categorical in issues.csv order, so the scales come out in the codebook's order of issues.
     options = options.sort_values(["issue_id", "rank"], kind="stable").reset_index(drop=True)
+    commitments = _commitments(t["commitment_events"], items, talks, participants, labels)
     report(1.0, "Built the tables")
 
     return Dataset(
@@ -612,8 +614,51 @@ def _build(frames: dict[str, pd.DataFrame], version: str, progress: Progress | N
         issue_options=options,
         plans=plans,
         provisions=provisions,
+        commitments=commitments,
         labels=labels,
     )
+
+
+def _commitments(
+    events: pd.DataFrame,
+    items: pd.DataFrame,
+    talks: pd.DataFrame,
+    participants: pd.DataFrame,
+    labels: Mapping[str, Mapping[str, str]],
+) -> pd.DataFrame:
+    """Commitment events with their item, round, issue, the round's parties and each item's latest status joined.
+    One row per event, a few per agreed item, so plain mappings serve."""
+    status_label = labels.get("commitment_status", {})
+    events = events.sort_values(["item_id", "date", "event_id"], kind="stable").reset_index(drop=True)
+    events["status_label"] = events["status"].astype(str).map(lambda c: status_label.get(c, c))
+    events["level"] = events["status"].astype(str).map(s.COMMITMENT_LEVELS).astype("Int64")
+    by_item = items.assign(item_id=items["item_id"].astype(str)).set_index("item_id")
+    item_ids = events["item_id"].astype(str)
+    events["summary"] = item_ids.map(by_item["summary"].astype(str)).fillna("")
+    events["issue_id"] = item_ids.map(by_item["issue_id"].astype(str)).fillna("")
+    events["issue_label"] = events["issue_id"].map(labels.get("issue", {})).fillna("")
+    events["item_status"] = item_ids.map(by_item["status"].astype(str)).map(
+        lambda c: labels.get("item_status", {}).get(c, c)
+    )
+    events["talk_id"] = item_ids.map(by_item["talk_id"].astype(str)).fillna("")
+    by_talk = talks.assign(talk_id=talks["talk_id"].astype(str)).set_index("talk_id")
+    events["talk_title"] = events["talk_id"].map(by_talk["title"].astype(str)).fillna("")
+    events["round_date"] = events["talk_id"].map(by_talk["start_date"])
+    party_rows = participants[participants["role"].astype(str) == "party"]
+    parties = party_rows.groupby(party_rows["talk_id"].astype(str), sort=False)["actor_id"].agg(
+        lambda ids: s.LIST_SEP.join(sorted(str(a) for a in ids))
+    )
+    events["party_ids"] = events["talk_id"].map(parties).fillna("")
+    actor = labels.get("actor", {})
+    events["party_names"] = events["party_ids"].map(
+        lambda ids: ", ".join(actor.get(a, a) for a in ids.split(s.LIST_SEP) if a)
+    )
+    last = ~events["item_id"].astype(str).duplicated(keep="last")
+    latest = events.loc[last].set_index(events.loc[last, "item_id"].astype(str))
+    events["latest_status"] = item_ids.map(latest["status"].astype(str))
+    events["latest_status_label"] = item_ids.map(latest["status_label"])
+    events["is_latest"] = last.to_numpy(dtype=bool)
+    return events
 
 
 def _plans(

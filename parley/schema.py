@@ -262,6 +262,20 @@ PLAN_PROVISIONS = Table(
     key="provision_id",
 )
 
+COMMITMENT_EVENTS = Table(
+    "commitment_events",
+    (
+        Column("event_id", ID),
+        Column("item_id", REF, ref="agreed_items"),
+        Column("date", DATE),
+        Column("status", CODE, scheme="commitment_status"),
+        Column("source_ids", REFS, ref="sources"),
+        Column("confidence", CODE, scheme="confidence"),
+        _opt("note", TEXT, chars=MULTI_LINE),
+    ),
+    key="event_id",
+)
+
 # Load order: codebook and issues first (codes), then the tables that others reference.
 TABLES: tuple[Table, ...] = (
     CODEBOOK,
@@ -275,10 +289,10 @@ TABLES: tuple[Table, ...] = (
     REACTIONS,
     FACT_CHECKS,
 )
-# Tables that change only with a data release (the issue scales and the coded peace plans): read, checked, typed and
-# cached with TABLES but kept out of it, because the import and the export walk TABLES and know only those tables,
-# so a zip holding issue_options.csv or plans.csv is refused as an unknown file.
-RELEASE_TABLES: tuple[Table, ...] = (ISSUE_OPTIONS, PLANS, PLAN_PROVISIONS)
+# Tables that change only with a data release (the issue scales, the coded peace plans, the commitments ledger):
+# read, checked, typed and cached with TABLES but kept out of it, because the import and the export walk TABLES and
+# know only those tables, so a zip holding issue_options.csv or plans.csv is refused as an unknown file.
+RELEASE_TABLES: tuple[Table, ...] = (ISSUE_OPTIONS, PLANS, PLAN_PROVISIONS, COMMITMENT_EVENTS)
 ALL_TABLES: tuple[Table, ...] = (*TABLES, *RELEASE_TABLES)
 TABLES_BY_NAME = {t.name: t for t in ALL_TABLES}
 
@@ -288,6 +302,10 @@ RECORD_TABLES = ("sources", "actors", "talks", "talk_participants", "agreed_item
 # Columns added to a table after its first release: a CSV file or an export written before may leave them out, and
 # they are read as empty, so an analyst's older templates and exports still import.
 LATER_COLUMNS: dict[str, tuple[str, ...]] = {"positions": ("option_id",)}
+
+# The ordinal level of each commitment status (the Peace Accords Matrix's 0-3 scale); violated and lapsed lie off it.
+COMMITMENT_LEVELS: dict[str, int] = {"not_started": 0, "minimal": 1, "intermediate": 2, "full": 3}
+COMMITMENT_BROKEN = ("violated", "lapsed")
 
 PROCESS_DEFAULT = "russia-ukraine"
 CONFIDENCE_ORDER = ("high", "medium", "low")

@@ -1,4 +1,5 @@
-"""A tiny, hand-checked dataset for exact tests: three rounds, five positions, three reactions, one issue scale."""
+"""A tiny, hand-checked dataset for exact tests: three rounds, five positions, three reactions, one issue scale,
+five commitment events."""
 
 from __future__ import annotations
 
@@ -430,6 +431,54 @@ TABLES: dict[str, list[dict[str, str]]] = {
             "confidence": "low",
             "notes": "",
             "source_ids": S2,
+        },
+    ],
+    # itm-0001 agreed, begun, then carried out (the middle step low confidence); itm-0002 agreed and broken.
+    "commitment_events": [
+        {
+            "event_id": "cev-0001",
+            "item_id": "itm-0001",
+            "date": "2025-05-16",
+            "status": "not_started",
+            "source_ids": S1,
+            "confidence": "high",
+            "note": "Agreed at the round.",
+        },
+        {
+            "event_id": "cev-0002",
+            "item_id": "itm-0001",
+            "date": "2025-05-23",
+            "status": "minimal",
+            "source_ids": S3,
+            "confidence": "low",
+            "note": "=First stage **done** <img src=x> :red[now]",
+        },
+        {
+            "event_id": "cev-0003",
+            "item_id": "itm-0001",
+            "date": "2025-05-25",
+            "status": "full",
+            "source_ids": f"{S1};{S2}",
+            "confidence": "high",
+            "note": "",
+        },
+        {
+            "event_id": "cev-0004",
+            "item_id": "itm-0002",
+            "date": "2025-06-02",
+            "status": "not_started",
+            "source_ids": S2,
+            "confidence": "medium",
+            "note": "Agreed at the round.",
+        },
+        {
+            "event_id": "cev-0005",
+            "item_id": "itm-0002",
+            "date": "2025-06-20",
+            "status": "violated",
+            "source_ids": S2,
+            "confidence": "medium",
+            "note": "Handover halted; each side blames the other. [link](https://example.org/x)",
         },
     ],
     "fact_checks": [
