@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from components.data import get_dataset
+from components.filters import current_filters
+from parley.coverage import through_text, why_empty
 from parley.loading import Dataset
 from parley.text import escape_markdown
 
@@ -12,14 +15,14 @@ def show_header(title: str, question: str, filters_text: str, ds: Dataset) -> No
     st.title(title)
     st.caption(
         f"{question}  \n**Showing:** {escape_markdown(filters_text)} · data version {escape_markdown(ds.version)}"
+        f" · {escape_markdown(through_text(ds))}"
     )
 
 
 def show_empty(what: str) -> None:
-    st.info(
-        f"No {what} match the current filters. Widen the date range or clear a filter in the sidebar.",
-        icon="🔍",
-    )
+    """Say that nothing matches, and why: nothing is coded for the window, or the other filters exclude it."""
+    ds = get_dataset()  # the page has loaded it already: a cache hit
+    st.info(f"No {what} match the current filters. {why_empty(ds, current_filters(ds))}", icon="🔍")
 
 
 def show_text(text: str) -> None:

@@ -1,7 +1,5 @@
 """Overview: where do the talks stand in the chosen window?"""
 
-from datetime import date
-
 import streamlit as st
 
 from components.charts import show_chart
@@ -9,10 +7,12 @@ from components.data import get_dataset
 from components.filters import current_filters, filters_text
 from components.layout import show_empty, show_flag_legend, show_header
 from components.tables import show_table
-from parley import gaps
-from parley.aggregate import key_figures, latest_developments, round_marks
-from parley.charts import timeline_chart
+from parley import coverage, gaps
+from parley.aggregate import key_figures, round_marks
+from parley.charts import coverage_chart, timeline_chart
+from parley.digest import changes_since, since_choices
 from parley.filters import format_date
+from parley.plans import plans_in_view
 from parley.text import escape_markdown
 from parley.views import apply_view
 
@@ -25,7 +25,8 @@ if view.is_empty:
     show_empty("rounds, positions or reactions")
     st.stop()
 
-figures = key_figures(view.talks, view.items, view.positions, view.reactions, date.today())
+record_end = coverage.last_day(ds)
+figures = key_figures(view.talks, view.items, view.positions, view.reactions, record_end)
 c1, c2, c3, c4, c5 = st.columns([1, 1.5, 1, 1.3, 1.3])
 c1.metric(
     "Rounds held",
@@ -40,7 +41,8 @@ c2.metric(
 c3.metric(
     "Days since",
     "—" if figures.days_since_latest is None else f"{figures.days_since_latest:,}",
-    help="Days from the end of the latest round to today.",
+    help=f"Days from the end of the latest round in the window to the last date in the record "
+    f"({format_date(record_end)}), not to today: the record is coded from news and ends there.",
 )
 c4.metric(
     "Prisoners agreed per side",
@@ -82,17 +84,38 @@ st.caption(
     "the two options on a scale of ordered options, not a distance."
 )
 
-developments = latest_developments(view.talks, view.positions, view.reactions, n=10)
-st.subheader("Latest developments")
-show_table(
-    developments,
-    page="overview",
-    name="latest developments",
-    ds=ds,
-    key="overview.latest",
-    columns={"date": "Date", "kind": "Kind", "who": "Who", "what": "What", "flags": "Flags"},
-)
-show_flag_legend()
+st.subheader("What changed")
+choices = since_choices(view.talks, record_end)
+if choices:
+    since_label = st.radio("Since", list(choices), horizontal=True, key="overview.since")
+    since = choices[since_label]
+    changes = changes_since(view.talks, view.positions, view.reactions, plans_in_view(ds, f).plans, since)
+    if changes.empty:
+        st.caption(f"Nothing in this view is dated after {format_date(since)}.")
+    else:
+        show_table(
+            changes,
+            page="overview",
+            name="changes",
+            ds=ds,
+            key="overview.changes",
+            columns={
+                "date": "Date",
+                "kind": "Kind",
+                "who": "Who",
+                "what": "What",
+                "before": "Before",
+                "after": "Now",
+                "flags": "Flags",
+                "record": "Record",
+            },
+            column_config={"Record": st.column_config.LinkColumn("Record", display_text=r"record\?id=(.*)")},
+        )
+        st.caption(
+            f"Dated after {format_date(since)}: new rounds, positions that open a party's record on an issue or "
+            "change its stance or option (before → now), reactions and plans. Restatements are left out."
+        )
+    show_flag_legend()
 
 if not view.talks.empty:
     show_chart(
@@ -103,3 +126,17 @@ if not view.talks.empty:
         filters_text=described,
         key="overview.timeline",
     )
+
+show_chart(
+    coverage_chart(coverage.monthly(ds)),
+    title="Records per month",
+    page="overview",
+    ds=ds,
+    filters_text="the whole record (filters do not apply)",
+    key="overview.coverage",
+)
+st.caption(
+    "How many records the data holds per month, whatever the filters: "
+    + escape_markdown(coverage.spans_text(ds))
+    + ". An empty stretch means nothing was coded then, not that nothing happened."
+)

@@ -152,66 +152,6 @@ def actor_ranking(reactions: pd.DataFrame | Rows) -> pd.DataFrame:
     return ranked.sort_values(["rank", "count"], ascending=[True, False], kind="stable").reset_index(drop=True)
 
 
-def _newest(data: pd.DataFrame | Rows, column: str, n: int, columns: list[str]) -> pd.DataFrame:
-    """The n newest rows (ties kept in file order) with only `columns`: only they can make the list."""
-    if isinstance(data, Rows):
-        rows = date_ordered(data, column)
-        if len(rows) > n:
-            dates = rows.values(column)
-            # every row dated on or after the n-th newest date, so ties are decided as for a frame below
-            rows = rows.take(slice(int(np.searchsorted(dates, dates[-n], side="left")), None))
-        data = rows.frame(columns)
-    else:
-        data = data[columns]
-    return data.nlargest(n, column, keep="first") if len(data) > n else data
-
-
-def latest_developments(
-    talks: pd.DataFrame, positions: pd.DataFrame | Rows, reactions: pd.DataFrame | Rows, n: int = 8
-) -> pd.DataFrame:
-    """The newest events of any kind, newest first: rounds, positions and reactions in one list."""
-    t = _newest(talks, "end_date", n, ["end_date", "parties", "title", "outcome", "flags"])
-    p = _newest(positions, "date", n, ["date", "actor_name", "issue_label", "stance_label", "summary", "flags"])
-    r = _newest(reactions, "date", n, ["date", "actor_name", "stance_label", "summary", "flags"])
-
-    def text(frame: pd.DataFrame, column: str) -> pd.Series:
-        return frame[column].astype(str)
-
-    events = pd.concat(
-        [
-            pd.DataFrame(
-                {
-                    "date": t["end_date"],
-                    "kind": "round",
-                    "who": text(t, "parties"),
-                    "what": text(t, "title") + ": " + text(t, "outcome"),
-                    "flags": text(t, "flags"),
-                }
-            ),
-            pd.DataFrame(
-                {
-                    "date": p["date"],
-                    "kind": "position",
-                    "who": text(p, "actor_name"),
-                    "what": text(p, "issue_label") + " (" + text(p, "stance_label") + "): " + text(p, "summary"),
-                    "flags": text(p, "flags"),
-                }
-            ),
-            pd.DataFrame(
-                {
-                    "date": r["date"],
-                    "kind": "reaction",
-                    "who": text(r, "actor_name"),
-                    "what": text(r, "stance_label") + ": " + text(r, "summary"),
-                    "flags": text(r, "flags"),
-                }
-            ),
-        ],
-        ignore_index=True,
-    )
-    return events.sort_values("date", ascending=False, kind="stable").head(n).reset_index(drop=True)
-
-
 def issue_links(positions: pd.DataFrame, items: pd.DataFrame, talks: pd.DataFrame | None = None) -> pd.DataFrame:
     """Which issues each round touched, through its positions and agreed items (for the issue filter).
 

@@ -437,3 +437,20 @@ def reaction_map_chart(states: pd.DataFrame, topology: dict, stance_labels: dict
             },
         ],
     }
+
+
+def coverage_chart(monthly: pd.DataFrame) -> dict:
+    """Records per month per table over the whole record, as a heat strip: where the record is thin is visible."""
+    frame = monthly.assign(when=monthly["month"].dt.strftime("%b %Y"))
+    order = list(dict.fromkeys(frame["table"].astype(str)))
+    return _chart(
+        frame,
+        {"type": "rect", "stroke": "white", "strokeWidth": 0.5},
+        {
+            "x": _field("month", "T", None, timeUnit="yearmonth", axis={"format": DATE_AXIS, "labelOverlap": True}),
+            "y": _field("table", "N", None, sort=order, axis={"grid": False}),
+            "color": _field("count", "Q", "Records per month", scale={"scheme": "blues", "type": "sqrt"}),
+            "tooltip": _tooltip(("table", "Table", "N"), ("when", "Month", "N"), ("count", "Records", "Q")),
+        },
+        height={"step": 26},
+    )

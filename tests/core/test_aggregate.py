@@ -11,7 +11,6 @@ from parley.aggregate import (
     count_by,
     issue_links,
     key_figures,
-    latest_developments,
     latest_stances,
     monthly_counts,
     stance_moves,
@@ -71,13 +70,6 @@ def test_monthly_counts(mini):
         {"month": pd.Timestamp("2025-05-01"), "stance": "criticise_russia", "count": 1},
         {"month": pd.Timestamp("2025-06-01"), "stance": "call_for_ceasefire", "count": 1},
     ]
-
-
-def test_latest_developments_newest_first(mini):
-    events = latest_developments(mini.talks, mini.positions, mini.reactions, n=3)
-    assert events["date"].tolist() == sorted(events["date"].tolist(), reverse=True)
-    assert events["kind"].tolist()[0] == "round"
-    assert len(events) == 3
 
 
 def test_issue_links(mini):

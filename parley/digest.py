@@ -1,0 +1,165 @@
+"""What changed since a day: new rounds, moved stances and options, new reactions and new plans, in one list.
+
+"Since" is measured against the record, not the calendar: the presets count back from the last date the record
+holds, because a tracker coded from news is always behind today and "the last 7 days" of the calendar would be empty.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from urllib.parse import quote
+
+import numpy as np
+import pandas as pd
+
+from parley.aggregate import _by_party_and_issue
+from parley.filters import format_date
+from parley.grouping import date_ordered
+from parley.selection import Rows, as_rows
+
+DIGEST_COLUMNS = ["date", "kind", "who", "what", "before", "after", "flags", "record"]
+PRESET_DAYS = (7, 30, 90)
+
+
+def record_link(record_id: str) -> str:
+    """The record page's address for an id (relative, so it works behind any base path)."""
+    return "record?id=" + quote(str(record_id), safe="")
+
+
+def since_choices(talks: pd.DataFrame, last_day: pd.Timestamp | None) -> dict[str, pd.Timestamp]:
+    """Labels → the day after which changes count. The default (first) is the day before the latest round."""
+    choices: dict[str, pd.Timestamp] = {}
+    held = talks[talks["status"].astype(str) == "held"]
+    if len(held):
+        latest = held["start_date"].max()
+        day_before = latest - timedelta(days=1)
+        choices[f"the latest round ({format_date(latest)})"] = day_before
+    if last_day is not None:
+        for days in PRESET_DAYS:
+            choices[f"{days} days before the last record"] = last_day - timedelta(days=days)
+    return choices
+
+
+def _moves(positions: pd.DataFrame | Rows, since: pd.Timestamp) -> pd.DataFrame:
+    """Positions after `since` that are a party's first on an issue or change its stance or option, with the
+    stance and option before."""
+    rows = date_ordered(as_rows(positions), "date")
+    if len(rows) == 0:
+        return pd.DataFrame(columns=["row", "before_stance", "before_option", "after_stance", "after_option"])
+    pair, order = _by_party_and_issue(rows)
+    sorted_pair = pair[order]
+    previous = np.full(len(rows), -1, dtype=np.int64)
+    same = np.r_[False, sorted_pair[1:] == sorted_pair[:-1]]
+    previous[order[same]] = order[np.flatnonzero(same) - 1]
+    dates = rows.values("date")
+    recent = np.flatnonzero(dates > np.datetime64(since))
+    stance, option = rows.codes("stance"), rows.codes("option_id")
+    before = previous[recent]
+    had = before >= 0
+    changed = (
+        ~had | (stance[recent] != stance[np.maximum(before, 0)]) | (option[recent] != option[np.maximum(before, 0)])
+    )
+    picked, before = recent[changed], before[changed]
+    now = rows.take(picked).frame(["position_id", "stance_label", "option_label"])
+    then = rows.take(np.maximum(before, 0)).frame(["stance_label", "option_label"])
+    first = before < 0
+    return pd.DataFrame(
+        {
+            "row": picked,
+            "before_stance": np.where(first, "", then["stance_label"].astype(str)),
+            "before_option": np.where(first, "", then["option_label"].astype(str)),
+            "after_stance": now["stance_label"].astype(str).to_numpy(),
+            "after_option": now["option_label"].astype(str).to_numpy(),
+        }
+    )
+
+
+def _stance_and_option(stance: pd.Series, option: pd.Series) -> pd.Series:
+    text = stance.astype(str)
+    return text.where(option.astype(str) == "", text + " · " + option.astype(str))
+
+
+def changes_since(
+    talks: pd.DataFrame,
+    positions: pd.DataFrame | Rows,
+    reactions: pd.DataFrame | Rows,
+    plans: pd.DataFrame,
+    since: pd.Timestamp,
+) -> pd.DataFrame:
+    """Everything dated after `since`, newest first: rounds, positions that moved (or open a party's record on an
+    issue), reactions and plans; `before` and `after` say how a position moved, `record` links to the record."""
+    day = np.datetime64(since)
+    parts = []
+    new_talks = talks[talks["start_date"].to_numpy() > day]
+    parts.append(
+        pd.DataFrame(
+            {
+                "date": new_talks["start_date"],
+                "kind": "round",
+                "who": new_talks["parties"].astype(str),
+                "what": new_talks["title"].astype(str),
+                "before": "",
+                "after": "",
+                "flags": new_talks["flags"].astype(str),
+                "record": new_talks["talk_id"].astype(str).map(record_link),
+            }
+        )
+    )
+    moves = _moves(positions, since)
+    if len(moves):
+        rows = date_ordered(as_rows(positions), "date").take(moves["row"].to_numpy())
+        moved = rows.frame(["date", "actor_name", "issue_label", "summary", "flags", "position_id"])
+        before = _stance_and_option(moves["before_stance"], moves["before_option"])
+        parts.append(
+            pd.DataFrame(
+                {
+                    "date": moved["date"],
+                    "kind": np.where(moves["before_stance"] == "", "new position", "position moved"),
+                    "who": moved["actor_name"].astype(str),
+                    "what": moved["issue_label"].astype(str) + ": " + moved["summary"].astype(str),
+                    "before": before.where(moves["before_stance"] != "", "—").to_numpy(),
+                    "after": _stance_and_option(moves["after_stance"], moves["after_option"]).to_numpy(),
+                    "flags": moved["flags"].astype(str),
+                    "record": moved["position_id"].astype(str).map(record_link),
+                }
+            )
+        )
+    recent = date_ordered(as_rows(reactions), "date")
+    dates = recent.values("date")
+    recent = recent.take(np.flatnonzero(dates > day))
+    if len(recent):
+        r = recent.frame(["date", "actor_name", "stance_label", "summary", "flags", "reaction_id"])
+        parts.append(
+            pd.DataFrame(
+                {
+                    "date": r["date"],
+                    "kind": "reaction",
+                    "who": r["actor_name"].astype(str),
+                    "what": r["stance_label"].astype(str) + ": " + r["summary"].astype(str),
+                    "before": "",
+                    "after": "",
+                    "flags": r["flags"].astype(str),
+                    "record": r["reaction_id"].astype(str).map(record_link),
+                }
+            )
+        )
+    new_plans = plans[plans["presented"].to_numpy() > day]
+    parts.append(
+        pd.DataFrame(
+            {
+                "date": new_plans["presented"],
+                "kind": "plan",
+                "who": new_plans["proposer_names"].astype(str),
+                "what": new_plans["title"].astype(str),
+                "before": "",
+                "after": "",
+                "flags": new_plans["flags"].astype(str),
+                "record": new_plans["plan_id"].astype(str).map(record_link),
+            }
+        )
+    )
+    frames = [p for p in parts if len(p)]
+    if not frames:
+        return pd.DataFrame(columns=DIGEST_COLUMNS)
+    out = pd.concat(frames, ignore_index=True)[DIGEST_COLUMNS]
+    return out.sort_values("date", ascending=False, kind="stable").reset_index(drop=True)

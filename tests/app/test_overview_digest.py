@@ -1,0 +1,47 @@
+"""The Overview's "What changed" list and the record's span, as the page shows them on the bundled data."""
+
+from __future__ import annotations
+
+from components.registry import PAGES
+from parley import coverage
+from parley.digest import changes_since, since_choices
+from parley.filters import Filters, format_date
+from parley.views import apply_view
+from tests.app.conftest import assert_clean, shown
+
+OVERVIEW = next(p for p in PAGES if p.url_path == "overview")
+
+
+def _changes(at):
+    return next(t.value for t in at.dataframe if "Record" in t.value.columns and "Before" in t.value.columns)
+
+
+def test_what_changed_since_the_latest_round_by_default_and_after_a_preset(on_bundled, bundled):
+    at = on_bundled(OVERVIEW)
+    assert_clean(at)
+    choices = since_choices(bundled.talks, coverage.last_day(bundled))
+    radio = at.radio(key="overview.since")
+    assert radio.value == next(iter(choices))
+    view = apply_view(bundled, Filters())
+    for label in (next(iter(choices)), list(choices)[-1]):
+        at.radio(key="overview.since").set_value(label).run()
+        assert_clean(at)
+        expected = changes_since(view.talks, view.positions, view.reactions, bundled.plans, choices[label])
+        got = _changes(at)
+        assert got["Record"].tolist() == expected["record"].tolist()
+        assert len(got) > 0 and all(link.startswith("record?id=") for link in got["Record"])
+
+
+def test_every_page_header_says_where_the_record_ends(on_bundled, bundled):
+    for page in PAGES:
+        at = on_bundled(page)
+        assert f"records through {format_date(coverage.last_day(bundled))}" in shown(at.caption[0].value), page.title
+
+
+def test_days_since_counts_to_the_end_of_the_record(on_bundled, bundled):
+    at = on_bundled(OVERVIEW)
+    days = next(m for m in at.metric if m.label == "Days since")
+    held = bundled.talks[bundled.talks["status"].astype(str) == "held"]
+    latest_end = held.sort_values(["end_date", "start_date"])["end_date"].iloc[-1]
+    assert days.value == f"{(coverage.last_day(bundled) - latest_end).days:,}"
+    assert "not to today" in days.help
