@@ -29,10 +29,17 @@ K_PARTY, K_ISSUE, K_DATES, K_FORMAT, K_HIDE_LOW = (
 K_ROUND = "timeline.round"
 K_SEEDED, K_CURRENT = "filters.seeded_from_url", "filters.current"
 K_URL_NOTES = "filters.url_notes"  # (what the link was not applied as, the filters it gave)
+# URL keys a page owns (the Search page's words): not filters, so they are neither read as filters nor dropped when
+# the filters rewrite the link.
+PAGE_PARAMS = ("q",)
 
 
 def _query() -> dict[str, list[str]]:
     return {key: st.query_params.get_all(key) for key in st.query_params}
+
+
+def _page_params() -> dict[str, list[str]]:
+    return {key: values for key, values in _query().items() if key in PAGE_PARAMS}
 
 
 def _seed(ds: Dataset) -> None:
@@ -43,7 +50,9 @@ def _seed(ds: Dataset) -> None:
     if st.session_state.get(K_SEEDED) and K_PARTY in st.session_state:
         return
     source = st.session_state.get(K_CURRENT) if st.session_state.get(K_SEEDED) else None
-    f, notes = (source, []) if source else Filters.parse_query(_query())
+    f, notes = (
+        (source, []) if source else Filters.parse_query({k: v for k, v in _query().items() if k not in PAGE_PARAMS})
+    )
     lo, hi = (d.date() for d in ds.date_span)
     f, more = f.checked_against(
         ds.filter_actors,
@@ -88,7 +97,7 @@ def _known_round(ds: Dataset, talk_id: str | None) -> str | None:
 
 
 def _write_url(f: Filters) -> None:
-    wanted = f.to_query()
+    wanted = {**f.to_query(), **_page_params()}
     if _query() != wanted:
         st.query_params.from_dict(wanted)
 
@@ -159,7 +168,7 @@ def _show_url_notes(f: Filters) -> None:
 def _show_share_link(f: Filters) -> None:
     """The link that reopens this view, with a copy button (st.code has one built in)."""
     base = st.context.url or ""
-    query = urlencode(f.to_query(), doseq=True)
+    query = urlencode({**f.to_query(), **_page_params()}, doseq=True)
     with st.sidebar:
         st.caption("🔗 Link to this view (copy with the button at its right)")
         st.code(

@@ -21,6 +21,7 @@ PAGES: tuple[PageEntry, ...] = (
     PageEntry("pages/plans.py", "Peace plans", "📜", "plans"),
     PageEntry("pages/reactions.py", "International reactions", "🌍", "reactions"),
     PageEntry("pages/sources.py", "Sources", "📰", "sources"),
+    PageEntry("pages/search.py", "Search", "🔎", "search"),
     PageEntry("pages/codebook.py", "Codebook & data", "📖", "codebook"),
     PageEntry("pages/import.py", "Import", "📥", "import"),
 )

@@ -1,0 +1,450 @@
+"""Full-text search over every kind of record, through SQLite FTS5, folded for accents and actor aliases.
+
+The index is contentless (it keeps tokens, not text): a hit is a rowid, and each kind owns one block of rowids laid
+out so that descending rowid order is the order results are shown in (newest first where a kind has a date).
+A query is read as plain words only: each word is quoted for FTS5, so quotes, NEAR, AND/OR/NOT, `*`, `^` and column
+filters in it are searched for as text, never run as syntax. A word or run of words that names an actor (its name,
+an alias, or a person's surname) also finds the actor's other names: Zelensky finds Zelenskyy, Turkey finds Türkiye.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from urllib.parse import quote
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from parley import schema as s
+from parley.filters import Filters
+from parley.loading import Dataset, _arrow  # text columns, categorical or not, as Arrow arrays
+from parley.plans import apply_plans
+from parley.views import apply_view
+
+MAX_SHOWN = 50  # results listed per kind; the rest are counted
+SCAN_CAP = 10_000  # matches read per kind before counting stops: keeps a common word fast at a million records
+MAX_QUERY_CHARS = 300
+MAX_WORDS = 20
+SNIPPET_CHARS = 180
+_WORD = re.compile(r"[^\W_]+")  # FTS5 unicode61 tokens: runs of letters and digits
+
+
+@dataclass(frozen=True)
+class Kind:
+    key: str
+    label: str
+    table: str  # Dataset attribute
+    id_column: str
+    text: tuple[str, ...]  # columns indexed
+    snippet: str  # the column a result quotes
+    date: str | None
+
+
+KINDS: tuple[Kind, ...] = (
+    Kind("rounds", "Rounds", "talks", "talk_id", ("title", "outcome", "notes", "city", "venue", "parties",
+         "mediators", "hosts", "delegation_heads"), "outcome", "start_date"),
+    Kind("positions", "Positions", "positions", "position_id", ("summary", "conditions", "notes", "actor_name",
+         "speaker_name", "issue_label", "option_label"), "summary", "date"),
+    Kind("reactions", "Reactions", "reactions", "reaction_id", ("summary", "event", "notes", "actor_name",
+         "speaker_name"), "summary", "date"),
+    Kind("items", "Agreed items", "items", "item_id", ("summary", "issue_label", "talk_title"), "summary", None),
+    Kind("sources", "Sources", "sources", "source_id", ("title", "outlet", "reliability_notes"), "title",
+         "published"),
+    Kind("actors", "Actors", "actors", "actor_id", ("name", "aliases", "affiliation_name"), "aliases", None),
+    Kind("fact_checks", "Fact checks", "fact_checks", "check_id", ("claim", "note"), "note", None),
+    Kind("plans", "Plans", "plans", "plan_id", ("title", "notes", "proposer_names"), "notes", "presented"),
+    Kind("provisions", "Plan provisions", "provisions", "provision_id", ("summary", "notes", "plan_title"),
+         "summary", "presented"),
+)  # fmt: skip
+KIND = {k.key: k for k in KINDS}
+RESULT_COLUMNS = ["kind", "id", "title", "snippet", "date", "link"]
+
+
+# ---- folding ------------------------------------------------------------------------------------------------
+def fold(text: str) -> str:
+    """Compatibility forms split, accents dropped, case folded: Erdoğan and ERDOGAN both become erdogan."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(fold(text))
+
+
+def _folded_column(values: pa.Array) -> pa.Array:
+    """fold() over a text column, once per distinct non-ASCII value (ASCII text is left to the tokenizer)."""
+    encoded = pc.dictionary_encode(values)
+    dictionary = encoded.dictionary.to_pylist()
+    folded = [v if v is None or v.isascii() else fold(v) for v in dictionary]
+    return pa.array(folded, type=pa.large_string()).take(encoded.indices)
+
+
+# ---- actors' names --------------------------------------------------------------------------------------------
+def actor_variants(actors: pd.DataFrame) -> dict[tuple[str, ...], set[str]]:
+    """Each way of naming an actor, as folded words, and the actors it names: name, aliases, a person's surname."""
+    out: dict[tuple[str, ...], set[str]] = {}
+    for actor_id, name, aliases, kind in zip(
+        actors["actor_id"], actors["name"], actors["aliases"], actors["actor_type"].astype(str), strict=True
+    ):
+        names = [str(name), *(a for a in str(aliases).split(s.LIST_SEP) if a.strip())]
+        forms = [tuple(words(n)) for n in names]
+        if kind == "person" and len(forms[0]) > 1:
+            forms.append(forms[0][-1:])
+        for form in forms:
+            if form:
+                out.setdefault(form, set()).add(str(actor_id))
+    return out
+
+
+def _forms_of(variants: dict[tuple[str, ...], set[str]]) -> dict[str, list[tuple[str, ...]]]:
+    by_actor: dict[str, list[tuple[str, ...]]] = {}
+    for form, ids in variants.items():
+        for actor_id in ids:
+            by_actor.setdefault(actor_id, []).append(form)
+    return by_actor
+
+
+@dataclass(frozen=True)
+class Query:
+    """A query as FTS5 reads it: every group must match; a group is one word or the names of the actors it names."""
+
+    groups: tuple[tuple[tuple[str, ...], ...], ...]  # group -> alternatives -> words of a phrase
+    actors: tuple[str, ...] = ()  # actors named in the query
+
+    @property
+    def empty(self) -> bool:
+        return not self.groups
+
+    def match(self) -> str:
+        def phrase(ws: tuple[str, ...]) -> str:
+            return '"' + " ".join(ws) + '"'  # words are letters and digits only: nothing in them is syntax
+
+        return " AND ".join("(" + " OR ".join(phrase(a) for a in group) + ")" for group in self.groups)
+
+    @property
+    def terms(self) -> list[str]:
+        return sorted({" ".join(a) for g in self.groups for a in g}, key=len, reverse=True)
+
+
+def parse_query(text: str, variants: dict[tuple[str, ...], set[str]]) -> Query:
+    """The user's text as plain words; runs of words naming an actor expand into all of the actor's names."""
+    tokens = words(text[:MAX_QUERY_CHARS])[:MAX_WORDS]
+    longest = max((len(v) for v in variants), default=0)
+    forms = _forms_of(variants)
+    groups: list[tuple[tuple[str, ...], ...]] = []
+    named: list[str] = []
+    i = 0
+    while i < len(tokens):
+        for size in range(min(longest, len(tokens) - i), 0, -1):
+            span = tuple(tokens[i : i + size])
+            if span in variants:
+                ids = sorted(variants[span])
+                named += ids
+                alternatives = dict.fromkeys([span, *(f for a in ids for f in forms[a])])
+                groups.append(tuple(alternatives))
+                i += size
+                break
+        else:
+            groups.append(((tokens[i],),))
+            i += 1
+    return Query(tuple(dict.fromkeys(groups)), tuple(dict.fromkeys(named)))
+
+
+# ---- the index ----------------------------------------------------------------------------------------------
+@dataclass
+class SearchIndex:
+    """One in-memory FTS5 table over every kind; `order[kind]` maps rank (0 = shown first) to the table's row."""
+
+    connection: sqlite3.Connection
+    offsets: dict[str, int]
+    order: dict[str, np.ndarray]
+    variants: dict[tuple[str, ...], set[str]]
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def rowid_range(self, kind: str, first: int = 0, last: int | None = None) -> tuple[int, int]:
+        """Rowids of ranks first..last of a kind (rowids run high to low as rank goes up)."""
+        n = len(self.order[kind])
+        last = n - 1 if last is None else last
+        top = self.offsets[kind] + n - 1
+        return top - last, top - first
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+def _display_order(kind: Kind, frame: pd.DataFrame, ds: Dataset) -> np.ndarray:
+    """Row numbers in the order results are listed: newest first where the kind has a date."""
+    n = len(frame)
+    if kind.key in ("rounds", "positions", "reactions"):
+        return np.arange(n)[::-1].copy()  # loaded sorted by date, oldest first
+    if kind.key == "items":
+        starts = ds.talks["start_date"].to_numpy()
+        pos = frame["talk_pos"].to_numpy()
+        dates = np.where(pos >= 0, starts[np.clip(pos, 0, max(len(starts) - 1, 0))], np.datetime64("NaT"))
+        return _newest_first(pd.Series(dates))
+    if kind.date is not None:
+        return _newest_first(frame[kind.date])
+    return np.arange(n)
+
+
+def _newest_first(dates: pd.Series) -> np.ndarray:
+    values = pd.to_datetime(dates).to_numpy(dtype="datetime64[ns]").astype(np.int64)
+    values = np.where(pd.isna(dates).to_numpy(), np.iinfo(np.int64).min, values)  # undated last
+    return np.argsort(-values, kind="stable")  # ties keep table order
+
+
+def _texts(kind: Kind, frame: pd.DataFrame) -> pa.Array:
+    columns = [pc.fill_null(_arrow(frame[c]), "") for c in kind.text if c in frame.columns]
+    joined = pc.binary_join_element_wise(*columns, pa.scalar(" \n ", pa.large_string()))
+    return _folded_column(joined)
+
+
+def build_index(ds: Dataset) -> SearchIndex:
+    """Index every record of every kind; a few seconds at a million positions, then shared read-only."""
+    connection = sqlite3.connect(":memory:", check_same_thread=False)
+    # Contentless (the text stays in the Dataset) and without per-column sizes: no ranking by bm25 is used.
+    connection.execute(
+        "CREATE VIRTUAL TABLE docs USING fts5(text, content='', columnsize=0, tokenize='unicode61 remove_diacritics 2')"
+    )
+    offsets: dict[str, int] = {}
+    order: dict[str, np.ndarray] = {}
+    start = 1
+    for kind in KINDS:
+        frame = getattr(ds, kind.table)
+        ranks = _display_order(kind, frame, ds)
+        offsets[kind.key], order[kind.key] = start, ranks
+        texts = _texts(kind, frame).take(pa.array(ranks)) if len(frame) else pa.array([], pa.large_string())
+        top = start + len(frame) - 1
+        connection.executemany(
+            "INSERT INTO docs(rowid, text) VALUES (?, ?)",
+            ((top - rank, text) for rank, text in enumerate(texts.to_pylist())),
+        )
+        start += len(frame)
+    connection.execute("INSERT INTO docs(docs) VALUES ('optimize')")
+    connection.commit()
+    return SearchIndex(connection, offsets, order, actor_variants(ds.actors))
+
+
+# ---- what the filters keep ------------------------------------------------------------------------------------
+def kept_rows(ds: Dataset, f: Filters) -> dict[str, np.ndarray | None]:
+    """Per kind, one flag per table row for the records the filters keep (None: every record)."""
+    if f.is_default:
+        return dict.fromkeys(KIND)
+    view = apply_view(ds, f)
+    plans = apply_plans(ds.plans, ds.provisions, f)
+
+    def flags(n: int, rows: np.ndarray | pd.Index) -> np.ndarray:
+        out = np.zeros(n, dtype=bool)
+        out[np.asarray(rows, dtype=np.int64)] = True
+        return out
+
+    sources = view.sources(ds)
+    kept_sources = set(sources["source_id"])
+    actors = _actors_kept(ds.actors, f)
+    return {
+        "rounds": flags(len(ds.talks), view.talks.index),
+        "positions": flags(len(ds.positions), view.positions.index),
+        "reactions": flags(len(ds.reactions), view.reactions.index),
+        "items": flags(len(ds.items), view.items.index),
+        "sources": flags(len(ds.sources), sources.index),
+        "actors": actors,
+        "fact_checks": ds.fact_checks["source_id"].isin(kept_sources).to_numpy(),
+        "plans": flags(len(ds.plans), plans.plans.index),
+        "provisions": flags(len(ds.provisions), plans.provisions.index),
+    }
+
+
+def records_in_view(ds: Dataset, f: Filters) -> pd.DataFrame:
+    """How many records of each kind the search reads under these filters: what a query can find."""
+    kept = kept_rows(ds, f)
+    counts = []
+    for kind in KINDS:
+        keep = kept[kind.key]
+        counts.append(len(getattr(ds, kind.table)) if keep is None else int(np.count_nonzero(keep)))
+    return pd.DataFrame({"kind": [k.label for k in KINDS], "records": counts})
+
+
+def _actors_kept(actors: pd.DataFrame, f: Filters) -> np.ndarray | None:
+    """With a party filter, the chosen actors and the people and bodies affiliated with them; dates and issues do
+    not apply to actors."""
+    if not f.parties:
+        return None
+    chosen = list(f.parties)
+    return (actors["actor_id"].isin(chosen) | actors["affiliation"].isin(chosen)).to_numpy()
+
+
+# ---- searching ------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class KindCount:
+    matched: int  # records the words match, before the filters (up to SCAN_CAP read)
+    kept: int  # of those, the ones the filters keep
+    truncated: bool  # SCAN_CAP reached: more records match than were read
+
+    @property
+    def more(self) -> int:
+        return max(self.kept - MAX_SHOWN, 0)
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    query: Query
+    results: pd.DataFrame  # RESULT_COLUMNS plus `kind_key`, at most MAX_SHOWN rows per kind
+    counts: dict[str, KindCount]
+
+    @property
+    def matched(self) -> int:
+        return sum(c.matched for c in self.counts.values())
+
+    @property
+    def kept(self) -> int:
+        return sum(c.kept for c in self.counts.values())
+
+    def of(self, kind: str) -> pd.DataFrame:
+        return self.results[self.results["kind_key"] == kind]
+
+
+def _matches(index: SearchIndex, match: str, kind: str, lo: int, hi: int) -> np.ndarray:
+    """Ranks (0 = shown first) of the first SCAN_CAP records of a kind the query matches, in rank order."""
+    sql = (
+        "SELECT group_concat(rowid) FROM (SELECT rowid FROM docs WHERE docs MATCH ? "
+        "AND rowid BETWEEN ? AND ? ORDER BY rowid DESC LIMIT ?)"
+    )
+    rowid_lo, rowid_hi = index.rowid_range(kind, lo, hi)
+    with index.lock:
+        (joined,) = index.connection.execute(sql, (match, rowid_lo, rowid_hi, SCAN_CAP)).fetchone()
+    if not joined:
+        return np.zeros(0, dtype=np.int64)
+    rowids = np.array(joined.split(","), dtype=np.int64)
+    return index.offsets[kind] + len(index.order[kind]) - 1 - rowids
+
+
+def _rank_window(kind: str, ds: Dataset, f: Filters, n: int) -> tuple[int, int]:
+    """For kinds stored newest first by date, the ranks inside the date window: the search reads only those."""
+    if kind not in ("positions", "reactions") or not (f.start or f.end) or n == 0:
+        return 0, n - 1
+    dates = getattr(ds, kind)["date"].to_numpy()
+    first_row = np.searchsorted(dates, np.datetime64(f.start), "left") if f.start else 0
+    last_row = np.searchsorted(dates, np.datetime64(f.end), "right") - 1 if f.end else n - 1
+    if last_row < first_row:
+        return 1, 0  # an empty range: nothing to read
+    return int(n - 1 - last_row), int(n - 1 - first_row)
+
+
+def search(index: SearchIndex, ds: Dataset, text: str, f: Filters | None = None) -> SearchResults:
+    """Records matching every word of `text` (names folded, actors' aliases expanded), kept by the filters."""
+    f = f or Filters()
+    query = parse_query(text, index.variants)
+    counts: dict[str, KindCount] = {}
+    parts: list[pd.DataFrame] = []
+    if query.empty:
+        return SearchResults(query, _empty_results(), {})
+    match = query.match()
+    kept = kept_rows(ds, f)
+    for kind in KINDS:
+        frame = getattr(ds, kind.table)
+        lo, hi = _rank_window(kind.key, ds, f, len(frame))
+        ranks = _matches(index, match, kind.key, lo, hi) if lo <= hi else np.zeros(0, dtype=np.int64)
+        rows = index.order[kind.key][ranks]
+        keep = kept[kind.key]
+        hits = rows if keep is None else rows[keep[rows]]
+        counts[kind.key] = KindCount(len(rows), len(hits), len(rows) >= SCAN_CAP)
+        if len(hits):
+            parts.append(_result_rows(kind, frame, hits[:MAX_SHOWN], ds, query))
+    results = pd.concat(parts, ignore_index=True) if parts else _empty_results()
+    return SearchResults(query, results, counts)
+
+
+def _empty_results() -> pd.DataFrame:
+    frame = pd.DataFrame({c: pd.Series(dtype="str") for c in [*RESULT_COLUMNS, "kind_key"]})
+    frame["date"] = pd.Series(dtype="datetime64[us]")
+    return frame
+
+
+def link(record_id: str) -> str:
+    return "record?id=" + quote(record_id, safe="")
+
+
+def _result_rows(kind: Kind, frame: pd.DataFrame, rows: np.ndarray, ds: Dataset, query: Query) -> pd.DataFrame:
+    shown = frame.iloc[rows]
+    ids = shown[kind.id_column].astype(str).tolist()
+    titles = [_TITLES[kind.key](r) for r in shown.to_dict("records")]
+    snippets = [snippet(str(v) if pd.notna(v) else "", query) for v in shown[kind.snippet]] if len(shown) else []
+    if kind.key == "items":
+        pos = shown["talk_pos"].to_numpy()
+        dates = pd.Series([ds.talks["start_date"].iloc[p] if p >= 0 else pd.NaT for p in pos], dtype="datetime64[us]")
+    elif kind.date is not None:
+        dates = pd.to_datetime(shown[kind.date]).astype("datetime64[us]").reset_index(drop=True)
+    else:
+        dates = pd.Series([pd.NaT] * len(shown), dtype="datetime64[us]")
+    return pd.DataFrame(
+        {
+            "kind": kind.label,
+            "id": pd.Series(ids, dtype="str"),
+            "title": pd.Series(titles, dtype="str"),
+            "snippet": pd.Series(snippets, dtype="str"),
+            "date": dates.to_numpy(),
+            "link": pd.Series([link(i) for i in ids], dtype="str"),
+            "kind_key": kind.key,
+        }
+    )
+
+
+def _join(*parts: object, sep: str = " · ") -> str:
+    return sep.join(str(p) for p in parts if p is not None and str(p) not in ("", "nan", "<NA>", "None"))
+
+
+_TITLES: dict[str, Callable[[dict], str]] = {
+    "rounds": lambda r: _join(r["title"], r["city"]),
+    "positions": lambda r: _join(r["actor_name"], r["issue_label"], r["stance_label"]),
+    "reactions": lambda r: _join(r["actor_name"], r["event"]),
+    "items": lambda r: _join(r["talk_title"], r["issue_label"]),
+    "sources": lambda r: _join(r["outlet"], r["title"]),
+    "actors": lambda r: _join(r["name"], r["affiliation_name"]),
+    "fact_checks": lambda r: _join(r["claim"], r["verdict"]),
+    "plans": lambda r: _join(r["title"], r["proposer_names"]),
+    "provisions": lambda r: _join(r["plan_title"], f"point {r['point']}" if pd.notna(r["point"]) else ""),
+}
+
+
+def snippet(text: str, query: Query, width: int = SNIPPET_CHARS) -> str:
+    """A window of `text` around the first word of the query found in it (the start when none is), as written."""
+    folded, where = _folded_with_offsets(text)
+    hit = -1
+    for term in query.terms:
+        found = re.search(r"(?<![^\W_])" + r"[\W_]+".join(map(re.escape, term.split())) + r"(?![^\W_])", folded)
+        if found and (hit < 0 or found.start() < hit):
+            hit = found.start()
+    start = 0 if hit < 0 else where[hit]
+    start = max(0, start - width // 3)
+    end = min(len(text), start + width)
+    out = text[start:end].strip()
+    return ("…" if start > 0 else "") + out + ("…" if end < len(text) else "")
+
+
+def _folded_with_offsets(text: str) -> tuple[str, list[int]]:
+    """fold(text) and, for each of its characters, the position in `text` it came from."""
+    chars: list[str] = []
+    where: list[int] = []
+    for i, c in enumerate(text):
+        f = fold(c)
+        chars.append(f)
+        where.extend([i] * len(f))
+    return "".join(chars), where
+
+
+def describe_counts(count: KindCount) -> str:
+    """'12 of 40 shown' style caption for one kind, honest about counts cut short."""
+    shown = min(count.kept, MAX_SHOWN)
+    if count.truncated:
+        return (
+            f"{shown} shown; {count.more:,}+ more among the newest {SCAN_CAP:,} matches "
+            "(add words or narrow the filters to see the rest)"
+        )
+    return f"{shown} shown" + (f", {count.more:,} more" if count.more else "")
