@@ -19,6 +19,7 @@ PAGES: tuple[PageEntry, ...] = (
     PageEntry("pages/timeline.py", "Timeline of talks", "🗓️", "timeline"),
     PageEntry("pages/positions.py", "Positions", "⚖️", "positions"),
     PageEntry("pages/plans.py", "Peace plans", "📜", "plans"),
+    PageEntry("pages/commitments.py", "Commitments", "✅", "commitments"),
     PageEntry("pages/reactions.py", "International reactions", "🌍", "reactions"),
     PageEntry("pages/sources.py", "Sources", "📰", "sources"),
     PageEntry("pages/search.py", "Search", "🔎", "search"),

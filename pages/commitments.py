@@ -1,0 +1,164 @@
+"""Commitments: was what they agreed actually done, round by round and party by party?"""
+
+import streamlit as st
+
+from components.charts import show_chart
+from components.data import get_dataset
+from components.filters import current_filters, filters_text
+from components.layout import show_empty, show_header
+from components.tables import show_table
+from parley.commitment_charts import commitment_steps_chart, share_chart
+from parley.commitments import (
+    apply_commitments,
+    as_of,
+    latest_status,
+    share_by_party,
+    share_by_round,
+    status_steps,
+)
+from parley.filters import format_date
+
+ds = get_dataset()
+f = current_filters(ds)
+events = apply_commitments(ds.commitments, f)
+described = filters_text(ds, f)
+show_header(
+    "Commitments",
+    "Was what they agreed actually done? Each agreed item followed from the round to its latest reported status.",
+    described,
+    ds,
+)
+if ds.commitments.empty:
+    st.info("No commitments are coded in this dataset yet: they come with a data release.", icon="📄")
+    st.stop()
+if events.empty:
+    show_empty("commitments")
+    st.stop()
+
+latest = latest_status(events)
+until = as_of(ds.date_span[1], f)
+st.caption(
+    f"Status as of {format_date(until)}, on the Peace Accords Matrix scale: 0 not started, 1 minimal, "
+    "2 intermediate, 3 full; violated and lapsed lie off it. A commitment counts only where a source reports what "
+    "happened; with no report it stays 'not started'."
+)
+cols = st.columns(3)
+cols[0].metric("Commitments in view", f"{len(latest):,}")
+cols[1].metric(
+    "Carried out in full",
+    f"{int(latest['is_full'].sum()):,}",
+    f"{latest['is_full'].mean():.0%} of them",
+    delta_color="off",
+)
+cols[2].metric("Violated or lapsed", f"{int(latest['is_broken'].sum()):,}")
+
+st.subheader("From agreed to carried out, or broken")
+show_chart(
+    commitment_steps_chart(status_steps(events, until), ds.labels.get("commitment_status", {})),
+    title="Each commitment's status over time",
+    page="commitments",
+    ds=ds,
+    filters_text=described,
+    key="commitments.steps",
+)
+st.caption(
+    "One row per commitment, oldest round first. Each bar runs from a reported status to the next; darker blue is "
+    "further up the scale, red (a cross) violated, orange (a square) lapsed. A hollow point is a low-confidence event."
+)
+
+by_round, by_party = st.tabs(["By round", "By party"])
+with by_round:
+    rounds = share_by_round(latest)
+    show_chart(
+        share_chart(rounds, "talk_title", "Commitments of the round"),
+        title="Commitments carried out in full, by round",
+        page="commitments",
+        ds=ds,
+        filters_text=described,
+        key="commitments.by_round",
+    )
+    show_table(
+        rounds,
+        page="commitments",
+        name="by_round",
+        ds=ds,
+        key="commitments.by_round_table",
+        columns={
+            "talk_title": "Round",
+            "round_date": "Date",
+            "n_commitments": "Commitments",
+            "n_full": "In full",
+            "n_broken": "Violated or lapsed",
+            "share_full": "Share in full",
+        },
+        column_config={"Share in full": st.column_config.NumberColumn("Share in full", format="percent")},
+    )
+with by_party:
+    parties = share_by_party(latest, ds.labels.get("actor", {}), f.parties)
+    st.caption("A commitment counts for every party at its round's table (mediators and hosts are not parties).")
+    show_chart(
+        share_chart(parties, "party_name", "Commitments of rounds the party sat at"),
+        title="Commitments carried out in full, by party at the table",
+        page="commitments",
+        ds=ds,
+        filters_text=described,
+        key="commitments.by_party",
+    )
+    show_table(
+        parties,
+        page="commitments",
+        name="by_party",
+        ds=ds,
+        key="commitments.by_party_table",
+        columns={
+            "party_name": "Party",
+            "n_commitments": "Commitments",
+            "n_full": "In full",
+            "n_broken": "Violated or lapsed",
+            "share_full": "Share in full",
+        },
+        column_config={"Share in full": st.column_config.NumberColumn("Share in full", format="percent")},
+    )
+
+st.subheader("Commitments")
+show_table(
+    latest,
+    page="commitments",
+    name="commitments",
+    ds=ds,
+    key="commitments.table",
+    columns={
+        "record": "Record",
+        "summary": "Commitment",
+        "talk_title": "Round",
+        "round_date": "Agreed",
+        "issue_label": "Issue",
+        "party_names": "Parties",
+        "status_label": "Status",
+        "level": "Level (0–3)",
+        "date": "Since",
+        "confidence": "Confidence",
+        "n_events": "Events",
+    },
+    column_config={"Record": st.column_config.LinkColumn("Record", display_text=r"record\?id=(.*)")},
+)
+
+st.subheader("Status history")
+show_table(
+    events.sort_values(["round_date", "item_id", "date"], kind="stable"),
+    page="commitments",
+    name="events",
+    ds=ds,
+    key="commitments.events",
+    columns={
+        "event_id": "Event",
+        "item_id": "Item",
+        "date": "Date",
+        "status_label": "Status",
+        "level": "Level (0–3)",
+        "confidence": "Confidence",
+        "note": "Note",
+        "summary": "Commitment",
+        "source_ids": "Source ids",
+    },
+)

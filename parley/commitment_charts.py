@@ -1,0 +1,148 @@
+"""Commitment charts as plain Vega-Lite specs: each commitment's road from agreement to implementation (or breach),
+and the share carried out in full per round or per party.
+
+Colour means the status: light to dark blue up the 0-3 scale, red for violated, orange for lapsed; the two broken
+statuses also get their own point shape, so they never rely on colour alone. A low-confidence event is drawn hollow.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from parley.charts import _CONFIG, SCHEMA, _field, _values
+from parley.schema import COMMITMENT_BROKEN, COMMITMENT_LEVELS
+
+STATUS_COLOURS: dict[str, str] = {
+    "not_started": "#DDDDDD",
+    "minimal": "#9ECAE1",
+    "intermediate": "#4292C6",
+    "full": "#08306B",
+    "violated": "#CC3311",
+    "lapsed": "#EE7733",
+}
+STATUS_SHAPES: dict[str, str] = {"violated": "cross", "lapsed": "square"}  # every other status: a circle
+STATUS_ORDER = (*COMMITMENT_LEVELS, *COMMITMENT_BROKEN)
+ROW_STEP = 22  # pixels per commitment: one thin bar and its event points
+PARTS = (  # the three parts of a share bar: (key, legend text, colour)
+    ("full", "carried out in full", STATUS_COLOURS["full"]),
+    ("open", "not started or under way", STATUS_COLOURS["minimal"]),
+    ("broken", "violated or lapsed", STATUS_COLOURS["violated"]),
+)
+
+
+def status_legend_text(status: str, label: str) -> str:
+    """'2 intermediate' on the scale, the bare label off it: the legend shows the level beside each status."""
+    level = COMMITMENT_LEVELS.get(status)
+    return f"{level} {label}" if level is not None else label
+
+
+def _status_scale(labels: dict[str, str]) -> dict:
+    return {
+        "domain": [status_legend_text(c, labels.get(c, c)) for c in STATUS_ORDER],
+        "range": [STATUS_COLOURS[c] for c in STATUS_ORDER],
+    }
+
+
+def commitment_steps_chart(steps: pd.DataFrame, status_labels: dict[str, str]) -> dict:
+    """One row per commitment, in the order given: a bar for each status from its event until the next one, and a
+    point at each event (hollow when low confidence; a cross for violated, a square for lapsed)."""
+    frame = steps.assign(
+        legend=[status_legend_text(s, status_labels.get(s, s)) for s in steps["status"].astype(str)],
+        shape=steps["status"].astype(str).map(lambda s: STATUS_SHAPES.get(s, "circle")),
+    )
+    order = list(dict.fromkeys(frame["label"].astype(str)))
+    y = _field("label", "N", None, sort=order, axis={"labelLimit": 360})
+    colour = _field("legend", "N", "Status (level 0–3)", scale=_status_scale(status_labels))
+    tooltip = [
+        _field("label", "N", "Commitment"),
+        _field("date", "T", "Date", format="%-d %b %Y"),
+        _field("legend", "N", "Status"),
+        _field("confidence", "N", "Confidence"),
+        _field("note", "N", "Note"),
+    ]
+    return {
+        "$schema": SCHEMA,
+        "config": _CONFIG,
+        "width": "container",
+        "height": {"step": ROW_STEP},
+        "data": {"values": _values(frame)},
+        "layer": [
+            {
+                "mark": {"type": "bar", "height": 8, "opacity": 0.85},
+                "encoding": {
+                    "x": _field("date", "T", None, axis={"format": "%b %Y"}),
+                    "x2": {"field": "until"},
+                    "y": y,
+                    "color": colour,
+                    "tooltip": tooltip,
+                },
+            },
+            {
+                "mark": {"type": "point", "size": 70, "strokeWidth": 2, "filled": False},
+                "encoding": {
+                    "x": _field("date", "T", None),
+                    "y": y,
+                    "stroke": {**colour, "legend": None},
+                    "shape": {"field": "shape", "type": "nominal", "scale": None, "legend": None},
+                    # Hollow (white inside) when the event is low confidence, so a doubtful step never looks solid.
+                    "fill": {
+                        "condition": {"test": "datum.is_low", "value": "white"},
+                        **{**colour, "legend": None},
+                    },
+                    "tooltip": tooltip,
+                },
+            },
+        ],
+    }
+
+
+def share_chart(shares: pd.DataFrame, group: str, title: str) -> dict:
+    """One bar per group (a round or a party, in the order given) split into its commitments carried out in full,
+    still open and broken; the bar's length is the number of commitments, the tooltip gives the share in full."""
+    rows = []
+    for rec in shares.itertuples(index=False):
+        counts = {
+            "full": int(rec.n_full),
+            "broken": int(rec.n_broken),
+            "open": int(rec.n_commitments) - int(rec.n_full) - int(rec.n_broken),
+        }
+        for order, (key, text, _colour) in enumerate(PARTS):
+            rows.append(
+                {
+                    "group": str(getattr(rec, group)),
+                    "part": text,
+                    "order": order,
+                    "n": counts[key],
+                    "total": int(rec.n_commitments),
+                    "share_full": float(rec.share_full),
+                }
+            )
+    frame = pd.DataFrame(rows, columns=["group", "part", "order", "n", "total", "share_full"])
+    order = list(dict.fromkeys(frame["group"]))
+    return {
+        "$schema": SCHEMA,
+        "config": _CONFIG,
+        "width": "container",
+        "height": {"step": ROW_STEP},
+        "data": {"values": _values(frame)},
+        "mark": {"type": "bar"},
+        "encoding": {
+            "y": _field("group", "N", None, sort=order, axis={"labelLimit": 260}),
+            "x": _field("n", "Q", "Commitments", stack="zero", axis={"tickMinStep": 1}),
+            "color": _field(
+                "part",
+                "N",
+                title,
+                scale={"domain": [p[1] for p in PARTS], "range": [p[2] for p in PARTS]},
+                sort=[p[1] for p in PARTS],
+            ),
+            "order": {"field": "order", "type": "quantitative"},
+            "tooltip": [
+                _field("group", "N", "Of"),
+                _field("part", "N", "Part"),
+                _field("n", "Q", "Commitments"),
+                _field("total", "Q", "All commitments"),
+                _field("share_full", "Q", "Share in full", format=".0%"),
+            ],
+        },
+    }

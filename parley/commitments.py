@@ -1,0 +1,171 @@
+"""Commitments seen through the filters: which agreed items are in view, how far each got by the end of the window,
+and the share carried out in full per round and per party. Pure pandas; the ledger is a small release table.
+
+The scale is the Peace Accords Matrix's: 0 not started, 1 minimal, 2 intermediate, 3 full (schema.COMMITMENT_LEVELS);
+violated and lapsed lie off it (schema.COMMITMENT_BROKEN).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from urllib.parse import quote
+
+import numpy as np
+import pandas as pd
+
+from parley.filters import Filters
+from parley.schema import COMMITMENT_BROKEN, COMMITMENT_LEVELS, LIST_SEP
+
+FULL = "full"
+LABEL_CHARS = 60  # a commitment's label on the chart: its id and the start of its summary
+
+LATEST_COLUMNS = [
+    "item_id",
+    "summary",
+    "talk_id",
+    "talk_title",
+    "round_date",
+    "issue_id",
+    "issue_label",
+    "party_ids",
+    "party_names",
+    "status",
+    "status_label",
+    "level",
+    "date",
+    "confidence",
+    "n_events",
+    "is_full",
+    "is_broken",
+    "record",
+]
+SHARE_COLUMNS = ["n_commitments", "n_full", "n_broken", "share_full"]
+STEP_COLUMNS = [
+    "item_id",
+    "label",
+    "round_date",
+    "date",
+    "until",
+    "status",
+    "status_label",
+    "level",
+    "confidence",
+    "is_broken",
+    "is_low",
+    "summary",
+    "note",
+]
+
+
+def _has_party(party_ids: pd.Series, parties: Sequence[str]) -> np.ndarray:
+    wanted = set(parties)
+    return np.array([bool(wanted.intersection(str(ids).split(LIST_SEP))) for ids in party_ids], dtype=bool)
+
+
+def apply_commitments(events: pd.DataFrame, f: Filters) -> pd.DataFrame:
+    """Events of the commitments agreed inside the window, on a chosen issue, at a round of a chosen party, up to the
+    window's end (so the latest event kept is the status as of that day). Hiding low confidence drops low-confidence
+    events; a commitment whose agreement is low confidence goes with it."""
+    mask = np.ones(len(events), dtype=bool)
+    if f.start:
+        mask &= (events["round_date"] >= pd.Timestamp(f.start)).to_numpy()
+    if f.end:
+        mask &= (events["round_date"] <= pd.Timestamp(f.end)).to_numpy()
+        mask &= (events["date"] <= pd.Timestamp(f.end)).to_numpy()
+    if f.hide_low:
+        mask &= (events["confidence"].astype(str) != "low").to_numpy()
+    if f.issues:
+        mask &= events["issue_id"].astype(str).isin(f.issues).to_numpy()
+    if f.parties:
+        mask &= _has_party(events["party_ids"], f.parties)
+    return events[mask]
+
+
+def latest_status(events: pd.DataFrame) -> pd.DataFrame:
+    """One row per commitment: its last event among `events` (its status then), how many events led there, and
+    whether it was carried out in full or broken. Ordered by round date, then item id."""
+    if events.empty:
+        return pd.DataFrame(columns=LATEST_COLUMNS)
+    ordered = events.sort_values(["item_id", "date", "event_id"], kind="stable")
+    last = ordered.drop_duplicates("item_id", keep="last").copy()
+    last["n_events"] = last["item_id"].map(ordered["item_id"].value_counts()).astype("int64")
+    status = last["status"].astype(str)
+    last["status"] = status
+    last["is_full"] = (status == FULL).to_numpy()
+    last["is_broken"] = status.isin(COMMITMENT_BROKEN).to_numpy()
+    last["record"] = last["item_id"].astype(str).map(record_link)
+    last = last.sort_values(["round_date", "item_id"], kind="stable").reset_index(drop=True)
+    return last[LATEST_COLUMNS]
+
+
+def _shares(groups: pd.core.groupby.DataFrameGroupBy) -> pd.DataFrame:
+    out = groups.agg(n_commitments=("item_id", "size"), n_full=("is_full", "sum"), n_broken=("is_broken", "sum"))
+    out = out.astype("int64")
+    out["share_full"] = out["n_full"] / out["n_commitments"]
+    return out
+
+
+def share_by_round(latest: pd.DataFrame) -> pd.DataFrame:
+    """Per round (oldest first): commitments in view, how many were carried out in full, how many broken."""
+    columns = ["talk_id", "talk_title", "round_date", *SHARE_COLUMNS]
+    if latest.empty:
+        return pd.DataFrame(columns=columns)
+    out = _shares(latest.groupby(["talk_id", "talk_title", "round_date"], sort=False))
+    return out.reset_index().sort_values(["round_date", "talk_id"], kind="stable").reset_index(drop=True)[columns]
+
+
+def share_by_party(latest: pd.DataFrame, names: Mapping[str, str], parties: Sequence[str] = ()) -> pd.DataFrame:
+    """Per party at the table (a commitment counts for every party of its round; with `parties`, only those rows):
+    commitments, carried out in full, broken, share in full. Most commitments first, then by name."""
+    columns = ["party_id", "party_name", *SHARE_COLUMNS]
+    if latest.empty:
+        return pd.DataFrame(columns=columns)
+    rows = latest.assign(party_id=latest["party_ids"].astype(str).str.split(LIST_SEP)).explode("party_id")
+    rows = rows[rows["party_id"].fillna("") != ""]
+    if parties:
+        rows = rows[rows["party_id"].isin(parties)]
+    if rows.empty:
+        return pd.DataFrame(columns=columns)
+    out = _shares(rows.groupby("party_id", sort=False)).reset_index()
+    out["party_name"] = out["party_id"].map(lambda p: names.get(p, p))
+    out = out.sort_values(["n_commitments", "party_name"], ascending=[False, True], kind="stable")
+    return out.reset_index(drop=True)[columns]
+
+
+def status_steps(events: pd.DataFrame, until: pd.Timestamp) -> pd.DataFrame:
+    """One row per event: the status holds from its date until the commitment's next event, or `until` (the end of
+    the window or of the record) for the last one. What the chart draws, a few rows per commitment."""
+    if events.empty:
+        return pd.DataFrame(columns=STEP_COLUMNS)
+    steps = events.sort_values(["round_date", "item_id", "date", "event_id"], kind="stable").copy()
+    following = steps.groupby("item_id", sort=False)["date"].shift(-1)
+    steps["until"] = following.fillna(pd.Timestamp(until))
+    steps["until"] = steps[["until", "date"]].max(axis=1)  # an event after `until` still gets a visible point
+    steps["status"] = steps["status"].astype(str)
+    steps["confidence"] = steps["confidence"].astype(str)
+    steps["is_broken"] = steps["status"].isin(COMMITMENT_BROKEN).to_numpy()
+    steps["is_low"] = (steps["confidence"] == "low").to_numpy()
+    steps["label"] = steps["item_id"].astype(str) + " · " + steps["summary"].astype(str).map(_short)
+    steps["note"] = steps["note"].fillna("").astype(str)
+    return steps.reset_index(drop=True)[STEP_COLUMNS]
+
+
+def _short(text: str) -> str:
+    one_line = " ".join(text.split())
+    return one_line if len(one_line) <= LABEL_CHARS else one_line[: LABEL_CHARS - 1].rstrip() + "…"
+
+
+def level_of(status: str) -> int | None:
+    """The status's place on the 0-3 scale; None for violated and lapsed, which lie off it."""
+    return COMMITMENT_LEVELS.get(status)
+
+
+def as_of(data_end: pd.Timestamp, f: Filters) -> pd.Timestamp:
+    """The day the statuses are read at: the window's end when it ends before the record does, else the record's end."""
+    end = pd.Timestamp(data_end)
+    return min(end, pd.Timestamp(f.end)) if f.end else end
+
+
+def record_link(record_id: str) -> str:
+    """The relative link to a record's page (the id URL-encoded, so no id can add a parameter or a path)."""
+    return "record?id=" + quote(str(record_id), safe="")

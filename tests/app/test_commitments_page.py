@@ -1,0 +1,117 @@
+"""The Commitments page on the mini dataset: key figures, the charts, the tables with record links, every empty
+state, and data text shown literally."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from components.data import DATA_DIR_ENV
+from components.registry import PAGES
+from parley.commitments import apply_commitments, latest_status
+from parley.filters import Filters
+from tests.app.conftest import assert_clean, open_page, shown
+from tests.app.test_hostile_text import _markdown_texts
+from tests.hostile import HOSTILE, unescaped_markup
+from tests.mini import TABLES, write_mini
+
+COMMITMENTS = next(p for p in PAGES if p.url_path == "commitments")
+
+
+def _table(at, column: str) -> pd.DataFrame:
+    """The page's table whose first column is `column` (the page shows several)."""
+    found = [df.value for df in at.dataframe if list(df.value.columns)[:1] == [column]]
+    assert len(found) == 1, [list(df.value.columns) for df in at.dataframe]
+    return found[0]
+
+
+def _metrics(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def _infos(at) -> list[str]:
+    return [shown(i.value) for i in at.info]
+
+
+def test_default_view_follows_every_commitment(on_mini, mini):
+    at = on_mini(COMMITMENTS)
+    assert_clean(at)
+    assert at.title[0].value == "Commitments"
+    expected = latest_status(apply_commitments(mini.commitments, Filters()))
+    assert _metrics(at) == {
+        "Commitments in view": str(len(expected)),
+        "Carried out in full": str(int(expected["is_full"].sum())),
+        "Violated or lapsed": str(int(expected["is_broken"].sum())),
+    }
+    assert _metrics(at) == {"Commitments in view": "2", "Carried out in full": "1", "Violated or lapsed": "1"}
+    assert len(at.get("vega_lite_chart")) == 3  # the steps, the share by round, the share by party
+    table = _table(at, "Record")
+    assert table["Record"].tolist() == ["record?id=itm-0001", "record?id=itm-0002"]
+    assert table["Status"].tolist() == ["full", "violated"]
+    assert table["Level (0–3)"].tolist()[0] == 3 and pd.isna(table["Level (0–3)"].tolist()[1])
+    rounds = _table(at, "Round")
+    assert rounds["Round"].tolist() == ["Istanbul round 1", "Istanbul round 2"]
+    assert rounds["In full"].tolist() == [1, 0]
+    assert _table(at, "Party")["Party"].tolist() == ["Russia", "Ukraine"]  # the mediator Türkiye is not a party
+    history = _table(at, "Event")
+    assert history["Event"].tolist() == ["cev-0001", "cev-0002", "cev-0003", "cev-0004", "cev-0005"]
+
+
+def test_the_window_end_reads_the_status_on_that_day(on_mini):
+    at = on_mini(COMMITMENTS, {"to": ["2025-05-24"]})
+    assert_clean(at)
+    table = _table(at, "Record")
+    assert table["Record"].tolist() == ["record?id=itm-0001"]  # itm-0002 was agreed after the window
+    assert table["Status"].tolist() == ["minimal"]  # the full exchange came on 25 May, after the window
+    assert _metrics(at)["Carried out in full"] == "0"
+
+
+def test_hiding_low_confidence_drops_the_doubtful_step(on_mini):
+    at = on_mini(COMMITMENTS, {"hide_low": ["1"]})
+    assert_clean(at)
+    assert "cev-0002" not in _table(at, "Event")["Event"].tolist()
+    assert _table(at, "Record")["Events"].tolist() == [2, 2]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [{"from": ["2026-01-01"]}, {"issue": ["territory"]}, {"party": ["FRA"]}],
+    ids=["no-match-window", "issue-without-commitments", "party-at-no-round"],
+)
+def test_filters_that_match_nothing_say_so(on_mini, query):
+    at = on_mini(COMMITMENTS, query)
+    assert_clean(at)
+    assert any("No commitments match the current filters" in i for i in _infos(at)), _infos(at)
+    assert not at.dataframe and not at.get("vega_lite_chart")
+
+
+def test_emptied_filters_show_everything(on_mini):
+    at = on_mini(COMMITMENTS)
+    at.multiselect(key="filters.issue").set_value([])
+    at.run()
+    assert_clean(at)
+    assert len(_table(at, "Record")) == 2
+
+
+def test_a_dataset_without_a_ledger_says_why(monkeypatch, tmp_path: Path):
+    directory = write_mini(tmp_path / "no-ledger", {"commitment_events": []})
+    monkeypatch.setenv(DATA_DIR_ENV, str(directory))
+    at = open_page(COMMITMENTS)
+    assert_clean(at)
+    assert any("No commitments are coded" in i for i in _infos(at)), _infos(at)
+    assert not at.dataframe
+
+
+def test_markup_in_commitment_texts_is_shown_as_text(monkeypatch, tmp_path: Path):
+    events = [{**row, "note": HOSTILE + row["note"]} for row in TABLES["commitment_events"]]
+    items = [{**row, "summary": HOSTILE + row["summary"]} for row in TABLES["agreed_items"]]
+    directory = write_mini(tmp_path / "hostile-ledger", {"commitment_events": events, "agreed_items": items})
+    monkeypatch.setenv(DATA_DIR_ENV, str(directory))
+    at = open_page(COMMITMENTS)
+    assert_clean(at)
+    texts = _markdown_texts(at)
+    assert [(t, unescaped_markup(t)) for t in texts if unescaped_markup(t)] == []
+    assert _table(at, "Event")["Note"].str.startswith(HOSTILE.strip()).all()  # an empty note loses the trailing space
+    assert _table(at, "Record")["Commitment"].str.startswith(HOSTILE).all()
