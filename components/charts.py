@@ -9,6 +9,7 @@ import altair as alt
 import plotly.graph_objects as go
 import streamlit as st
 
+from components.briefing import register_chart
 from parley.charts import stamped, to_spec
 from parley.export import chart_png, chart_svg, file_name, for_export, stamp_lines
 from parley.loading import Dataset
@@ -46,6 +47,7 @@ def show_chart(
         # A plain spec, not st.altair_chart: that would validate the whole spec against the schema on every rerun.
         st.vega_lite_chart(to_spec(chart), width="stretch" if stretch else "content", key=key, theme=None)
     if export is not None or not isinstance(chart, go.Figure):
+        register_chart(title, export if export is not None else lambda: chart, filters_text)
 
         def image(kind: str) -> bytes:
             # Built only when the button is clicked (download_button with a callable), never on a rerun.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from components.briefing import start_pack
 from components.data import get_dataset
 from components.filters import current_filters
 from parley.coverage import through_text, why_empty
@@ -17,6 +18,7 @@ def show_header(title: str, question: str, filters_text: str, ds: Dataset) -> No
         f"{question}  \n**Showing:** {escape_markdown(filters_text)} · data version {escape_markdown(ds.version)}"
         f" · {escape_markdown(through_text(ds))}"
     )
+    start_pack(title, question, filters_text, ds)  # every page starts here: the briefing pack of this run
 
 
 def show_empty(what: str) -> None:

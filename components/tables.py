@@ -7,6 +7,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
+from components.briefing import register_table
 from parley.export import file_name, to_csv_bytes
 from parley.loading import Dataset
 from parley.selection import Rows, as_frame
@@ -34,6 +35,7 @@ def show_table(
             config[col] = st.column_config.DateColumn(col, format="D MMM YYYY")
     config.update(column_config or {})
     st.dataframe(shown, hide_index=True, width="stretch", column_config=config, key=key)
+    register_table(name, frame, columns)  # the briefing pack prints its first rows and cites its sources
     row = st.container(horizontal=True, vertical_alignment="center")
     if total > MAX_ROWS_SHOWN:
         row.caption(f"Showing the first {MAX_ROWS_SHOWN:,} of {total:,} rows; the CSV holds all {total:,}.")
