@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from components.briefing import cite, show_metric
 from components.charts import show_chart
 from components.data import get_dataset
 from components.filters import current_filters, filters_text
@@ -28,32 +29,39 @@ if view.is_empty:
 record_end = coverage.last_day(ds)
 figures = key_figures(view.talks, view.items, view.positions, view.reactions, record_end)
 c1, c2, c3, c4, c5 = st.columns([1, 1.5, 1, 1.3, 1.3])
-c1.metric(
+show_metric(
+    c1,
     "Rounds held",
     figures.rounds_held,
     help="Rounds, summits and envoy meetings that took place in the window.",
 )
-c2.metric(
+show_metric(
+    c2,
     "Latest round",
     format_date(figures.latest_date),
-    help=escape_markdown(figures.latest_title) if figures.latest_title else "No round in the window.",
+    help="No round in the window.",
+    detail=figures.latest_title or "",
 )
-c3.metric(
+show_metric(
+    c3,
     "Days since",
     "—" if figures.days_since_latest is None else f"{figures.days_since_latest:,}",
     help=f"Days from the end of the latest round in the window to the last date in the record "
     f"({format_date(record_end)}), not to today: the record is coded from news and ends there.",
 )
-c4.metric(
+show_metric(
+    c4,
     "Prisoners agreed per side",
     f"{figures.prisoners_per_side:,}",
     help="Sum of prisoner exchanges agreed at rounds in the window, counted per side (bodies excluded).",
 )
-c5.metric(
+show_metric(
+    c5,
     "Positions · reactions",
     f"{figures.positions} · {figures.reactions}",
     help="Coded party positions and international reactions in the window.",
 )
+cite(view.talks, view.items, view.positions, view.reactions)  # the briefing pack cites what the figures count
 if figures.latest_title:
     st.caption("Latest round: " + escape_markdown(figures.latest_title))
 
