@@ -8,7 +8,9 @@ import numpy as np
 import pandas as pd
 
 from parley.filters import Filters, format_date
+from parley.grouping import month_codes
 from parley.loading import Dataset
+from parley.selection import Rows
 from parley.views import apply_view
 
 # Table label → (Dataset field, date column). Loaded tables are in date order, so their span is the first and last.
@@ -85,9 +87,11 @@ def monthly(ds: Dataset) -> pd.DataFrame:
         dates = getattr(ds, table)[column].dropna()
         if not len(dates):
             continue
-        months = dates.to_numpy().astype("datetime64[M]")
-        values, counts = np.unique(months, return_counts=True)
-        frames.append(pd.DataFrame({"month": values.astype("datetime64[us]"), "table": label, "count": counts}))
+        # Months by table lookup and one bincount: sorting a million dates (np.unique) costs ten times as much.
+        months = month_codes(Rows.all(pd.DataFrame({"d": dates.to_numpy()})), "d")
+        counts = np.bincount(months.codes, minlength=months.size)
+        present = np.flatnonzero(counts)
+        frames.append(pd.DataFrame({"month": months.values[present], "table": label, "count": counts[present]}))
     if not frames:
         return pd.DataFrame(columns=["month", "table", "count"])
     return pd.concat(frames, ignore_index=True)
