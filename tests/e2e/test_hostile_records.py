@@ -62,7 +62,7 @@ def test_markup_stays_text_and_every_image_download_keeps_the_server_up(
         expect(heading).to_contain_text("**B**")  # the asterisks are shown, not turned into bold
 
     main = page.get_by_test_id("stMain")
-    charts = {"overview": 1, "timeline": 1, "positions": 3, "reactions": 4}.get(entry.url_path, 0)
+    charts = {"overview": 1, "timeline": 1, "positions": 3, "plans": 2, "reactions": 4}.get(entry.url_path, 0)
     for label, magic in (("PNG", b"\x89PNG"), ("SVG", b"<svg")):
         buttons = main.get_by_test_id("stDownloadButton").filter(has_text=label)
         expect(buttons).to_have_count(charts)  # one of each under every chart
