@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from parley.charts import _CONFIG, SCHEMA, _field, _values
+from parley.charts import _CONFIG, DATE_AXIS, SCHEMA, _field, _values
 from parley.schema import COMMITMENT_BROKEN, COMMITMENT_LEVELS
 
 STATUS_COLOURS: dict[str, str] = {
@@ -60,6 +60,23 @@ def commitment_steps_chart(steps: pd.DataFrame, status_labels: dict[str, str]) -
         _field("confidence", "N", "Confidence"),
         _field("note", "N", "Note"),
     ]
+    x = _field("date", "T", None, axis={"format": DATE_AXIS, "tickCount": "month", "labelOverlap": True})
+
+    def points(low: bool) -> dict:
+        # Two point layers on the one colour scale (so one legend): confident events filled, doubtful ones hollow.
+        return {
+            "transform": [{"filter": "datum.is_low" if low else "!datum.is_low"}],
+            "mark": {"type": "point", "size": 70, "strokeWidth": 2, "filled": not low, "opacity": 1}
+            | ({"fill": "white"} if low else {}),
+            "encoding": {
+                "x": x,
+                "y": y,
+                "color": colour,
+                "shape": {"field": "shape", "type": "nominal", "scale": None},
+                "tooltip": tooltip,
+            },
+        }
+
     return {
         "$schema": SCHEMA,
         "config": _CONFIG,
@@ -69,29 +86,10 @@ def commitment_steps_chart(steps: pd.DataFrame, status_labels: dict[str, str]) -
         "layer": [
             {
                 "mark": {"type": "bar", "height": 8, "opacity": 0.85},
-                "encoding": {
-                    "x": _field("date", "T", None, axis={"format": "%b %Y"}),
-                    "x2": {"field": "until"},
-                    "y": y,
-                    "color": colour,
-                    "tooltip": tooltip,
-                },
+                "encoding": {"x": x, "x2": {"field": "until"}, "y": y, "color": colour, "tooltip": tooltip},
             },
-            {
-                "mark": {"type": "point", "size": 70, "strokeWidth": 2, "filled": False},
-                "encoding": {
-                    "x": _field("date", "T", None),
-                    "y": y,
-                    "stroke": {**colour, "legend": None},
-                    "shape": {"field": "shape", "type": "nominal", "scale": None, "legend": None},
-                    # Hollow (white inside) when the event is low confidence, so a doubtful step never looks solid.
-                    "fill": {
-                        "condition": {"test": "datum.is_low", "value": "white"},
-                        **{**colour, "legend": None},
-                    },
-                    "tooltip": tooltip,
-                },
-            },
+            points(low=False),
+            points(low=True),
         ],
     }
 

@@ -186,8 +186,12 @@ def test_steps_chart_is_valid_and_marks_broken_and_doubtful_events():
     assert len(rows) == len(steps)  # one row per event: bounded by the ledger, not the data
     shapes = {r["status"]: r["shape"] for r in rows}
     assert shapes == {"not_started": "circle", "minimal": "circle", "full": "circle", "lapsed": "square"}
-    points = spec["layer"][1]
-    assert points["encoding"]["fill"]["condition"] == {"test": "datum.is_low", "value": "white"}
+    filled, hollow = spec["layer"][1], spec["layer"][2]
+    assert filled["mark"]["filled"] is True and filled["transform"] == [{"filter": "!datum.is_low"}]
+    assert hollow["mark"]["filled"] is False and hollow["mark"]["fill"] == "white"
+    assert hollow["transform"] == [{"filter": "datum.is_low"}]
+    # one colour scale for bars and points, so one legend names every status
+    assert filled["encoding"]["color"] == hollow["encoding"]["color"] == spec["layer"][0]["encoding"]["color"]
     scale = spec["layer"][0]["encoding"]["color"]["scale"]
     assert scale["domain"][:4] == ["0 not started", "1 minimal", "2 intermediate", "3 full"]
     assert dict(zip(scale["domain"][4:], scale["range"][4:], strict=True)) == {
