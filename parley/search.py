@@ -9,11 +9,12 @@ an alias, or a person's surname) also finds the actor's other names: Zelensky fi
 
 from __future__ import annotations
 
+import functools
 import re
 import sqlite3
 import threading
 import unicodedata
-from collections.abc import Callable
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
@@ -29,10 +30,12 @@ from parley.plans import apply_plans
 from parley.views import apply_view
 
 MAX_SHOWN = 50  # results listed per kind; the rest are counted
-SCAN_CAP = 10_000  # matches read per kind before counting stops: keeps a common word fast at a million records
+SCAN_CAP = 2_000  # matches per kind read and checked against the filters: a common word stays fast at 1M records
+COUNT_CAP = 100_000  # matches per kind counted (inside SQLite, without reading them) before "100,000+"
 MAX_QUERY_CHARS = 300
 MAX_WORDS = 20
 SNIPPET_CHARS = 180
+KEPT_MEMO = 4  # filter objects whose kept rows are remembered per index (a million positions: ~1 MB each)
 _WORD = re.compile(r"[^\W_]+")  # FTS5 unicode61 tokens: runs of letters and digits
 
 
@@ -68,10 +71,20 @@ RESULT_COLUMNS = ["kind", "id", "title", "snippet", "date", "link"]
 
 
 # ---- folding ------------------------------------------------------------------------------------------------
+_LAST_MARK = 0x1FFFF  # no character above this has a combining class
+
+
+@functools.cache
+def _combining_marks() -> dict[int, None]:
+    """A translate table deleting every combining mark (about 900 code points), built once on first use."""
+    return {cp: None for cp in range(_LAST_MARK + 1) if unicodedata.combining(chr(cp))}
+
+
 def fold(text: str) -> str:
     """Compatibility forms split, accents dropped, case folded: Erdoğan and ERDOGAN both become erdogan."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    if text.isascii():
+        return text.lower()
+    return unicodedata.normalize("NFKD", text).translate(_combining_marks()).casefold()
 
 
 def words(text: str) -> list[str]:
@@ -167,6 +180,22 @@ class SearchIndex:
     order: dict[str, np.ndarray]
     variants: dict[tuple[str, ...], set[str]]
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # What the last few filter objects keep: the next query under the same filters (the usual case while typing)
+    # skips applying them again. Keyed by the frozen Filters; the index belongs to one dataset, so does this.
+    _kept: OrderedDict[Filters, dict[str, np.ndarray | None]] = field(default_factory=OrderedDict)
+
+    def kept(self, ds: Dataset, f: Filters) -> dict[str, np.ndarray | None]:
+        with self.lock:
+            hit = self._kept.get(f)
+            if hit is not None:
+                self._kept.move_to_end(f)
+                return hit
+        kept = kept_rows(ds, f)  # outside the lock: other sessions' queries go on meanwhile
+        with self.lock:
+            self._kept[f] = kept
+            while len(self._kept) > KEPT_MEMO:
+                self._kept.popitem(last=False)
+        return kept
 
     def rowid_range(self, kind: str, first: int = 0, last: int | None = None) -> tuple[int, int]:
         """Rowids of ranks first..last of a kind (rowids run high to low as rank goes up)."""
@@ -220,12 +249,11 @@ def build_index(ds: Dataset) -> SearchIndex:
         frame = getattr(ds, kind.table)
         ranks = _display_order(kind, frame, ds)
         offsets[kind.key], order[kind.key] = start, ranks
-        texts = _texts(kind, frame).take(pa.array(ranks)) if len(frame) else pa.array([], pa.large_string())
-        top = start + len(frame) - 1
-        connection.executemany(
-            "INSERT INTO docs(rowid, text) VALUES (?, ?)",
-            ((top - rank, text) for rank, text in enumerate(texts.to_pylist())),
-        )
+        # Rowid start + i holds rank n-1-i: inserted in ascending rowid order, which FTS5 needs to batch its
+        # writes (a smaller rowid than the last flushes a segment per record: ten times slower).
+        ascending = pa.array(ranks[::-1].copy())
+        texts = _texts(kind, frame).take(ascending) if len(frame) else pa.array([], pa.large_string())
+        connection.executemany("INSERT INTO docs(rowid, text) VALUES (?, ?)", enumerate(texts.to_pylist(), start=start))
         start += len(frame)
     connection.execute("INSERT INTO docs(docs) VALUES ('optimize')")
     connection.commit()
@@ -283,9 +311,9 @@ def _actors_kept(actors: pd.DataFrame, f: Filters) -> np.ndarray | None:
 # ---- searching ------------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class KindCount:
-    matched: int  # records the words match, before the filters (up to SCAN_CAP read)
-    kept: int  # of those, the ones the filters keep
-    truncated: bool  # SCAN_CAP reached: more records match than were read
+    matched: int  # records holding the words, whatever the filters (counted up to COUNT_CAP)
+    kept: int  # of those, the ones the filters keep; a lower bound when truncated
+    truncated: bool  # kept is not exact: only the newest SCAN_CAP matches were checked against the filters
 
     @property
     def more(self) -> int:
@@ -325,6 +353,17 @@ def _matches(index: SearchIndex, match: str, kind: str, lo: int, hi: int) -> np.
     return index.offsets[kind] + len(index.order[kind]) - 1 - rowids
 
 
+def _count(index: SearchIndex, match: str, kind: str, lo: int, hi: int) -> int:
+    """How many records of a kind, ranks lo..hi, the query matches (up to COUNT_CAP), counted inside SQLite."""
+    if len(index.order[kind]) == 0 or lo > hi:
+        return 0
+    sql = "SELECT count(*) FROM (SELECT 1 FROM docs WHERE docs MATCH ? AND rowid BETWEEN ? AND ? LIMIT ?)"
+    rowid_lo, rowid_hi = index.rowid_range(kind, lo, hi)
+    with index.lock:
+        (n,) = index.connection.execute(sql, (match, rowid_lo, rowid_hi, COUNT_CAP)).fetchone()
+    return int(n)
+
+
 def _rank_window(kind: str, ds: Dataset, f: Filters, n: int) -> tuple[int, int]:
     """For kinds stored newest first by date, the ranks inside the date window: the search reads only those."""
     if kind not in ("positions", "reactions") or not (f.start or f.end) or n == 0:
@@ -342,11 +381,11 @@ def search(index: SearchIndex, ds: Dataset, text: str, f: Filters | None = None)
     f = f or Filters()
     query = parse_query(text, index.variants)
     counts: dict[str, KindCount] = {}
-    parts: list[pd.DataFrame] = []
+    parts: list[dict[str, list]] = []
     if query.empty:
-        return SearchResults(query, _empty_results(), {})
+        return SearchResults(query, _results_frame([]), {})
     match = query.match()
-    kept = kept_rows(ds, f)
+    kept = index.kept(ds, f)
     for kind in KINDS:
         frame = getattr(ds, kind.table)
         lo, hi = _rank_window(kind.key, ds, f, len(frame))
@@ -354,63 +393,83 @@ def search(index: SearchIndex, ds: Dataset, text: str, f: Filters | None = None)
         rows = index.order[kind.key][ranks]
         keep = kept[kind.key]
         hits = rows if keep is None else rows[keep[rows]]
-        counts[kind.key] = KindCount(len(rows), len(hits), len(rows) >= SCAN_CAP)
+        whole = (lo, hi) == (0, len(frame) - 1)
+        matched = len(rows) if whole and len(rows) < SCAN_CAP else _count(index, match, kind.key, 0, len(frame) - 1)
+        n_kept, truncated = len(hits), False
+        if len(rows) >= SCAN_CAP:  # more matches than were read
+            if keep is None:  # nothing but the date window applies: count the rest inside SQLite
+                n_kept = matched if whole else _count(index, match, kind.key, lo, hi)
+                truncated = n_kept >= COUNT_CAP
+            else:
+                truncated = True
+        counts[kind.key] = KindCount(matched, n_kept, truncated)
         if len(hits):
             parts.append(_result_rows(kind, frame, hits[:MAX_SHOWN], ds, query))
-    results = pd.concat(parts, ignore_index=True) if parts else _empty_results()
-    return SearchResults(query, results, counts)
+    return SearchResults(query, _results_frame(parts), counts)
 
 
-def _empty_results() -> pd.DataFrame:
-    frame = pd.DataFrame({c: pd.Series(dtype="str") for c in [*RESULT_COLUMNS, "kind_key"]})
-    frame["date"] = pd.Series(dtype="datetime64[us]")
-    return frame
+def _results_frame(parts: list[dict[str, list]]) -> pd.DataFrame:
+    columns = [*RESULT_COLUMNS, "kind_key"]
+    data = {c: pd.Series([v for part in parts for v in part[c]], dtype="str") for c in columns if c != "date"}
+    dates = pd.to_datetime(pd.Series([v for part in parts for v in part["date"]], dtype="object"))
+    return pd.DataFrame({**data, "date": dates.astype("datetime64[us]")})[columns]
 
 
 def link(record_id: str) -> str:
     return "record?id=" + quote(record_id, safe="")
 
 
-def _result_rows(kind: Kind, frame: pd.DataFrame, rows: np.ndarray, ds: Dataset, query: Query) -> pd.DataFrame:
-    shown = frame.iloc[rows]
-    ids = shown[kind.id_column].astype(str).tolist()
-    titles = [_TITLES[kind.key](r) for r in shown.to_dict("records")]
-    snippets = [snippet(str(v) if pd.notna(v) else "", query) for v in shown[kind.snippet]] if len(shown) else []
+def _result_rows(kind: Kind, frame: pd.DataFrame, rows: np.ndarray, ds: Dataset, query: Query) -> dict[str, list]:
+    """The listed results of one kind as plain lists: at most MAX_SHOWN rows, read column by column."""
+
+    def cells(column: str) -> list[object]:
+        return frame[column].take(rows).tolist()
+
+    ids = [str(v) for v in cells(kind.id_column)]
     if kind.key == "items":
-        pos = shown["talk_pos"].to_numpy()
-        dates = pd.Series([ds.talks["start_date"].iloc[p] if p >= 0 else pd.NaT for p in pos], dtype="datetime64[us]")
-    elif kind.date is not None:
-        dates = pd.to_datetime(shown[kind.date]).astype("datetime64[us]").reset_index(drop=True)
+        starts = ds.talks["start_date"]
+        dates: list[object] = [starts.iloc[p] if p >= 0 else pd.NaT for p in frame["talk_pos"].take(rows)]
     else:
-        dates = pd.Series([pd.NaT] * len(shown), dtype="datetime64[us]")
-    return pd.DataFrame(
-        {
-            "kind": kind.label,
-            "id": pd.Series(ids, dtype="str"),
-            "title": pd.Series(titles, dtype="str"),
-            "snippet": pd.Series(snippets, dtype="str"),
-            "date": dates.to_numpy(),
-            "link": pd.Series([link(i) for i in ids], dtype="str"),
-            "kind_key": kind.key,
-        }
+        dates = cells(kind.date) if kind.date is not None else [pd.NaT] * len(rows)
+    return {
+        "kind": [kind.label] * len(rows),
+        "id": ids,
+        "title": _titles(kind.key, frame, rows),
+        "snippet": [snippet(_plain(v), query) for v in cells(kind.snippet)],
+        "date": dates,
+        "link": [link(i) for i in ids],
+        "kind_key": [kind.key] * len(rows),
+    }
+
+
+def _plain(value: object) -> str:
+    return (
+        ""
+        if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value)
+        else str(value)
     )
 
 
-def _join(*parts: object, sep: str = " · ") -> str:
-    return sep.join(str(p) for p in parts if p is not None and str(p) not in ("", "nan", "<NA>", "None"))
-
-
-_TITLES: dict[str, Callable[[dict], str]] = {
-    "rounds": lambda r: _join(r["title"], r["city"]),
-    "positions": lambda r: _join(r["actor_name"], r["issue_label"], r["stance_label"]),
-    "reactions": lambda r: _join(r["actor_name"], r["event"]),
-    "items": lambda r: _join(r["talk_title"], r["issue_label"]),
-    "sources": lambda r: _join(r["outlet"], r["title"]),
-    "actors": lambda r: _join(r["name"], r["affiliation_name"]),
-    "fact_checks": lambda r: _join(r["claim"], r["verdict"]),
-    "plans": lambda r: _join(r["title"], r["proposer_names"]),
-    "provisions": lambda r: _join(r["plan_title"], f"point {r['point']}" if pd.notna(r["point"]) else ""),
+# The columns a result's title is made of, joined by " · " (empty parts left out).
+_TITLES: dict[str, tuple[str, ...]] = {
+    "rounds": ("title", "city"),
+    "positions": ("actor_name", "issue_label", "stance_label"),
+    "reactions": ("actor_name", "event"),
+    "items": ("talk_title", "issue_label"),
+    "sources": ("outlet", "title"),
+    "actors": ("name", "affiliation_name"),
+    "fact_checks": ("claim", "verdict"),
+    "plans": ("title", "proposer_names"),
+    "provisions": ("plan_title", "point"),
 }
+
+
+def _titles(kind: str, frame: pd.DataFrame, rows: np.ndarray) -> list[str]:
+    parts = []
+    for column in _TITLES[kind]:
+        values = [_plain(v) for v in frame[column].take(rows).tolist()]
+        parts.append([f"point {v}" if column == "point" and v else v for v in values])
+    return [" · ".join(p for p in row if p) for row in zip(*parts, strict=True)]
 
 
 def snippet(text: str, query: Query, width: int = SNIPPET_CHARS) -> str:
@@ -428,8 +487,11 @@ def snippet(text: str, query: Query, width: int = SNIPPET_CHARS) -> str:
     return ("…" if start > 0 else "") + out + ("…" if end < len(text) else "")
 
 
-def _folded_with_offsets(text: str) -> tuple[str, list[int]]:
+def _folded_with_offsets(text: str) -> tuple[str, list[int] | range]:
     """fold(text) and, for each of its characters, the position in `text` it came from."""
+    folded = fold(text)
+    if len(folded) == len(text):  # nearly always: each character folds to exactly one (ğ to g, É to e)
+        return folded, range(len(text))
     chars: list[str] = []
     where: list[int] = []
     for i, c in enumerate(text):
@@ -442,9 +504,12 @@ def _folded_with_offsets(text: str) -> tuple[str, list[int]]:
 def describe_counts(count: KindCount) -> str:
     """'12 of 40 shown' style caption for one kind, honest about counts cut short."""
     shown = min(count.kept, MAX_SHOWN)
+    if count.truncated and count.kept >= COUNT_CAP:
+        return f"{shown} shown; more than {COUNT_CAP:,} match (add words or narrow the filters to count them all)"
     if count.truncated:
         return (
-            f"{shown} shown; {count.more:,}+ more among the newest {SCAN_CAP:,} matches "
-            "(add words or narrow the filters to see the rest)"
+            f"{shown} shown; at least {count.more:,} more within the filters, found among the newest {SCAN_CAP:,} "
+            f"of the {count.matched:,}{'+' if count.matched >= COUNT_CAP else ''} records holding these words "
+            "(add words or narrow the filters to count them all)"
         )
     return f"{shown} shown" + (f", {count.more:,} more" if count.more else "")

@@ -1,0 +1,58 @@
+"""Search in a real browser: typing "Erdogan" finds Erdoğan's records, each linking to its record page."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import pytest
+from playwright.sync_api import Page, expect
+
+from components.registry import PAGES
+from parley.loading import load_dataset
+from parley.search import KIND, build_index, search
+from tests.e2e.helpers import Server, Watch, download, download_button, open_page, query, wait_for_query, wait_idle
+
+pytestmark = pytest.mark.e2e
+
+SEARCH = next(p for p in PAGES if p.url_path == "search")
+BOX = "Search every record"
+
+
+def test_search_erdogan_finds_erdogans_records_with_links(page: Page, app_server: Server) -> None:
+    ds = load_dataset()
+    expected = search(build_index(ds), ds, "Erdogan")
+    assert expected.counts["actors"].kept == 1 and expected.counts["positions"].kept > 0
+    watch = Watch().attach(page)
+    open_page(page, app_server.url(SEARCH), SEARCH.title)
+
+    box = page.get_by_role("textbox", name=BOX)
+    box.fill("Erdogan")
+    box.press("Enter")
+    wait_for_query(page, {"q": ["Erdogan"]})
+    wait_idle(page)
+
+    main = page.get_by_test_id("stMain")
+    for key in ("actors", "positions"):
+        heading = f"{KIND[key].label} ({expected.counts[key].kept})"
+        expect(main.get_by_role("heading", name=heading, exact=True)).to_be_visible()
+    # The table draws on a canvas; its accessible copy of the cells carries the record's name and link text.
+    cell = page.get_by_role("gridcell", include_hidden=True).get_by_text("Recep Tayyip Erdoğan · Türkiye", exact=True)
+    expect(cell).to_have_count(1)
+
+    # Every listed position links to its record page, exactly the ones the core search finds.
+    heading = f"Positions ({expected.counts['positions'].kept})"
+    _, csv = download(page, download_button(page, heading, "Download CSV"))
+    table = pd.read_csv(io.BytesIO(csv), dtype=str)
+    wanted = expected.of("positions")
+    assert table["Record"].tolist() == wanted["link"].tolist()
+    assert all(link.startswith("record?id=pos-") for link in table["Record"])
+    assert table["Text"].str.contains("Erdoğan").any()  # found through the folded spelling
+
+    # The link reopens the same search: the words ride in the URL.
+    assert query(page) == {"q": ["Erdogan"]}
+    page.goto(page.url)
+    wait_idle(page)
+    expect(page.get_by_role("textbox", name=BOX)).to_have_value("Erdogan")
+    expect(main.get_by_role("heading", name="Actors (1)", exact=True)).to_be_visible()
+    watch.assert_clean()
