@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8501
 
-.PHONY: setup run test lint e2e bench bench-quick bench-browser clean
+.PHONY: setup run test lint e2e bench bench-quick bench-browser bench-search clean
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,10 @@ bench-quick: $(STAMP) $(DATASETTE_STAMP)
 
 bench-browser: $(STAMP)
 	$(BIN)/python benchmarks/browser_bench.py
+
+# The search: index build time and memory, then each query's median time, at today's size and ~1M positions.
+bench-search: $(STAMP)
+	$(BIN)/python benchmarks/search_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
