@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import statistics
 import sys
 import time
@@ -47,14 +48,16 @@ def _rss_mb() -> float:
     return float("nan")
 
 
-def _median_ms(run, repeats: int = REPEATS) -> float:
+def _median_ms(run, repeats: int = REPEATS) -> tuple[float, float]:
+    """Median wall-clock and CPU milliseconds: on a shared machine the CPU time is the steadier figure."""
     run()  # warm: the first call reads the dataset's columns into the OS cache
-    times = []
+    wall, cpu = [], []
     for _ in range(repeats):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         run()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
+        wall.append((time.perf_counter() - start) * 1000)
+        cpu.append((time.process_time() - start_cpu) * 1000)
+    return statistics.median(wall), statistics.median(cpu)
 
 
 def bench(size_name: str) -> None:
@@ -65,27 +68,36 @@ def bench(size_name: str) -> None:
     load_s = time.perf_counter() - start
     gc.collect()
     before = _rss_mb()
-    start = time.perf_counter()
+    start, start_cpu = time.perf_counter(), time.process_time()
     index = build_index(ds)
-    build_s = time.perf_counter() - start
+    build_s, build_cpu = time.perf_counter() - start, time.process_time() - start_cpu
     gc.collect()
     after = _rss_mb()
     pages, page_size = (index.connection.execute(f"PRAGMA {p}").fetchone()[0] for p in ("page_count", "page_size"))
     records = sum(len(index.order[k]) for k in index.order)
     print(f"\n== {size_name}: {len(ds.positions):,} positions, {records:,} records indexed (load {load_s:.1f} s)")
     print(
-        f"index build {build_s:.2f} s; index {pages * page_size / 2**20:.0f} MB; process RSS +{after - before:.0f} MB"
+        f"index build {build_s:.2f} s ({build_cpu:.2f} s CPU); index {pages * page_size / 2**20:.0f} MB; "
+        f"process RSS +{after - before:.0f} MB; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
     )
-    print(f"{'query':<32} {'no filter ms':>13} {'filtered ms':>12} {'matched':>9} {'kept (filtered)':>16}")
+    # What a filter object keeps is worked out once per filter change and remembered on the index.
+    start = time.perf_counter()
+    search(index, ds, "ceasefire", FILTERED)
+    print(f"first query after a filter change (applies the filters): {(time.perf_counter() - start) * 1000:.0f} ms")
+    print(f"{'query':<32} {'no filter ms (CPU)':>19} {'filtered ms (CPU)':>18} {'matched':>9} {'kept (filtered)':>16}")
     worst = 0.0
     for text in QUERIES:
         plain = _median_ms(lambda text=text: search(index, ds, text))
         filtered = _median_ms(lambda text=text: search(index, ds, text, FILTERED))
-        worst = max(worst, plain, filtered)
+        worst = max(worst, plain[1], filtered[1])
         a, b = search(index, ds, text), search(index, ds, text, FILTERED)
-        print(f"{text[:32]:<32} {plain:>13.1f} {filtered:>12.1f} {a.matched:>9,} {b.kept:>16,}")
+        cut = "+" if any(c.truncated for c in b.counts.values()) else " "
+        print(
+            f"{text[:32]:<32} {plain[0]:>11.1f} ({plain[1]:>5.1f}) {filtered[0]:>10.1f} ({filtered[1]:>5.1f}) "
+            f"{a.matched:>9,} {b.kept:>15,}{cut}"
+        )
     verdict = "within" if worst <= TARGET_MS else "OVER"
-    print(f"slowest query {worst:.1f} ms: {verdict} the {TARGET_MS:.0f} ms target")
+    print(f"slowest query {worst:.1f} ms CPU: {verdict} the {TARGET_MS:.0f} ms target (+: a lower bound)")
 
 
 def main() -> None:
