@@ -21,6 +21,8 @@ show_header(
     described,
     ds,
 )
+if f.formats:
+    st.caption("The talk-format filter does not apply to plans: a plan is a text, not a round of talks.")
 if ds.plans.empty:
     st.info(
         "No peace plans match the current filters: this dataset has no plans coded yet (they come with a data "
