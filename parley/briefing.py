@@ -169,7 +169,7 @@ def _cell(value: object) -> str:
     return str(value)
 
 
-def _link(url: str) -> str:
+def source_link(url: str) -> str:
     """A clickable link only for http and https addresses; anything else is printed as text."""
     if re.match(r"(?i)^https?://[^\s\"'<>]+$", url):
         return f'<a href="{esc(url)}" rel="noreferrer noopener">{esc(url)}</a>'
@@ -336,7 +336,7 @@ def to_html(pack: Pack, ds: Dataset, today: date) -> str:
         for c in cited:
             when = f", {esc(c.published)}" if c.published else ""
             parts.append(
-                f'<li id="cite-{c.number}">{esc(c.outlet)}: <em>{esc(c.title)}</em>{when}. {_link(c.url)} '
+                f'<li id="cite-{c.number}">{esc(c.outlet)}: <em>{esc(c.title)}</em>{when}. {source_link(c.url)} '
                 f'<span class="note">({esc(c.source_id)})</span></li>'
             )
         parts.append("</ol>")
@@ -363,21 +363,22 @@ class PdfError(RuntimeError):
 
 
 def to_pdf(document: str, chromium: str, timeout: float = PDF_TIMEOUT) -> bytes:
-    """The HTML printed to PDF by headless Chromium, with scripts off and every network request sent nowhere."""
+    """The HTML printed to PDF by headless Chromium, with every network request sent nowhere."""
     with tempfile.TemporaryDirectory(prefix="parley-pdf-") as tmp:
         source, target = Path(tmp) / "pack.html", Path(tmp) / "pack.pdf"
         source.write_text(document, encoding="utf-8")
         command = [
             chromium,
             "--headless",
-            "--no-sandbox",  # root in containers; the page is our own escaped HTML with scripts disabled
+            # Root in containers needs it; the page is our own escaped HTML whose Content-Security-Policy runs no
+            # script (turning scripts off by flag instead stops Chromium writing the PDF at all).
+            "--no-sandbox",
             "--disable-gpu",
             "--no-first-run",
             "--disable-extensions",
             "--disable-sync",
             "--disable-background-networking",
             "--disable-component-update",
-            "--blink-settings=scriptEnabled=false",
             # No request can leave: names resolve nowhere and any connection goes to a closed local port.
             "--host-resolver-rules=MAP * ~NOTFOUND",
             "--proxy-server=127.0.0.1:9",
