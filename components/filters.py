@@ -29,9 +29,9 @@ K_PARTY, K_ISSUE, K_DATES, K_FORMAT, K_HIDE_LOW = (
 K_ROUND = "timeline.round"
 K_SEEDED, K_CURRENT = "filters.seeded_from_url", "filters.current"
 K_URL_NOTES = "filters.url_notes"  # (what the link was not applied as, the filters it gave)
-# URL keys a page owns (the Search page's words): not filters, so they are neither read as filters nor dropped when
-# the filters rewrite the link.
-PAGE_PARAMS = ("q",)
+# URL keys a page owns (the Search page's words, the record page's id and kind): not filters, so they are neither
+# read as filters nor dropped when the filters rewrite the link.
+PAGE_PARAMS = ("q", "id", "kind")
 
 
 def _query() -> dict[str, list[str]]:

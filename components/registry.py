@@ -27,4 +27,9 @@ PAGES: tuple[PageEntry, ...] = (
     PageEntry("pages/import.py", "Import", "📥", "import"),
 )
 
+# Pages reached only by links (every id in every table links to its record); kept out of the navigation menu and of
+# PAGES, which the navigation order and the page tests walk.
+RECORD_PAGE = PageEntry("pages/record.py", "Record", "🔗", "record")
+HIDDEN_PAGES: tuple[PageEntry, ...] = (RECORD_PAGE,)
+
 ROOT = Path(__file__).resolve().parent.parent  # page paths are resolved from here, wherever the app is started

@@ -72,6 +72,7 @@ show_table(
         "affiliation_name": "Speaks for",
         "aliases": "Also known as",
     },
+    links={"affiliation_name": "affiliation"},
 )
 
 st.subheader("Data version")

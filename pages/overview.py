@@ -14,6 +14,7 @@ from parley.charts import coverage_chart, timeline_chart
 from parley.digest import changes_since, since_choices
 from parley.filters import format_date
 from parley.plans import plans_in_view
+from parley.records import LINK_DISPLAY
 from parley.text import escape_markdown
 from parley.views import apply_view
 
@@ -117,7 +118,9 @@ if choices:
                 "flags": "Flags",
                 "record": "Record",
             },
-            column_config={"Record": st.column_config.LinkColumn("Record", display_text=r"record\?id=(.*)")},
+            column_config={
+                "Record": st.column_config.LinkColumn("Record", display_text=LINK_DISPLAY, alignment="left")
+            },
         )
         st.caption(
             f"Dated after {format_date(since)}: new rounds, positions that open a party's record on an issue or "

@@ -87,6 +87,7 @@ else:
         ds=ds,
         key="positions.moves",
         columns={
+            "position_id": "Record",
             "date": "Date",
             "actor_name": "Party",
             "issue_label": "Issue",
@@ -114,6 +115,7 @@ show_table(
     ds=ds,
     key="positions.table",
     columns={
+        "position_id": "Record",
         "date": "Date",
         "actor_name": "Party",
         "speaker_name": "Speaker",

@@ -53,6 +53,7 @@ with beside:
         ds=ds,
         key="reactions.offmap",
         columns={"actor_name": "Actor", "stance_label": "Latest stance", "count": "Reactions", "flags": "Flags"},
+        links={"actor_name": "actor_id"},
     )
 left, right = st.columns(2)
 with left:
@@ -97,10 +98,12 @@ show_table(
     ds=ds,
     key="reactions.table",
     columns={
+        "reaction_id": "Record",
         "date": "Date",
         "actor_name": "Actor",
         "speaker_name": "Speaker",
         "event": "Answers",
+        "talk_title": "Round",
         "stance_label": "Stance",
         "summary": "Summary",
         "confidence": "Confidence",

@@ -26,6 +26,7 @@ show_table(
     ds=ds,
     key="sources.table",
     columns={
+        "source_id": "Id",
         "outlet": "Outlet",
         "title": "Title",
         "url": "URL",
@@ -53,6 +54,7 @@ if not checks.empty:
         ds=ds,
         key="sources.checks",
         columns={
+            "check_id": "Check",
             "outlet": "Article",
             "claim": "Claim",
             "verdict": "Verdict",
@@ -60,4 +62,5 @@ if not checks.empty:
             "record_ids": "Records",
             "check_source_ids": "Checked against",
         },
+        links={"outlet": "source_id"},
     )

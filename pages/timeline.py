@@ -6,6 +6,7 @@ from components.charts import show_chart
 from components.data import get_dataset
 from components.filters import K_ROUND, current_filters, filters_text
 from components.layout import show_empty, show_flag_legend, show_header, show_text
+from components.record import record_link
 from components.rounds import render_round_picker
 from components.tables import show_table
 from parley.aggregate import cities_by_rounds, newest_first, round_marks, rounds_in
@@ -79,6 +80,7 @@ show_table(
         "flags": "Flags",
         "origin": "Origin",
     },
+    links={"title": "talk_id"},
 )
 show_flag_legend()
 
@@ -93,6 +95,7 @@ if talk_id:
         )
     )
     show_text(talk["outcome"])
+    record_link(talk_id, "Everything about this round, with every source and linked record", key_icon="🔗")
     if talk["notes"]:
         st.caption("Note: " + escape_markdown(talk["notes"]))
     show_table(
@@ -107,6 +110,7 @@ if talk_id:
             "head_name": "Delegation head",
             "notes": "Notes",
         },
+        links={"actor_name": "actor_id", "head_name": "delegation_head_id"},
     )
     st.subheader("Agreed items")
     items = linked_to_talk(ds.items, talk_id)
@@ -120,6 +124,7 @@ if talk_id:
             ds=ds,
             key="timeline.items",
             columns={
+                "item_id": "Record",
                 "issue_label": "Issue",
                 "summary": "What was agreed",
                 "quantity": "Quantity",
@@ -136,6 +141,7 @@ if talk_id:
         ds=ds,
         key="timeline.positions",
         columns={
+            "position_id": "Record",
             "date": "Date",
             "actor_name": "Party",
             "issue_label": "Issue",
@@ -151,6 +157,7 @@ if talk_id:
         ds=ds,
         key="timeline.reactions",
         columns={
+            "reaction_id": "Record",
             "date": "Date",
             "actor_name": "Actor",
             "stance_label": "Stance",
@@ -172,6 +179,7 @@ if talk_id:
         ds=ds,
         key="timeline.sources",
         columns={
+            "source_id": "Record",
             "outlet": "Outlet",
             "title": "Title",
             "url": "URL",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from components.registry import PAGES, ROOT
 from parley.importer import example_bundle
+from parley.records import link_label
 from parley.schema import RECORD_TABLES
 from parley.store import Store
 from tests.app.conftest import assert_clean
@@ -52,7 +53,8 @@ def test_upload_preview_confirm_then_the_round_is_on_the_timeline(on_mini, temp_
     at.run()
     assert_clean(at)
     rounds = _frame_with(at, "Round")
-    assert "Istanbul round (example)" in rounds["Round"].tolist()  # the date range widened to the new round
+    # the date range widened to the new round; round names are links to their record, showing the name
+    assert "Istanbul round (example)" in rounds["Round"].map(link_label).tolist()
 
 
 def test_a_bad_file_lists_its_problems_and_offers_no_confirm(on_mini, temp_store_url):
