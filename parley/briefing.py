@@ -245,10 +245,10 @@ def table_markup(part: TablePart, numbers: dict[str, int]) -> str:
     headers = [*shown.columns, *(["Cited"] if ids is not None else [])]
     rows = []
     for i, record in enumerate(shown.itertuples(index=False, name=None)):
-        cells = [esc(_cell(v)) for v in record]
-        if ids is not None:
-            cells.append(" ".join(f"[{numbers[s]}]" for s in ids[i] if s in numbers))
-        rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+        row = "".join(f"<td>{esc(_cell(v))}</td>" for v in record)
+        if ids is not None:  # the row's sources as their numbers in the list at the end
+            row += '<td class="cited">' + " ".join(f"[{numbers[s]}]" for s in ids[i] if s in numbers) + "</td>"
+        rows.append(f"<tr>{row}</tr>")
     count = (
         f"First {len(shown):,} of {total:,} rows (the page's CSV download holds all {total:,})."
         if total > len(shown)
@@ -272,9 +272,10 @@ h3 { font-size: 14px; margin: 16px 0 4px; }
 .figures { display: flex; flex-wrap: wrap; gap: 10px; padding: 0; list-style: none; }
 .figures li { border: 1px solid #ccc; border-radius: 4px; padding: 6px 10px; min-width: 120px; }
 .figures .value { font-size: 18px; font-weight: bold; display: block; }
-.chart { break-inside: avoid; margin-bottom: 10px; } .chart svg { max-width: 100%; height: auto; }
-table { border-collapse: collapse; width: 100%; font-size: 11px; }
-th, td { border: 1px solid #ccc; padding: 3px 5px; text-align: left; vertical-align: top; overflow-wrap: anywhere; }
+h2, h3 { break-after: avoid; } .chart { margin-bottom: 10px; } .chart svg { max-width: 100%; height: auto; }
+table { border-collapse: collapse; width: 100%; font-size: 10px; }
+th, td { border: 1px solid #ccc; padding: 3px 5px; text-align: left; vertical-align: top; overflow-wrap: break-word; }
+td.cited { white-space: nowrap; }
 th { background: #f0f0f0; } tr { break-inside: avoid; }
 ol.citations li { margin-bottom: 4px; overflow-wrap: anywhere; } a { color: #0b4f9c; }
 """
@@ -334,9 +335,10 @@ def to_html(pack: Pack, ds: Dataset, today: date) -> str:
         )
         parts.append('<ol class="citations">')
         for c in cited:
+            what = esc(c.outlet) + (f": <em>{esc(c.title)}</em>" if c.title else "")
             when = f", {esc(c.published)}" if c.published else ""
             parts.append(
-                f'<li id="cite-{c.number}">{esc(c.outlet)}: <em>{esc(c.title)}</em>{when}. {source_link(c.url)} '
+                f'<li id="cite-{c.number}">{what}{when}. {source_link(c.url)} '
                 f'<span class="note">({esc(c.source_id)})</span></li>'
             )
         parts.append("</ol>")

@@ -130,7 +130,7 @@ def test_rows_are_numbered_to_their_citations(mini):
     numbers = {c.source_id: c.number for c in citations(pack_of(mini), mini)}
     first = newest_first(apply_view(mini, Filters()).positions, "date").frame().iloc[0]
     expected = " ".join(f"[{numbers[s]}]" for s in first["source_ids"].split(";"))
-    assert f"<td>{expected}</td>" in document
+    assert f'<td class="cited">{expected}</td>' in document
 
 
 def test_a_long_table_prints_its_first_rows_and_its_total(bundled):
