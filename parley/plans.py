@@ -92,32 +92,31 @@ def _scale_sizes(options: pd.DataFrame) -> pd.Series:
     return options.groupby(options["issue_id"].astype(str), observed=True)["option_id"].count()
 
 
-def _merged_flags(flags: pd.Series) -> str:
+def _merged_flags(flags: list[str]) -> str:
     """Every flag any of the cell's points carries, in the usual order: a cell is as doubtful as its weakest point."""
-    present = {part.strip() for text in flags.astype(str) for part in text.split(",") if part.strip()}
+    present = {part.strip() for text in flags for part in text.split(",") if part.strip()}
     return ", ".join(flag for flag in FLAG_ORDER if flag in present)
 
 
-def _weakest(confidence: pd.Series) -> str:
-    values = set(confidence.astype(str))
+def _weakest(confidence: list[str]) -> str:
+    values = set(confidence)
     return next((c for c in reversed(CONFIDENCE_ORDER) if c in values), "")
 
 
-def _cell(points: pd.DataFrame) -> dict[str, object]:
+def _cell(points: list[dict]) -> dict[str, object]:
     """One plan's points on one issue (already in point order) as one cell."""
-    ranked = points[points["option_id"].fillna("").astype(str) != ""]
+    ranked = [p for p in points if p["option_id"]]
     # The lowest-numbered point that places the plan on the scale decides the cell; the others are listed with it.
-    chosen = ranked.iloc[0] if len(ranked) else None
-    numbers = points["point"].astype("Int64").astype(str).tolist()
-    summaries = [f"Point {n}: {s}" for n, s in zip(numbers, points["summary"].astype(str), strict=True)]
+    chosen = ranked[0] if ranked else None
+    numbers = [str(p["point"]) for p in points]
     return {
-        "option_id": "" if chosen is None else str(chosen["option_id"]),
-        "option_label": "" if chosen is None else str(chosen["option_label"]),
+        "option_id": "" if chosen is None else chosen["option_id"],
+        "option_label": "" if chosen is None else chosen["option_label"],
         "option_rank": pd.NA if chosen is None else chosen["option_rank"],
         "points": ", ".join(numbers),
-        "summaries": SUMMARY_SEP.join(summaries),
-        "confidence": _weakest(points["confidence"]),
-        "flags": _merged_flags(points["flags"]),
+        "summaries": SUMMARY_SEP.join(f"Point {n}: {p['summary']}" for n, p in zip(numbers, points, strict=True)),
+        "confidence": _weakest([p["confidence"] for p in points]),
+        "flags": _merged_flags([p["flags"] for p in points]),
     }
 
 
@@ -143,20 +142,54 @@ def plan_matrix(provisions: pd.DataFrame, options: pd.DataFrame) -> pd.DataFrame
         _plan=provisions["plan_id"].astype(str).map({p: i for i, p in enumerate(plan_order)}),
         _issue=provisions["issue_id"].astype(str).map({p: i for i, p in enumerate(issues)}).fillna(len(issues)),
     ).sort_values(["_issue", "_plan", "point", "provision_id"], kind="stable")
-    rows = []
-    for (plan_id, issue_id), points in ordered.groupby(["_plan", "_issue"], sort=False):
-        del plan_id, issue_id  # the positions only order the groups; the first row names them
-        first = points.iloc[0]
-        rows.append(
-            {
-                "plan_id": str(first["plan_id"]),
-                "plan_title": str(first["plan_title"]),
-                "presented": first["presented"],
-                "issue_id": str(first["issue_id"]),
-                "issue_label": str(first["issue_label"]),
-                **_cell(points),
-            }
-        )
+    # A few hundred points at most: plain Python over their rows is far cheaper than a pandas group per cell.
+    columns = [
+        "plan_id",
+        "plan_title",
+        "presented",
+        "issue_id",
+        "issue_label",
+        "option_id",
+        "option_label",
+        "option_rank",
+        "point",
+        "summary",
+        "confidence",
+        "flags",
+        "_plan",
+        "_issue",
+    ]
+    records = ordered[columns].astype(
+        {
+            c: str
+            for c in (
+                "plan_id",
+                "plan_title",
+                "issue_id",
+                "issue_label",
+                "option_id",
+                "option_label",
+                "summary",
+                "confidence",
+                "flags",
+            )
+        }
+    )
+    records = records.assign(option_id=records["option_id"].replace({"nan": "", "<NA>": "", "None": ""}))
+    groups: dict[tuple[object, object], list[dict]] = {}
+    for row in records.to_dict("records"):
+        groups.setdefault((row["_plan"], row["_issue"]), []).append(row)
+    rows = [
+        {
+            "plan_id": points[0]["plan_id"],
+            "plan_title": points[0]["plan_title"],
+            "presented": points[0]["presented"],
+            "issue_id": points[0]["issue_id"],
+            "issue_label": points[0]["issue_label"],
+            **_cell(points),
+        }
+        for points in groups.values()
+    ]
     cells = pd.DataFrame(rows)
     cells["option_rank"] = cells["option_rank"].astype("Int64")
     cells["scale_size"] = cells["issue_id"].map(_scale_sizes(options)).astype("Int64")
