@@ -31,7 +31,7 @@ from parley.views import apply_view
 
 MAX_SHOWN = 50  # results listed per kind; the rest are counted
 SCAN_CAP = 2_000  # matches per kind read and checked against the filters: a common word stays fast at 1M records
-COUNT_CAP = 100_000  # matches per kind counted (inside SQLite, without reading them) before "100,000+"
+COUNT_CAP = 10_000  # matches per kind counted (inside SQLite, without reading them) before "10,000+"
 MAX_QUERY_CHARS = 300
 MAX_WORDS = 20
 SNIPPET_CHARS = 180
@@ -422,20 +422,28 @@ def link(record_id: str) -> str:
 def _result_rows(kind: Kind, frame: pd.DataFrame, rows: np.ndarray, ds: Dataset, query: Query) -> dict[str, list]:
     """The listed results of one kind as plain lists: at most MAX_SHOWN rows, read column by column."""
 
+    wanted = [kind.id_column, kind.snippet, *_TITLES[kind.key]]
+    wanted += [kind.date] if kind.date is not None else []
+    wanted += ["talk_pos"] if kind.key == "items" else []
+    names = list(dict.fromkeys(wanted))
+    # One take of only these columns: the shown rows of a million-row table without touching its other columns.
+    shown = frame.iloc[rows, frame.columns.get_indexer(names)]
+
     def cells(column: str) -> list[object]:
-        return frame[column].take(rows).tolist()
+        return shown[column].tolist()
 
     ids = [str(v) for v in cells(kind.id_column)]
     if kind.key == "items":
         starts = ds.talks["start_date"]
-        dates: list[object] = [starts.iloc[p] if p >= 0 else pd.NaT for p in frame["talk_pos"].take(rows)]
+        dates: list[object] = [starts.iloc[p] if p >= 0 else pd.NaT for p in cells("talk_pos")]  # type: ignore[operator]
     else:
         dates = cells(kind.date) if kind.date is not None else [pd.NaT] * len(rows)
+    pattern = _terms_pattern(tuple(query.terms))
     return {
         "kind": [kind.label] * len(rows),
         "id": ids,
-        "title": _titles(kind.key, frame, rows),
-        "snippet": [snippet(_plain(v), query) for v in cells(kind.snippet)],
+        "title": _titles(kind.key, shown),
+        "snippet": [_snippet(_plain(v), pattern) for v in cells(kind.snippet)],
         "date": dates,
         "link": [link(i) for i in ids],
         "kind_key": [kind.key] * len(rows),
@@ -464,23 +472,30 @@ _TITLES: dict[str, tuple[str, ...]] = {
 }
 
 
-def _titles(kind: str, frame: pd.DataFrame, rows: np.ndarray) -> list[str]:
+def _titles(kind: str, shown: pd.DataFrame) -> list[str]:
     parts = []
     for column in _TITLES[kind]:
-        values = [_plain(v) for v in frame[column].take(rows).tolist()]
+        values = [_plain(v) for v in shown[column].tolist()]
         parts.append([f"point {v}" if column == "point" and v else v for v in values])
     return [" · ".join(p for p in row if p) for row in zip(*parts, strict=True)]
 
 
+@functools.lru_cache(maxsize=64)
+def _terms_pattern(terms: tuple[str, ...]) -> re.Pattern[str]:
+    """One pattern finding any of the query's folded words or names, as whole words, in folded text."""
+    alternatives = [r"[\W_]+".join(map(re.escape, term.split())) for term in terms] or [r"(?!)"]
+    return re.compile(r"(?<![^\W_])(?:" + "|".join(alternatives) + r")(?![^\W_])")
+
+
 def snippet(text: str, query: Query, width: int = SNIPPET_CHARS) -> str:
     """A window of `text` around the first word of the query found in it (the start when none is), as written."""
+    return _snippet(text, _terms_pattern(tuple(query.terms)), width)
+
+
+def _snippet(text: str, pattern: re.Pattern[str], width: int = SNIPPET_CHARS) -> str:
     folded, where = _folded_with_offsets(text)
-    hit = -1
-    for term in query.terms:
-        found = re.search(r"(?<![^\W_])" + r"[\W_]+".join(map(re.escape, term.split())) + r"(?![^\W_])", folded)
-        if found and (hit < 0 or found.start() < hit):
-            hit = found.start()
-    start = 0 if hit < 0 else where[hit]
+    found = pattern.search(folded)
+    start = 0 if found is None else where[found.start()]
     start = max(0, start - width // 3)
     end = min(len(text), start + width)
     out = text[start:end].strip()
