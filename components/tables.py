@@ -13,29 +13,10 @@ import streamlit as st
 from components.briefing import register_table
 from parley.export import file_name, to_csv_bytes
 from parley.loading import Dataset
-from parley.records import LINK_DISPLAY, link_cell, safe_href
+from parley.records import AUTO_LINKS, LINK_DISPLAY, link_cell, safe_href
 from parley.selection import Rows, as_frame
 
 MAX_ROWS_SHOWN = 1000  # the browser payload, not pandas, is the cost: never send more rows than this at once
-# Columns that hold record ids (one or a ';' list), linked to their records wherever a table shows them, and
-# columns of names linked through the id column beside them. A page adds its own with `links`.
-ID_COLUMNS = (
-    "talk_id",
-    "position_id",
-    "reaction_id",
-    "item_id",
-    "event_id",
-    "source_id",
-    "check_id",
-    "actor_id",
-    "plan_id",
-    "provision_id",
-    "source_ids",
-    "records",
-    "record_ids",
-    "check_source_ids",
-)
-AUTO_LINKS: dict[str, str] = {**{c: c for c in ID_COLUMNS}, "talk_title": "talk_id", "plan_title": "plan_id"}
 LIST_HELP = "Opens the first record; the row's own record page lists them all."
 
 

@@ -8,7 +8,7 @@ them all), with the full count kept.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
@@ -105,6 +105,28 @@ class Record:
         return next((g for g in self.links if g.title == title), None)
 
 
+# Columns that hold record ids (one or a ';' list), linked to their records wherever a table shows them, and
+# columns of names linked through the id column beside them. A table adds its own (components.tables.show_table's
+# `links`).
+ID_COLUMNS = (
+    "talk_id",
+    "position_id",
+    "reaction_id",
+    "item_id",
+    "event_id",
+    "source_id",
+    "check_id",
+    "actor_id",
+    "plan_id",
+    "provision_id",
+    "source_ids",
+    "records",
+    "record_ids",
+    "check_source_ids",
+)
+AUTO_LINKS: dict[str, str] = {**{c: c for c in ID_COLUMNS}, "talk_title": "talk_id", "plan_title": "plan_id"}
+
+
 # ---- small helpers ------------------------------------------------------------------------------------------
 def text(value: object) -> str:
     """A cell as display text: '' for a missing value (never 'None' or 'nan')."""
@@ -193,7 +215,7 @@ def _row(ds: Dataset, kind: Kind, record_id: str) -> pd.Series | None:
 
 
 # ---- one line per record, for lists of links -----------------------------------------------------------------
-def _line(kind: str, r: pd.Series) -> str:
+def _line(kind: str, r: Mapping[str, object]) -> str:
     short = 90
     lines: dict[str, Callable[[], str]] = {
         "round": lambda: f"{_date(r['start_date'])} · {text(r['title'])}",
@@ -204,7 +226,7 @@ def _line(kind: str, r: pd.Series) -> str:
         "item": lambda: f"{text(r['issue_label'])}: {shorten(text(r['summary']), short)}",
         "event": lambda: f"{_date(r['date'])} · {text(r['status_label'])}: {shorten(text(r['summary']), short)}",
         "source": lambda: " · ".join(p for p in (text(r["outlet"]), shorten(text(r["title"]), short)) if p),
-        "check": lambda: f"{text(r['verdict'])}: {shorten(text(r['claim']), short)}",
+        "check": lambda: f"{text(r['verdict']).replace('_', ' ')}: {shorten(text(r['claim']), short)}",
         "actor": lambda: text(r["name"]),
         "plan": lambda: f"{_date(r['presented'])} · {text(r['title'])}",
         "provision": lambda: f"{text(r['plan_title'])}, point {text(r['point'])}: {shorten(text(r['summary']), short)}",
@@ -212,21 +234,39 @@ def _line(kind: str, r: pd.Series) -> str:
     return lines[kind]() or text(r[KIND[kind].id_column])
 
 
-def _group(title: str, kind: str, rows: pd.DataFrame, *, newest_first: str | None = None) -> LinkGroup | None:
-    if rows.empty:
+LINE_COLUMNS = {
+    "round": ["start_date", "title"],
+    "position": ["date", "actor_name", "issue_label", "stance_label"],
+    "reaction": ["date", "actor_name", "stance_label"],
+    "item": ["issue_label", "summary"],
+    "event": ["date", "status_label", "summary"],
+    "source": ["outlet", "title"],
+    "check": ["verdict", "claim"],
+    "actor": ["name"],
+    "plan": ["presented", "title"],
+    "provision": ["plan_title", "point", "summary"],
+}
+
+
+def _group(
+    title: str, kind: str, table: pd.DataFrame, mask: np.ndarray | None = None, *, newest_first: str | None = None
+) -> LinkGroup | None:
+    """The rows of `table` where `mask` holds (all rows without one) as links; only the listed ones are built, so a
+    party with a million statements costs one mask and a sort, not a million rows copied."""
+    rows = np.arange(len(table)) if mask is None else np.flatnonzero(mask)
+    if not len(rows):
         return None
     if newest_first is not None:
-        rows = rows.sort_values(newest_first, ascending=False, kind="stable")
+        rows = rows[np.argsort(table[newest_first].to_numpy()[rows], kind="stable")[::-1]]
     id_column = KIND[kind].id_column
-    links = tuple(Link(text(r[id_column]), kind, _line(kind, r)) for _, r in rows.head(MAX_LINKS).iterrows())
+    picked = table.iloc[rows[:MAX_LINKS]][[id_column, *LINE_COLUMNS[kind]]].to_dict("records")
+    links = tuple(Link(text(r[id_column]), kind, _line(kind, r)) for r in picked)
     return LinkGroup(title, links, len(rows))
 
 
 def _ids_group(ds: Dataset, title: str, kind: str, ids: Iterable[str]) -> LinkGroup | None:
     table = _table(ds, KIND[kind])
-    wanted = list(dict.fromkeys(ids))
-    rows = table[table[KIND[kind].id_column].astype(str).isin(wanted)]
-    return _group(title, kind, rows)
+    return _group(title, kind, table, table[KIND[kind].id_column].astype(str).isin(list(ids)).to_numpy(dtype=bool))
 
 
 def _records_named(ds: Dataset, ids: Iterable[str], title: str) -> list[LinkGroup | None]:
@@ -305,6 +345,10 @@ def _checks_naming(ds: Dataset, record_id: str) -> pd.DataFrame:
     return ds.fact_checks[_citing(ds.fact_checks["record_ids"], record_id)]
 
 
+def _checks_group(ds: Dataset, record_id: str) -> LinkGroup | None:
+    return _group("Fact checks naming it", "check", ds.fact_checks, _citing(ds.fact_checks["record_ids"], record_id))
+
+
 def _flags(ds: Dataset, r: pd.Series, record_id: str, n_sources: int) -> tuple[str, ...]:
     flags = []
     if "disputed" in r.index and bool(r["disputed"]):
@@ -365,7 +409,6 @@ def _round(ds: Dataset, r: pd.Series) -> Record:
         for _, p in people.iterrows()
     )
     heads = [text(h) for h in people["delegation_head_id"] if text(h)]
-    items = ds.items[_equal(ds.items["talk_id"], talk_id)]
     return _record(
         ds,
         "round",
@@ -390,13 +433,13 @@ def _round(ds: Dataset, r: pd.Series) -> Record:
         [
             LinkGroup("Participants", participants[:MAX_LINKS], len(participants)) if participants else None,
             _actor_group(ds, "Delegation heads", *heads),
-            _group("Agreed items", "item", items),
-            _group("Positions stated at this round", "position",
-                   ds.positions[_equal(ds.positions["talk_id"], talk_id)]),
-            _group("Reactions to this round", "reaction", ds.reactions[_equal(ds.reactions["talk_id"], talk_id)]),
-            _group("Commitment events of its agreed items", "event",
-                   ds.commitments[ds.commitments["talk_id"].astype(str) == talk_id]),
-            _group("Fact checks naming it", "check", _checks_naming(ds, talk_id)),
+            _group("Agreed items", "item", ds.items, _equal(ds.items["talk_id"], talk_id)),
+            _group("Positions stated at this round", "position", ds.positions,
+                   _equal(ds.positions["talk_id"], talk_id)),
+            _group("Reactions to this round", "reaction", ds.reactions, _equal(ds.reactions["talk_id"], talk_id)),
+            _group("Commitment events of its agreed items", "event", ds.commitments,
+                   _equal(ds.commitments["talk_id"], talk_id)),
+            _checks_group(ds, talk_id),
         ],
     )  # fmt: skip
 
@@ -411,10 +454,18 @@ def _statement_fields(ds: Dataset, r: pd.Series, stance_scheme: str) -> list[tup
 
 def _position(ds: Dataset, r: pd.Series) -> Record:
     position_id = text(r["position_id"])
-    same = ds.positions[
+    # The table is in date order: the party's statements on the issue before and after this one, by row.
+    same = np.flatnonzero(
         _equal(ds.positions["actor_id"], text(r["actor_id"])) & _equal(ds.positions["issue_id"], text(r["issue_id"]))
-    ]
-    at = int(np.flatnonzero(same["position_id"].astype(str).to_numpy() == position_id)[0])
+    )
+    at = int(np.flatnonzero(ds.positions["position_id"].astype(str).to_numpy()[same] == position_id)[0])
+
+    def neighbour(step: int) -> np.ndarray:
+        mask = np.zeros(len(ds.positions), dtype=bool)
+        if 0 <= at + step < len(same):
+            mask[same[at + step]] = True
+        return mask
+
     option = text(r["option_label"])
     rank = r["option_rank"]
     scale = int((ds.issue_options["issue_id"].astype(str) == text(r["issue_id"])).sum())
@@ -440,9 +491,9 @@ def _position(ds: Dataset, r: pd.Series) -> Record:
         [
             _round_group(ds, r["talk_id"]),
             _actor_group(ds, "Party and speaker", r["actor_id"], r["speaker_id"]),
-            _group("Previous position of the party on this issue", "position", same.iloc[max(at - 1, 0) : at]),
-            _group("Next position of the party on this issue", "position", same.iloc[at + 1 : at + 2]),
-            _group("Fact checks naming it", "check", _checks_naming(ds, position_id)),
+            _group("Previous position of the party on this issue", "position", ds.positions, neighbour(-1)),
+            _group("Next position of the party on this issue", "position", ds.positions, neighbour(1)),
+            _checks_group(ds, position_id),
         ],
     )  # fmt: skip
 
@@ -466,7 +517,7 @@ def _reaction(ds: Dataset, r: pd.Series) -> Record:
         [
             _round_group(ds, r["talk_id"], "Round it answers"),
             _actor_group(ds, "Actor and speaker", r["actor_id"], r["speaker_id"]),
-            _group("Fact checks naming it", "check", _checks_naming(ds, text(r["reaction_id"]))),
+            _checks_group(ds, text(r["reaction_id"])),
         ],
     )
 
@@ -493,7 +544,7 @@ def _item(ds: Dataset, r: pd.Series) -> Record:
         [
             _round_group(ds, r["talk_id"], "Round where it was agreed"),
             _group("Commitment events", "event", events),
-            _group("Fact checks naming it", "check", _checks_naming(ds, item_id)),
+            _checks_group(ds, item_id),
         ],
     )
 
@@ -528,7 +579,7 @@ def _event(ds: Dataset, r: pd.Series) -> Record:
 def _source(ds: Dataset, r: pd.Series) -> Record:
     source_id = text(r["source_id"])
     citing = [
-        _group(title, kind, frame[_citing(frame[column], source_id)], newest_first=date)
+        _group(title, kind, frame, _citing(frame[column], source_id), newest_first=date)
         for title, kind, frame, column, date in (
             ("Rounds citing it", "round", ds.talks, "source_ids", "start_date"),
             ("Positions citing it", "position", ds.positions, "source_ids", "date"),
@@ -589,8 +640,8 @@ def _check(ds: Dataset, r: pd.Series) -> Record:
 def _actor(ds: Dataset, r: pd.Series) -> Record:
     actor_id = text(r["actor_id"])
 
-    def by(frame: pd.DataFrame) -> pd.DataFrame:
-        return frame[_equal(frame["actor_id"], actor_id) | _equal(frame["speaker_id"], actor_id)]
+    def by(frame: pd.DataFrame) -> np.ndarray:
+        return _equal(frame["actor_id"], actor_id) | _equal(frame["speaker_id"], actor_id)
 
     seats = ds.participants[
         _equal(ds.participants["actor_id"], actor_id) | _equal(ds.participants["delegation_head_id"], actor_id)
@@ -613,8 +664,8 @@ def _actor(ds: Dataset, r: pd.Series) -> Record:
         [
             _actor_group(ds, "Speaks for", r["affiliation"]),
             _group("Rounds at the table", "round", rounds, newest_first="start_date"),
-            _group("Positions held or voiced", "position", by(ds.positions), newest_first="date"),
-            _group("Reactions", "reaction", by(ds.reactions), newest_first="date"),
+            _group("Positions held or voiced", "position", ds.positions, by(ds.positions), newest_first="date"),
+            _group("Reactions", "reaction", ds.reactions, by(ds.reactions), newest_first="date"),
             _group("Peace plans proposed", "plan", plans, newest_first="presented"),
             _group("People who speak for it", "actor", members),
         ],
