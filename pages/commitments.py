@@ -127,8 +127,9 @@ show_table(
     name="commitments",
     ds=ds,
     key="commitments.table",
+    # Ids and round names link to their record pages (show_table does it for every id column).
     columns={
-        "record": "Record",
+        "item_id": "Item",
         "summary": "Commitment",
         "talk_title": "Round",
         "round_date": "Agreed",
@@ -140,7 +141,6 @@ show_table(
         "confidence": "Confidence",
         "n_events": "Events",
     },
-    column_config={"Record": st.column_config.LinkColumn("Record", display_text=r"record\?id=(.*)")},
 )
 
 st.subheader("Status history")

@@ -8,7 +8,6 @@ violated and lapsed lie off it (schema.COMMITMENT_BROKEN).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from urllib.parse import quote
 
 import numpy as np
 import pandas as pd
@@ -37,7 +36,6 @@ LATEST_COLUMNS = [
     "n_events",
     "is_full",
     "is_broken",
-    "record",
 ]
 SHARE_COLUMNS = ["n_commitments", "n_full", "n_broken", "share_full"]
 STEP_COLUMNS = [
@@ -93,7 +91,6 @@ def latest_status(events: pd.DataFrame) -> pd.DataFrame:
     last["status"] = status
     last["is_full"] = (status == FULL).to_numpy()
     last["is_broken"] = status.isin(COMMITMENT_BROKEN).to_numpy()
-    last["record"] = last["item_id"].astype(str).map(record_link)
     last = last.sort_values(["round_date", "item_id"], kind="stable").reset_index(drop=True)
     return last[LATEST_COLUMNS]
 
@@ -164,8 +161,3 @@ def as_of(data_end: pd.Timestamp, f: Filters) -> pd.Timestamp:
     """The day the statuses are read at: the window's end when it ends before the record does, else the record's end."""
     end = pd.Timestamp(data_end)
     return min(end, pd.Timestamp(f.end)) if f.end else end
-
-
-def record_link(record_id: str) -> str:
-    """The relative link to a record's page (the id URL-encoded, so no id can add a parameter or a path)."""
-    return "record?id=" + quote(str(record_id), safe="")

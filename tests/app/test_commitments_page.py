@@ -3,7 +3,9 @@ state, and data text shown literally."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from urllib.parse import unquote
 
 import pandas as pd
 import pytest
@@ -12,6 +14,7 @@ from components.data import DATA_DIR_ENV
 from components.registry import PAGES
 from parley.commitments import apply_commitments, latest_status
 from parley.filters import Filters
+from parley.records import LINK_DISPLAY
 from tests.app.conftest import assert_clean, open_page, shown
 from tests.app.test_hostile_text import _markdown_texts
 from tests.hostile import HOSTILE, unescaped_markup
@@ -25,6 +28,12 @@ def _table(at, column: str) -> pd.DataFrame:
     found = [df.value for df in at.dataframe if list(df.value.columns)[:1] == [column]]
     assert len(found) == 1, [list(df.value.columns) for df in at.dataframe]
     return found[0]
+
+
+def _links(column: pd.Series) -> list[tuple[str, str]]:
+    """Each link cell as (address, text shown): show_table links ids and round names to their record pages."""
+    found = [re.match(r"(record\?id=[^#]*)", v) for v in column]
+    return [(m.group(1), unquote(re.search(LINK_DISPLAY, v).group(1))) for m, v in zip(found, column, strict=True)]
 
 
 def _metrics(at) -> dict[str, str]:
@@ -47,23 +56,32 @@ def test_default_view_follows_every_commitment(on_mini, mini):
     }
     assert _metrics(at) == {"Commitments in view": "2", "Carried out in full": "1", "Violated or lapsed": "1"}
     assert len(at.get("vega_lite_chart")) == 3  # the steps, the share by round, the share by party
-    table = _table(at, "Record")
-    assert table["Record"].tolist() == ["record?id=itm-0001", "record?id=itm-0002"]
+    table = _table(at, "Item")
+    assert _links(table["Item"]) == [("record?id=itm-0001", "itm-0001"), ("record?id=itm-0002", "itm-0002")]
     assert table["Status"].tolist() == ["full", "violated"]
     assert table["Level (0–3)"].tolist()[0] == 3 and pd.isna(table["Level (0–3)"].tolist()[1])
     rounds = _table(at, "Round")
-    assert rounds["Round"].tolist() == ["Istanbul round 1", "Istanbul round 2"]
+    assert _links(rounds["Round"]) == [
+        ("record?id=2025-05-16-istanbul", "Istanbul round 1"),
+        ("record?id=2025-06-02-istanbul", "Istanbul round 2"),
+    ]
     assert rounds["In full"].tolist() == [1, 0]
     assert _table(at, "Party")["Party"].tolist() == ["Russia", "Ukraine"]  # the mediator Türkiye is not a party
     history = _table(at, "Event")
-    assert history["Event"].tolist() == ["cev-0001", "cev-0002", "cev-0003", "cev-0004", "cev-0005"]
+    assert [text for _, text in _links(history["Event"])] == [
+        "cev-0001",
+        "cev-0002",
+        "cev-0003",
+        "cev-0004",
+        "cev-0005",
+    ]
 
 
 def test_the_window_end_reads_the_status_on_that_day(on_mini):
     at = on_mini(COMMITMENTS, {"to": ["2025-05-24"]})
     assert_clean(at)
-    table = _table(at, "Record")
-    assert table["Record"].tolist() == ["record?id=itm-0001"]  # itm-0002 was agreed after the window
+    table = _table(at, "Item")
+    assert [text for _, text in _links(table["Item"])] == ["itm-0001"]  # itm-0002 was agreed after the window
     assert table["Status"].tolist() == ["minimal"]  # the full exchange came on 25 May, after the window
     assert _metrics(at)["Carried out in full"] == "0"
 
@@ -71,8 +89,8 @@ def test_the_window_end_reads_the_status_on_that_day(on_mini):
 def test_hiding_low_confidence_drops_the_doubtful_step(on_mini):
     at = on_mini(COMMITMENTS, {"hide_low": ["1"]})
     assert_clean(at)
-    assert "cev-0002" not in _table(at, "Event")["Event"].tolist()
-    assert _table(at, "Record")["Events"].tolist() == [2, 2]
+    assert "cev-0002" not in [text for _, text in _links(_table(at, "Event")["Event"])]
+    assert _table(at, "Item")["Events"].tolist() == [2, 2]
 
 
 @pytest.mark.parametrize(
@@ -92,7 +110,7 @@ def test_emptied_filters_show_everything(on_mini):
     at.multiselect(key="filters.issue").set_value([])
     at.run()
     assert_clean(at)
-    assert len(_table(at, "Record")) == 2
+    assert len(_table(at, "Item")) == 2
 
 
 def test_a_dataset_without_a_ledger_says_why(monkeypatch, tmp_path: Path):
@@ -114,4 +132,4 @@ def test_markup_in_commitment_texts_is_shown_as_text(monkeypatch, tmp_path: Path
     texts = _markdown_texts(at)
     assert [(t, unescaped_markup(t)) for t in texts if unescaped_markup(t)] == []
     assert _table(at, "Event")["Note"].str.startswith(HOSTILE.strip()).all()  # an empty note loses the trailing space
-    assert _table(at, "Record")["Commitment"].str.startswith(HOSTILE).all()
+    assert _table(at, "Item")["Commitment"].str.startswith(HOSTILE).all()

@@ -17,7 +17,6 @@ from parley.commitments import (
     as_of,
     latest_status,
     level_of,
-    record_link,
     share_by_party,
     share_by_round,
     status_steps,
@@ -97,7 +96,6 @@ def test_latest_status_is_the_last_event_in_view():
     assert latest["n_events"].tolist() == [3, 2, 1]
     assert latest["is_full"].tolist() == [True, False, False]
     assert latest["is_broken"].tolist() == [False, True, False]
-    assert latest["record"].tolist() == ["record?id=i1", "record?id=i2", "record?id=i3"]
     as_of_feb = latest_status(apply_commitments(_events(), Filters(end=date(2025, 2, 10))))
     assert as_of_feb["status"].tolist() == ["minimal", "not_started"]
 
@@ -165,11 +163,6 @@ def test_as_of_is_the_earlier_of_the_window_end_and_the_record_end():
     assert as_of(T("2026-03-22"), Filters()) == T("2026-03-22")
     assert as_of(T("2026-03-22"), Filters(end=date(2025, 5, 1))) == T("2025-05-01")
     assert as_of(T("2026-03-22"), Filters(end=date(2027, 1, 1))) == T("2026-03-22")
-
-
-def test_record_links_are_encoded():
-    assert record_link("itm-0001") == "record?id=itm-0001"
-    assert record_link("a&b=c d") == "record?id=a%26b%3Dc%20d"
 
 
 def test_levels_and_legend_texts():
