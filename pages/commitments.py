@@ -39,20 +39,15 @@ latest = latest_status(events)
 until = as_of(ds.date_span[1], f)
 st.caption(
     f"Status as of {format_date(until)}, on the Peace Accords Matrix scale: 0 not started, 1 minimal, "
-    "2 intermediate, 3 full; violated and lapsed lie off it. A commitment counts only where a source reports what "
-    "happened; with no report it stays 'not started'."
+    "2 intermediate, 3 full; violated and lapsed lie off it. A step past 'not started' is recorded only where a "
+    "source reports it; with no report the commitment stays 'not started'."
 )
-cols = st.columns(3)
+cols = st.columns(4)
 cols[0].metric("Commitments in view", f"{len(latest):,}")
-cols[1].metric(
-    "Carried out in full",
-    f"{int(latest['is_full'].sum()):,}",
-    f"{latest['is_full'].mean():.0%} of them",
-    delta_color="off",
-)
-cols[2].metric("Violated or lapsed", f"{int(latest['is_broken'].sum()):,}")
+cols[1].metric("Carried out in full", f"{int(latest['is_full'].sum()):,}")
+cols[2].metric("Share in full", f"{latest['is_full'].mean():.0%}")
+cols[3].metric("Violated or lapsed", f"{int(latest['is_broken'].sum()):,}")
 
-st.subheader("From agreed to carried out, or broken")
 show_chart(
     commitment_steps_chart(status_steps(events, until), ds.labels.get("commitment_status", {})),
     title="Each commitment's status over time",

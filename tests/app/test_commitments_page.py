@@ -52,9 +52,10 @@ def test_default_view_follows_every_commitment(on_mini, mini):
     assert _metrics(at) == {
         "Commitments in view": str(len(expected)),
         "Carried out in full": str(int(expected["is_full"].sum())),
+        "Share in full": f"{expected['is_full'].mean():.0%}",
         "Violated or lapsed": str(int(expected["is_broken"].sum())),
     }
-    assert _metrics(at) == {"Commitments in view": "2", "Carried out in full": "1", "Violated or lapsed": "1"}
+    assert list(_metrics(at).values()) == ["2", "1", "50%", "1"]
     assert len(at.get("vega_lite_chart")) == 3  # the steps, the share by round, the share by party
     table = _table(at, "Item")
     assert _links(table["Item"]) == [("record?id=itm-0001", "itm-0001"), ("record?id=itm-0002", "itm-0002")]
