@@ -40,8 +40,15 @@ def record_link(record_id: str, label: str, kind: str | None = None, *, key_icon
 
 
 def requested() -> tuple[str, str | None]:
-    """The id (and kind) the link asks for."""
-    return (st.query_params.get(P_ID) or "").strip(), (st.query_params.get(P_KIND) or None)
+    """The id (and kind) the link asks for, written back to the address bar.
+
+    A page link to the page already open reruns it with the new query but leaves the browser's address as it was
+    (Streamlit updates it on a change of page only); writing the parameter again sends the address to the browser,
+    which then records a history entry, so the back button returns to the previous record."""
+    record_id, kind = (st.query_params.get(P_ID) or "").strip(), (st.query_params.get(P_KIND) or None)
+    if record_id:
+        st.query_params[P_ID] = record_id
+    return record_id, kind
 
 
 def _open_typed() -> None:
@@ -89,7 +96,7 @@ def show_record(record: Record) -> None:
     st.header(escape_markdown(record.title), anchor=False)
     st.caption(f"{escape_markdown(record.kind_label)} · id {escape_markdown(record.id)}")
     if record.flags:
-        st.warning("  \n".join(f"⚠️ {escape_markdown(flag)}" for flag in record.flags))
+        st.warning("\n".join(f"- {escape_markdown(flag)}" for flag in record.flags), icon="⚠️")
     st.markdown(
         "  \n".join(f"**{escape_markdown(label)}:** {escape_markdown(value)}" for label, value in record.fields)
     )
