@@ -23,6 +23,8 @@ STATUS_COLOURS: dict[str, str] = {
 STATUS_SHAPES: dict[str, str] = {"violated": "cross", "lapsed": "square"}  # every other status: a circle
 STATUS_ORDER = (*COMMITMENT_LEVELS, *COMMITMENT_BROKEN)
 ROW_STEP = 22  # pixels per commitment: one thin bar and its event points
+# Room for a commitment's label: most of a wide chart, only the id and a word or two at phone width.
+LABEL_LIMIT = "clamp(width * 0.45, 70, 360)"
 PARTS = (  # the three parts of a share bar: (key, legend text, colour)
     ("full", "carried out in full", STATUS_COLOURS["full"]),
     ("open", "not started or under way", STATUS_COLOURS["minimal"]),
@@ -51,7 +53,7 @@ def commitment_steps_chart(steps: pd.DataFrame, status_labels: dict[str, str]) -
         shape=steps["status"].astype(str).map(lambda s: STATUS_SHAPES.get(s, "circle")),
     )
     order = list(dict.fromkeys(frame["label"].astype(str)))
-    y = _field("label", "N", None, sort=order, axis={"labelLimit": 360})
+    y = _field("label", "N", None, sort=order, axis={"labelLimit": {"expr": LABEL_LIMIT}})
     colour = _field("legend", "N", "Status (level 0–3)", scale=_status_scale(status_labels))
     tooltip = [
         _field("label", "N", "Commitment"),
