@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 
 from parley import schema as s
 from parley.filters import Filters
-from parley.loading import Dataset, _arrow  # text columns, categorical or not, as Arrow arrays
+from parley.loading import Dataset, _arrow, release_memory  # _arrow: a text column, categorical or not, in Arrow
 from parley.plans import apply_plans
 from parley.views import apply_view
 
@@ -255,6 +255,8 @@ def build_index(ds: Dataset) -> SearchIndex:
         texts = _texts(kind, frame).take(ascending) if len(frame) else pa.array([], pa.large_string())
         connection.executemany("INSERT INTO docs(rowid, text) VALUES (?, ?)", enumerate(texts.to_pylist(), start=start))
         start += len(frame)
+        del texts
+        release_memory()  # each kind's folded texts are in the index now: give Arrow's copy back
     connection.execute("INSERT INTO docs(docs) VALUES ('optimize')")
     connection.commit()
     return SearchIndex(connection, offsets, order, actor_variants(ds.actors))
