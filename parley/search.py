@@ -225,8 +225,8 @@ def _display_order(kind: Kind, frame: pd.DataFrame, ds: Dataset) -> np.ndarray:
 
 def _newest_first(dates: pd.Series) -> np.ndarray:
     values = pd.to_datetime(dates).to_numpy(dtype="datetime64[ns]").astype(np.int64)
-    values = np.where(pd.isna(dates).to_numpy(), np.iinfo(np.int64).min, values)  # undated last
-    return np.argsort(-values, kind="stable")  # ties keep table order
+    keys = np.where(pd.isna(dates).to_numpy(), np.iinfo(np.int64).max, -values)  # undated last
+    return np.argsort(keys, kind="stable")  # ties keep table order
 
 
 def _texts(kind: Kind, frame: pd.DataFrame) -> pa.Array:
@@ -236,7 +236,8 @@ def _texts(kind: Kind, frame: pd.DataFrame) -> pa.Array:
 
 
 def build_index(ds: Dataset) -> SearchIndex:
-    """Index every record of every kind; a few seconds at a million positions, then shared read-only."""
+    """Index every record of every kind (under a second today, about a minute at a million positions); the index is
+    then shared read-only."""
     connection = sqlite3.connect(":memory:", check_same_thread=False)
     # Contentless (the text stays in the Dataset) and without per-column sizes: no ranking by bm25 is used.
     connection.execute(

@@ -260,6 +260,14 @@ def test_dated_kinds_are_listed_newest_first(bundled, index):
     assert shown["date"].is_monotonic_decreasing
 
 
+def test_undated_sources_come_after_dated_ones(bundled, index):
+    shown = search(index, bundled, "Zelensky").of("sources")
+    dated = shown["date"].notna().to_numpy()
+    assert dated.any() and not dated.all()  # otherwise this test could not fail
+    assert not (~dated[:-1] & dated[1:]).any()  # no dated source after an undated one
+    assert shown.loc[dated, "date"].is_monotonic_decreasing
+
+
 def test_past_the_scan_cap_counts_stay_exact_without_filters(bundled, index, monkeypatch):
     full = search(index, bundled, "Russia")
     monkeypatch.setattr(search_module, "SCAN_CAP", 5)
