@@ -11,6 +11,7 @@ from components.tables import show_table
 from parley import coverage, gaps
 from parley.aggregate import key_figures, round_marks
 from parley.charts import coverage_chart, timeline_chart
+from parley.commitments import apply_commitments
 from parley.digest import changes_since, since_choices
 from parley.filters import format_date
 from parley.plans import plans_in_view
@@ -98,7 +99,14 @@ choices = since_choices(view.talks, record_end)
 if choices:
     since_label = st.radio("Since", list(choices), horizontal=True, key="overview.since")
     since = choices[since_label]
-    changes = changes_since(view.talks, view.positions, view.reactions, plans_in_view(ds, f).plans, since)
+    changes = changes_since(
+        view.talks,
+        view.positions,
+        view.reactions,
+        plans_in_view(ds, f).plans,
+        since,
+        apply_commitments(ds.commitments, f),
+    )
     if changes.empty:
         st.caption(f"Nothing in this view is dated after {format_date(since)}.")
     else:
@@ -124,7 +132,8 @@ if choices:
         )
         st.caption(
             f"Dated after {format_date(since)}: new rounds, positions that open a party's record on an issue or "
-            "change its stance or option (before → now), reactions and plans. Restatements are left out."
+            "change its stance or option (before → now), reactions, plans, and commitments whose status changed. "
+            "Restatements are left out."
         )
     show_flag_legend()
 

@@ -85,9 +85,11 @@ def changes_since(
     reactions: pd.DataFrame | Rows,
     plans: pd.DataFrame,
     since: pd.Timestamp,
+    commitments: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Everything dated after `since`, newest first: rounds, positions that moved (or open a party's record on an
-    issue), reactions and plans; `before` and `after` say how a position moved, `record` links to the record."""
+    issue), reactions, plans and commitments whose status changed; `before` and `after` say how a position or a
+    commitment moved, `record` links to the record."""
     day = np.datetime64(since)
     parts = []
     new_talks = talks[talks["start_date"].to_numpy() > day]
@@ -158,8 +160,34 @@ def changes_since(
             }
         )
     )
+    if commitments is not None and len(commitments):
+        parts.append(_status_changes(commitments, since))
     frames = [p for p in parts if len(p)]
     if not frames:
         return pd.DataFrame(columns=DIGEST_COLUMNS)
     out = pd.concat(frames, ignore_index=True)[DIGEST_COLUMNS]
     return out.sort_values("date", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def _status_changes(events: pd.DataFrame, since: pd.Timestamp) -> pd.DataFrame:
+    """Commitment events after `since` that change the item's status (its first event included), with the status
+    before. `events` are in item order then date order, as loaded."""
+    ordered = events.sort_values(["item_id", "date"], kind="stable")
+    item = ordered["item_id"].astype(str)
+    status = ordered["status"].astype(str)
+    previous = ordered["status_label"].astype(str).shift().where(item.eq(item.shift()), "")
+    changed = ~(item.eq(item.shift()) & status.eq(status.shift()))
+    recent = ordered[changed.to_numpy() & (ordered["date"] > since).to_numpy()]
+    before = previous[recent.index]
+    return pd.DataFrame(
+        {
+            "date": recent["date"],
+            "kind": "commitment",
+            "who": recent["party_names"].astype(str),
+            "what": recent["summary"].astype(str),
+            "before": before.where(before != "", "—"),
+            "after": recent["status_label"].astype(str),
+            "flags": np.where(recent["confidence"].astype(str) == "low", "low confidence", ""),
+            "record": recent["item_id"].astype(str).map(record_link),
+        }
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from components.registry import PAGES
 from parley import coverage
+from parley.commitments import apply_commitments
 from parley.digest import changes_since, since_choices
 from parley.filters import Filters, format_date
 from parley.views import apply_view
@@ -26,7 +27,8 @@ def test_what_changed_since_the_latest_round_by_default_and_after_a_preset(on_bu
     for label in (next(iter(choices)), list(choices)[-1]):
         at.radio(key="overview.since").set_value(label).run()
         assert_clean(at)
-        expected = changes_since(view.talks, view.positions, view.reactions, bundled.plans, choices[label])
+        commitments = apply_commitments(bundled.commitments, Filters())
+        expected = changes_since(view.talks, view.positions, view.reactions, bundled.plans, choices[label], commitments)
         got = _changes(at)
         assert got["Record"].tolist() == expected["record"].tolist()
         assert len(got) > 0 and all(link.startswith("record?id=") for link in got["Record"])

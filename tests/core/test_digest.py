@@ -107,3 +107,21 @@ def test_why_empty_tells_an_empty_window_from_exclusive_filters(bundled):
     # The Holy See holds no position on military limits, though 2025 holds many records.
     excluded = Filters(parties=("VAT",), issues=("military_limits",), end=pd.Timestamp("2025-12-31").date())
     assert "other filters" in coverage.why_empty(bundled, excluded)
+
+
+def test_commitments_that_change_status_after_the_day_are_listed():
+    events = pd.DataFrame(
+        {
+            "item_id": ["i1", "i1", "i1", "i2"],
+            "date": pd.to_datetime(["2025-01-01", "2025-03-01", "2025-04-01", "2025-03-05"]),
+            "status": ["not_started", "intermediate", "intermediate", "not_started"],
+            "status_label": ["not started", "intermediate", "intermediate", "not started"],
+            "party_names": ["A, B"] * 4,
+            "summary": ["swap", "swap", "swap", "truce"],
+            "confidence": ["high", "high", "low", "high"],
+        }
+    )
+    out = changes_since(NO_TALKS, _positions(), NO_REACTIONS, NO_PLANS, pd.Timestamp("2025-02-01"), events)
+    assert out["record"].tolist() == [record_link("i2"), record_link("i1")]  # the restated status is left out
+    assert out["before"].tolist() == ["—", "not started"]
+    assert out["after"].tolist() == ["not started", "intermediate"]
