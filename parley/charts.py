@@ -18,7 +18,18 @@ from parley.text import plotly_text
 
 FONT = "Helvetica, Arial, sans-serif"
 LANE_CHARS = 28
-DATE_AXIS = "%b %Y"  # axis ticks fall on month starts: month and year say it all
+DATE_AXIS = "%b %Y"  # month and year: the format of a time axis whose ticks fall on month starts (see time_axis)
+# Counts are whole numbers: never a tick at 0.5, and no decimals on the ticks there are.
+COUNT_AXIS: dict = {"tickMinStep": 1, "format": "d"}
+LEGEND_LABEL_LIMIT = 160  # pixels; a longer name ends in "…" and is whole in the marks' tooltips
+LEGEND_COLUMN = 180  # pixels per legend column: as many columns as fit the chart's width, then the next row
+# Plotly's date ticks, formatted to the zoom: days when ticks are days or weeks apart, months, then years. Each
+# period is named once (a month format on weekly ticks printed "Mar 2025" four times).
+PLOTLY_DATE_FORMATS = [
+    {"dtickrange": [None, "M1"], "value": "%-d %b %Y"},
+    {"dtickrange": ["M1", "M12"], "value": "%b %Y"},
+    {"dtickrange": ["M12", None], "value": "%Y"},
+]
 
 
 SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"
@@ -29,12 +40,52 @@ def _scale(codes: list[str], colours: dict[str, str], labels: dict[str, str] | N
     return {"domain": domain, "range": palette.colours_for(codes, colours)}
 
 
+def _order(colours: dict[str, str]) -> tuple[str, ...]:
+    """The order of an ordered palette's codes (stances), empty for a categorical one (formats keep the codebook's)."""
+    if colours is palette.POSITION_STANCE_COLOURS:
+        return palette.POSITION_STANCE_ORDER
+    if colours is palette.REACTION_STANCE_COLOURS:
+        return palette.REACTION_STANCE_ORDER
+    return ()
+
+
+def time_axis(start: object, end: object, max_ticks: int = 8) -> dict:
+    """A time axis that names each period once, in a format fitted to the span: days and months under two months,
+    months (every 1, 2, 3 or 6) up to two years, years beyond. The ticks fall on the format's own periods, so two
+    ticks never print the same label."""
+    lo, hi = pd.Timestamp(start), pd.Timestamp(end)
+    if pd.isna(lo) or pd.isna(hi):
+        return {"format": DATE_AXIS, "tickCount": {"interval": "month", "step": 1}, "labelOverlap": True}
+    days = max((hi - lo).days, 1)
+    if days <= 62:
+        step = 1 if days <= 10 else 7
+        return {
+            "format": "%-d %b" if lo.year == hi.year else "%-d %b %Y",
+            "tickCount": {"interval": "day", "step": step},
+            "labelOverlap": True,
+        }
+    if days <= 731:
+        months = days / 30.4
+        step = next((s for s in (1, 2, 3, 6) if months / s <= max_ticks), 6)
+        return {"format": DATE_AXIS, "tickCount": {"interval": "month", "step": step}, "labelOverlap": True}
+    years = days / 365.25
+    step = next((s for s in (1, 2, 5, 10) if years / s <= max_ticks), 10)
+    return {"format": "%Y", "tickCount": {"interval": "year", "step": step}, "labelOverlap": True}
+
+
 # The look every chart shares, on screen and in the exported image (vl-convert does not use Streamlit's theme).
 _CONFIG: dict = {
     "font": FONT,
     "background": "white",
     "axis": {"labelFontSize": 11, "titleFontSize": 12, "grid": True, "gridColor": "#EEEEEE"},
-    "legend": {"labelFontSize": 11, "titleFontSize": 12, "orient": "bottom", "columns": 4, "labelLimit": 220},
+    # Legends below the plot, in as many columns as the width holds (one on a phone): never cut off at the side.
+    "legend": {
+        "labelFontSize": 11,
+        "titleFontSize": 12,
+        "orient": "bottom",
+        "columns": {"expr": f"max(1, floor(width / {LEGEND_COLUMN}))"},
+        "labelLimit": LEGEND_LABEL_LIMIT,
+    },
     "view": {"stroke": None},
 }
 
@@ -204,7 +255,7 @@ def timeline_figure(
         font={"family": FONT},
         xaxis={
             "type": "date",
-            "tickformat": DATE_AXIS,
+            "tickformatstops": PLOTLY_DATE_FORMATS,
             "rangeslider": {"visible": True, "thickness": 0.08},
             "rangeselector": {
                 "buttons": [
@@ -232,7 +283,12 @@ def timeline_chart(marks: Marks, format_labels: dict[str, str]) -> dict:
     codes = [c for c in format_labels if c in set(frame["format"])] or list(format_labels)
     size = _field("n", "Q", "Rounds per month", scale={"range": [40, 600]}) if marks.binned else {"value": 110}
     encoding = {
-        "x": _field("start_date", "T", None, axis={"format": DATE_AXIS, "labelAngle": 0}),
+        "x": _field(
+            "start_date",
+            "T",
+            None,
+            axis={**time_axis(frame["start_date"].min(), frame["start_date"].max()), "labelAngle": 0},
+        ),
         "y": _field("format_label", "N", None, sort=[format_labels[c] for c in codes]),
         "color": _field("format_label", "N", "Format", scale=_scale(codes, palette.FORMAT_COLOURS, format_labels)),
         "size": size,
@@ -262,7 +318,7 @@ def stance_matrix_chart(latest: pd.DataFrame, stance_labels: dict[str, str]) -> 
     )
     # Single-source is common; the mark is kept for records an analyst must not take at face value.
     frame["caution"] = frame["flags"].str.contains("disputed|low confidence")
-    codes = list(stance_labels)
+    codes = palette.in_order(stance_labels, palette.POSITION_STANCE_ORDER)
     axes = {
         "x": _field("issue_label", "N", None, axis={"labelAngle": -30, "labelLimit": 160, "grid": False}),
         "y": _field("actor_name", "N", None, axis={"grid": False}),
@@ -311,7 +367,7 @@ def party_counts_chart(
     codes = list(dict.fromkeys(frame[category]))
     scale = {"domain": [names.get(c, c) for c in codes], "range": [palette.party_colour(c) for c in codes]}
     encoding = {
-        "x": _field("count", "Q", title),
+        "x": _field("count", "Q", title, axis=COUNT_AXIS),
         "y": _field("name", "N", None, sort="-x"),
         "color": _field("name", "N", None, legend=None, scale=scale),
         "tooltip": _tooltip(("name", "Actor", "N"), ("count", title, "Q")),
@@ -325,10 +381,11 @@ def stance_counts_chart(
 ) -> dict:
     frame = counts[["stance", "count"]].copy()
     frame["stance_label"] = frame["stance"].map(stance_labels)
-    codes = list(stance_labels)
+    codes = palette.in_order(stance_labels, _order(colours))
+    # Stances in their order (one side, the middle, the other side), not by count: the scale reads as a scale.
     encoding = {
-        "x": _field("count", "Q", title),
-        "y": _field("stance_label", "N", None, sort="-x"),
+        "x": _field("count", "Q", title, axis=COUNT_AXIS),
+        "y": _field("stance_label", "N", None, sort=[stance_labels.get(c, c) for c in codes]),
         "color": _field("stance_label", "N", None, legend=None, scale=_scale(codes, colours, stance_labels)),
         "tooltip": _tooltip(("stance_label", "Stance", "N"), ("count", title, "Q")),
     }
@@ -340,9 +397,10 @@ def actor_ranking_chart(ranking: pd.DataFrame, stance_labels: dict[str, str]) ->
     frame = ranking[["actor_id", "actor_name", "stance", "count", "total", "rank"]].copy()
     frame["stance_label"] = frame["stance"].map(stance_labels)
     order = frame.drop_duplicates("actor_id").sort_values("rank")["actor_name"].tolist()
-    codes = list(stance_labels)
+    codes = palette.in_order(stance_labels, palette.REACTION_STANCE_ORDER)
+    frame["stance_order"] = frame["stance"].map({c: i for i, c in enumerate(codes)})
     encoding = {
-        "x": _field("count", "Q", "Reactions", aggregate="sum"),
+        "x": _field("count", "Q", "Reactions", aggregate="sum", axis=COUNT_AXIS),
         "y": _field("actor_name", "N", None, sort=order),
         "color": _field(
             "stance_label", "N", "Stance", scale=_scale(codes, palette.REACTION_STANCE_COLOURS, stance_labels)
@@ -353,6 +411,7 @@ def actor_ranking_chart(ranking: pd.DataFrame, stance_labels: dict[str, str]) ->
             ("count", "Reactions", "Q"),
             ("total", "All reactions", "Q"),
         ),
+        "order": _field("stance_order", "Q", None),  # stacked in the legend's order
     }
     return _chart(frame, {"type": "bar"}, encoding, {"step": 24})
 
@@ -364,11 +423,17 @@ def monthly_chart(
     frame = counts[["month", by, "count"]].copy()
     frame["label"] = frame[by].map(labels).fillna(frame[by])
     frame["month_label"] = frame["month"].dt.strftime("%b %Y")
-    codes = list(labels)
+    codes = palette.in_order(labels, _order(colours))
+    frame["stack_order"] = frame[by].map({c: i for i, c in enumerate(codes)})
+    # A month is the smallest period here: the axis never goes below months, whatever the span.
+    axis = time_axis(frame["month"].min(), frame["month"].max() + pd.offsets.MonthEnd(0))
+    if axis["tickCount"]["interval"] == "day":
+        axis = {"format": DATE_AXIS, "tickCount": {"interval": "month", "step": 1}, "labelOverlap": True}
     encoding = {
-        "x": _field("month", "T", None, timeUnit="yearmonth", axis={"format": "%b %Y", "labelAngle": 0}),
-        "y": _field("count", "Q", title, aggregate="sum"),
+        "x": _field("month", "T", None, timeUnit="yearmonth", axis={**axis, "labelAngle": 0}),
+        "y": _field("count", "Q", title, aggregate="sum", axis=COUNT_AXIS),
         "color": _field("label", "N", None, scale=_scale(codes, colours, labels)),
+        "order": _field("stack_order", "Q", None),
         "tooltip": _tooltip(("month_label", "Month", "N"), ("label", "Kind", "N"), ("count", title, "Q")),
     }
     return _chart(frame, {"type": "bar"}, encoding, 240)
@@ -447,9 +512,21 @@ def coverage_chart(monthly: pd.DataFrame) -> dict:
         frame,
         {"type": "rect", "stroke": "white", "strokeWidth": 0.5},
         {
-            "x": _field("month", "T", None, timeUnit="yearmonth", axis={"format": DATE_AXIS, "labelOverlap": True}),
+            "x": _field(
+                "month",
+                "T",
+                None,
+                timeUnit="yearmonth",
+                axis=time_axis(frame["month"].min(), frame["month"].max() + pd.offsets.MonthEnd(0)),
+            ),
             "y": _field("table", "N", None, sort=order, axis={"grid": False}),
-            "color": _field("count", "Q", "Records per month", scale={"scheme": "blues", "type": "sqrt"}),
+            "color": _field(
+                "count",
+                "Q",
+                "Records per month",
+                scale={"range": list(palette.COUNT_RAMP), "type": "sqrt"},
+                legend={"format": "d"},
+            ),
             "tooltip": _tooltip(("table", "Table", "N"), ("when", "Month", "N"), ("count", "Records", "Q")),
         },
         height={"step": 26},

@@ -9,17 +9,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from parley.charts import _CONFIG, DATE_AXIS, SCHEMA, _field, _values
+from parley import palette
+from parley.charts import _CONFIG, COUNT_AXIS, SCHEMA, _field, _values, time_axis
 from parley.schema import COMMITMENT_BROKEN, COMMITMENT_LEVELS
 
-STATUS_COLOURS: dict[str, str] = {
-    "not_started": "#DDDDDD",
-    "minimal": "#9ECAE1",
-    "intermediate": "#4292C6",
-    "full": "#08306B",
-    "violated": "#CC3311",
-    "lapsed": "#EE7733",
-}
+STATUS_COLOURS = palette.STATUS_COLOURS
 STATUS_SHAPES: dict[str, str] = {"violated": "cross", "lapsed": "square"}  # every other status: a circle
 STATUS_ORDER = (*COMMITMENT_LEVELS, *COMMITMENT_BROKEN)
 ROW_STEP = 22  # pixels per commitment: one thin bar and its event points
@@ -62,7 +56,7 @@ def commitment_steps_chart(steps: pd.DataFrame, status_labels: dict[str, str]) -
         _field("confidence", "N", "Confidence"),
         _field("note", "N", "Note"),
     ]
-    x = _field("date", "T", None, axis={"format": DATE_AXIS, "tickCount": "month", "labelOverlap": True})
+    x = _field("date", "T", None, axis=time_axis(frame["date"].min(), frame["until"].max()))
 
     def points(low: bool) -> dict:
         # Two point layers on the one colour scale (so one legend): confident events filled, doubtful ones hollow.
@@ -128,7 +122,7 @@ def share_chart(shares: pd.DataFrame, group: str, title: str) -> dict:
         "mark": {"type": "bar"},
         "encoding": {
             "y": _field("group", "N", None, sort=order, axis={"labelLimit": 260}),
-            "x": _field("n", "Q", "Commitments", stack="zero", axis={"tickMinStep": 1}),
+            "x": _field("n", "Q", "Commitments", stack="zero", axis=COUNT_AXIS),
             "color": _field(
                 "part",
                 "N",

@@ -2,7 +2,8 @@
 
 Each builder takes an aggregate from parley.gaps and returns a plain Vega-Lite spec. Colours are the parties' own
 (parley.palette), so a party looks the same here as everywhere else; plans are drawn in black, never in a party's
-colour. Disputed and low-confidence records are drawn hollow: visible, never shown as solid fact.
+colour; the gap over time uses no hue at all (the page already spends hues on parties and stances). Disputed and
+low-confidence records are drawn hollow: visible, never shown as solid fact.
 """
 
 from __future__ import annotations
@@ -10,10 +11,12 @@ from __future__ import annotations
 import pandas as pd
 
 from parley import palette
-from parley.charts import _CONFIG, DATE_AXIS, SCHEMA, _field, _tooltip, _values
+from parley.charts import _CONFIG, LEGEND_COLUMN, SCHEMA, _field, _tooltip, _values, time_axis
 from parley.filters import DATE_FORMAT
 
-PLAN_COLOUR = "#000000"
+PLAN_COLOUR = palette.PLAN_COLOUR
+GAP_COLOUR = "#555555"  # the gap is one quantity, drawn in one neutral colour: its thickness says how wide it is
+GAP_SIZES = (2, 22)  # bar thickness in pixels for no gap and for the whole scale
 ISSUE_TITLE_CHARS = 40
 SUBCHART_WIDTH = 520
 ROW_HEIGHT = 26
@@ -61,7 +64,7 @@ def option_path_chart(
             "scale": {"domain": labels},
             "axis": {"labelLimit": 170, "grid": True},
         }
-        x = _field("date", "T", None, scale=x_scale, axis={"format": DATE_AXIS, "labelOverlap": True})
+        x = _field("date", "T", None, scale=x_scale, axis=time_axis(start, end))
         only = [{"filter": {"field": "issue_id", "equal": issue}}]
         layers = [
             {
@@ -120,7 +123,11 @@ def option_path_chart(
     ]
     return {
         "$schema": SCHEMA,
-        "config": {**_CONFIG, "legend": {**_CONFIG["legend"], "orient": "top"}},
+        # Sub-charts of a fixed width: the legend's columns are counted from it (a concatenation has no `width`).
+        "config": {
+            **_CONFIG,
+            "legend": {**_CONFIG["legend"], "orient": "top", "columns": max(1, SUBCHART_WIDTH // LEGEND_COLUMN)},
+        },
         "datasets": {"path": _values(path_frame), "plans": _values(plan_frame)},
         "vconcat": charts,
         "spacing": 18,
@@ -192,38 +199,36 @@ def gap_now_chart(table: pd.DataFrame, names: tuple[str, str], colours: tuple[st
 
 
 def gap_over_time_chart(frame: pd.DataFrame, sizes: dict[str, int]) -> dict:
-    """The gap between the two parties per issue, as steps over time, as a share of each issue's scale so issues
-    with long and short scales can share one axis. `frame` comes from gaps.gap_over_time."""
+    """The gap between the two parties per issue over time: one row per issue, a bar from each change to the next
+    whose thickness is the gap as a share of the issue's scale (so long and short scales compare). One neutral
+    colour, no hue per issue: the row names the issue. `frame` comes from gaps.gap_over_time."""
     steps = [sizes.get(issue, 2) - 1 for issue in frame["issue_id"]]
     data = frame.assign(
         share=[gap / n if n > 0 else 0 for gap, n in zip(frame["gap"], steps, strict=True)],
         steps=[f"{gap} of {n}" for gap, n in zip(frame["gap"], steps, strict=True)],
         when=frame["date"].dt.strftime(DATE_FORMAT),
     )
-    x = _field("date", "T", None, axis={"format": DATE_AXIS, "labelOverlap": True})
-    y = _field("share", "Q", "Gap (share of the issue's scale)", scale={"domain": [0, 1]}, axis={"format": ".0%"})
-    colour = _field("issue_label", "N", "Issue", scale={"scheme": "tableau10"})
+    # Each value holds until the issue's next change; the last ones until a little after the latest change.
+    last = (data["date"].max() if len(data) else pd.Timestamp("today")) + pd.Timedelta(days=15)
+    data["until"] = data.groupby("issue_id", sort=False)["date"].shift(-1).fillna(last)
+    order = list(dict.fromkeys(data["issue_label"].astype(str)))
+    x = _field("date", "T", None, axis=time_axis(data["date"].min(), last))
+    y = _field("issue_label", "N", None, sort=order, axis={"grid": False, "labelLimit": 200})
+    size = _field(
+        "share",
+        "Q",
+        "Gap (share of the issue's scale)",
+        scale={"domain": [0, 1], "range": list(GAP_SIZES)},
+        legend={"values": [0, 0.5, 1], "format": ".0%", "symbolType": "square"},
+    )
     tip = _tooltip(("issue_label", "Issue", "N"), ("when", "From", "N"), ("steps", "Gap (steps)", "N"))
+    fill = {"condition": {"test": "datum.caution", "value": "white"}, "value": GAP_COLOUR}
     return {
         "$schema": SCHEMA,
         "config": _CONFIG,
         "width": "container",
-        "height": 260,
-        "data": {"values": _values(data[["date", "when", "issue_label", "share", "steps", "caution"]])},
-        "layer": [
-            {
-                "mark": {"type": "line", "interpolate": "step-after", "strokeWidth": 2},
-                "encoding": {"x": x, "y": y, "color": colour},
-            },
-            {
-                "transform": [{"filter": "!datum.caution"}],
-                "mark": {"type": "point", "size": 60, "filled": True, "opacity": 1},
-                "encoding": {"x": x, "y": y, "color": colour, "tooltip": tip},
-            },
-            {
-                "transform": [{"filter": "datum.caution"}],
-                "mark": {"type": "point", "size": 60, "filled": False, "strokeWidth": 2, "fill": "white"},
-                "encoding": {"x": x, "y": y, "color": colour, "tooltip": tip},
-            },
-        ],
+        "height": {"step": 30},
+        "data": {"values": _values(data[["date", "until", "when", "issue_label", "share", "steps", "caution"]])},
+        "mark": {"type": "bar", "stroke": GAP_COLOUR, "strokeWidth": 1.5},
+        "encoding": {"x": x, "x2": {"field": "until"}, "y": y, "size": size, "fill": fill, "tooltip": tip},
     }

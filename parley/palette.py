@@ -1,7 +1,16 @@
-"""One colour per party, stance and format, shared by every Plotly and Altair chart (colour-blind safe).
+"""One palette per meaning, shared by every Plotly and Altair chart; colour-blind safe by their sources.
 
-Parties use the Okabe–Ito palette; stances and formats use Paul Tol's muted and bright schemes, which stay
-distinguishable with the common forms of colour blindness.
+Meanings and sources (all designed to stay distinguishable with the common forms of colour blindness):
+- parties (categorical): Okabe & Ito's palette, then Paul Tol's muted and bright schemes;
+- position stances (ordered, reject to accept): Paul Tol's diverging PRGn (purple = reject, green = accept), a mid
+  grey in the middle (Tol's own middle is near white and vanishes on a white page);
+- reaction stances (diverging between the two sides, neutral in the middle): ColorBrewer's PuOr (marked
+  colour-blind safe by ColorBrewer), orange on Russia's side, purple on Ukraine's, and Tol's light scheme for the
+  stances that take no side;
+- talk formats (categorical): Paul Tol's bright scheme;
+- place on an issue's scale (peace plans): Paul Tol's diverging BuRd, blue at Ukraine's end, red at Russia's;
+- commitment statuses: ColorBrewer Blues up the 0-3 scale, Tol's vibrant red and orange for the broken ones.
+Two meanings drawn on the same page never share a colour (tests/core/test_palette.py, tests/app/test_palette_pages.py).
 """
 
 from __future__ import annotations
@@ -18,53 +27,74 @@ PARTY_COLOURS: dict[str, str] = {
     "E4": "#882255",
     "COW": "#332288",
     "NATO": "#44AA99",
-    "UN": "#117733",
+    "UN": "#CC6677",  # not Tol's dark green: that would read as "accept" beside the stance matrix
     "VAT": "#DDCC77",
     "CHN": "#999933",
     "FRA": "#AA4499",
     "GBR": "#6699CC",
-    "DEU": "#000000",
+    "DEU": "#661100",  # not black: black marks the peace plans drawn beside the parties
 }
-# Extra colours for actors without a fixed one, picked by a stable hash so the colour never changes.
+# Extra colours for actors without a fixed one, picked by a stable hash so the colour never changes. No greens or
+# greys (the stance scale's accept end and middle), and no colour of another palette.
 FALLBACK = (
     "#88CCEE",
-    "#CC6677",
-    "#AA3377",
-    "#4477AA",
-    "#228833",
-    "#CCBB44",
     "#66CCEE",
-    "#EE7733",
-    "#0077BB",
     "#33BBEE",
+    "#0077BB",
+    "#004488",
     "#EE3377",
-    "#BBBBBB",
+    "#EE99AA",
+    "#EECC66",
     "#997700",
     "#994455",
 )
 
+# Ordered from the reject end to the accept end: legends, scales and stacks follow this order.
+POSITION_STANCE_ORDER: tuple[str, ...] = (
+    "reject",
+    "demand",
+    "reaffirm",
+    "noncommittal",
+    "propose",
+    "conditional_accept",
+    "accept",
+)
 POSITION_STANCE_COLOURS: dict[str, str] = {
-    "demand": "#882255",
-    "reject": "#CC6677",
-    "conditional_accept": "#DDCC77",
-    "accept": "#117733",
-    "propose": "#332288",
-    "reaffirm": "#88CCEE",
+    "reject": "#762A83",
+    "demand": "#9970AB",
+    "reaffirm": "#C2A5CF",
     "noncommittal": "#BBBBBB",
+    "propose": "#ACD39E",
+    "conditional_accept": "#5AAE61",
+    "accept": "#1B7837",
 }
 
+# From Russia's side to Ukraine's, the stances that take no side in the middle (neutral at its centre).
+REACTION_STANCE_ORDER: tuple[str, ...] = (
+    "support_russia",
+    "criticise_ukraine",
+    "concern",
+    "call_for_sanctions",
+    "call_for_ceasefire",
+    "neutral",
+    "welcome",
+    "offer_mediation",
+    "offer_guarantees",
+    "criticise_russia",
+    "support_ukraine",
+)
 REACTION_STANCE_COLOURS: dict[str, str] = {
-    "welcome": "#DDCC77",
-    "support_ukraine": "#332288",
-    "support_russia": "#882255",
-    "criticise_russia": "#CC6677",
-    "criticise_ukraine": "#999933",
-    "call_for_ceasefire": "#88CCEE",
-    "call_for_sanctions": "#AA4499",
-    "offer_mediation": "#117733",
-    "offer_guarantees": "#44AA99",
-    "concern": "#EE8866",
-    "neutral": "#BBBBBB",
+    "support_russia": "#B35806",
+    "criticise_ukraine": "#E08214",
+    "concern": "#EEDD88",
+    "call_for_sanctions": "#AAAA00",
+    "call_for_ceasefire": "#44BB99",
+    "neutral": "#999999",
+    "welcome": "#99DDFF",
+    "offer_mediation": "#77AADD",
+    "offer_guarantees": "#B2ABD2",
+    "criticise_russia": "#8073AC",
+    "support_ukraine": "#542788",
 }
 
 FORMAT_COLOURS: dict[str, str] = {
@@ -75,7 +105,22 @@ FORMAT_COLOURS: dict[str, str] = {
     "multilateral_summit": "#228833",
 }
 
+# Commitment statuses: light to dark blue up the Peace Accords Matrix scale; the two broken ones off it.
+STATUS_COLOURS: dict[str, str] = {
+    "not_started": "#DDDDDD",
+    "minimal": "#9ECAE1",
+    "intermediate": "#4292C6",
+    "full": "#08306B",
+    "violated": "#CC3311",
+    "lapsed": "#EE7733",
+}
+
 NO_DATA = "#EEEEEE"
+PLAN_COLOUR = "#000000"  # peace plans beside the parties' options: black, never a party's colour
+# Records per month (the Overview's coverage strip): a grey ramp, so it borrows no hue from the formats beside it.
+COUNT_RAMP: tuple[str, str] = ("#F0F0F0", "#252525")
+# Streamlit's accent (selected filter tags, toggles, links): a slate no chart uses, so a tag never reads as a party.
+ACCENT = "#3E5C76"
 
 
 def party_colour(actor_id: str) -> str:
@@ -87,6 +132,12 @@ def party_colour(actor_id: str) -> str:
 
 def colours_for(codes: list[str], palette: dict[str, str]) -> list[str]:
     return [palette.get(c, NO_DATA) for c in codes]
+
+
+def in_order(codes: list[str] | dict[str, str], order: tuple[str, ...]) -> list[str]:
+    """The codes in the palette's order; codes it does not know (added to the codebook later) follow as given."""
+    known = [c for c in order if c in codes]
+    return known + [c for c in codes if c not in order]
 
 
 # Place on an issue's scale (peace plans): one meaning only, from Ukraine's end (rank 1) to Russia's end (highest
@@ -107,3 +158,25 @@ SCALE_COLOURS: tuple[str, ...] = (
     SCALE_RUSSIA_END,
 )
 OFF_SCALE = "#FFFFFF"  # a point that fits no option: drawn hollow, never in a scale colour
+
+# Every palette by meaning, for the Codebook's legend and the tests: (meaning, codebook scheme or None, colours).
+MEANINGS: tuple[tuple[str, str | None, dict[str, str]], ...] = (
+    ("Party", "actor", PARTY_COLOURS),
+    (
+        "Position stance (reject → accept)",
+        "position_stance",
+        {c: POSITION_STANCE_COLOURS[c] for c in POSITION_STANCE_ORDER},
+    ),
+    (
+        "Reaction stance (Russia's side → neutral → Ukraine's side)",
+        "reaction_stance",
+        {c: REACTION_STANCE_COLOURS[c] for c in REACTION_STANCE_ORDER},
+    ),
+    ("Talk format", "talk_format", FORMAT_COLOURS),
+    ("Commitment status", "commitment_status", STATUS_COLOURS),
+    (
+        "Place on an issue's scale (Ukraine's end → Russia's end)",
+        None,
+        {f"{i + 1} of {len(SCALE_COLOURS)}": c for i, c in enumerate(SCALE_COLOURS)},
+    ),
+)
