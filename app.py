@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from components.data import get_dataset
+from components.data import get_dataset, render_new_records_notice
 from components.filters import render_filters
 from components.registry import HIDDEN_PAGES, PAGES, ROOT
 
@@ -20,4 +20,5 @@ navigation = st.navigation(
 )
 dataset = get_dataset()
 render_filters(dataset)
+render_new_records_notice()
 navigation.run()

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from components.filters import K_SEEDED, filters_rendered_this_run
+from components.filters import data_changed, filters_rendered_this_run
 from parley.loading import DEFAULT_DATA_DIR, Dataset, load_dataset
 from parley.store import UNREADABLE_REVISION, Store, StoreError, StoreStatus, store_url
 from parley.text import escape_markdown
@@ -21,6 +21,8 @@ from parley.validation import DataValidationError, Problem
 
 DATA_DIR_ENV = "PARLEY_DATA_DIR"
 _LOADED = "data.loaded_key"
+_SHOWN_REVISION = "data.shown_revision"  # the store revision this session's pages were last drawn from
+POLL_SECONDS = 3  # how soon an open session hears of an import or undo made elsewhere
 BUNDLED_ONLY_REVISION = "bundled-only"  # the key of the bundled data shown while imported records are refused
 
 
@@ -120,6 +122,7 @@ def get_dataset() -> Dataset:
     directory = data_dir()
     store = get_store()
     fingerprint, status = _fingerprint(directory), store.status()
+    st.session_state[_SHOWN_REVISION] = status.revision
     problems: list[Problem] = []
     try:
         try:
@@ -147,7 +150,7 @@ def get_dataset() -> Dataset:
         raise  # unreachable: st.stop() ends the run
     key = f"{directory}|{fingerprint}|{status.revision}"
     if st.session_state.get(_LOADED, key) != key:
-        st.session_state[K_SEEDED] = False  # re-seed the filters from the URL: a full date range takes in new dates
+        data_changed()  # the filters are checked against the new data: a full date range takes in new dates
     st.session_state[_LOADED] = key
     if status.unreadable:
         _show_store_problem(status.unreadable)
@@ -159,3 +162,22 @@ def get_dataset() -> Dataset:
             problems,
         )
     return dataset
+
+
+@st.fragment(run_every=POLL_SECONDS)
+def render_new_records_notice() -> None:
+    """Tell an open session that an import or undo landed elsewhere; it refreshes when the reader asks.
+
+    Only the revision is read (one small query), so polling every few seconds costs next to nothing; the page itself
+    is not rerun, so nothing the reader is doing is interrupted."""
+    shown = st.session_state.get(_SHOWN_REVISION)
+    try:
+        now = get_store().revision()
+    except StoreError:
+        return  # an unreadable store is reported by the page itself
+    if shown is None or now == shown:
+        return
+    left, right = st.columns([4, 1], vertical_alignment="center")
+    left.info("New records available: an import or undo landed since this page was drawn.", icon="🆕")
+    if right.button("Refresh", key="data.refresh", icon="🔄"):
+        st.rerun(scope="app")

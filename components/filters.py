@@ -28,6 +28,10 @@ K_PARTY, K_ISSUE, K_DATES, K_FORMAT, K_HIDE_LOW = (
 )
 K_ROUND = "timeline.round"
 K_SEEDED, K_CURRENT = "filters.seeded_from_url", "filters.current"
+# Set when the data changed under an open session (an import or undo from anywhere): the filters are checked again
+# against the new data, starting from the widgets as the reader left them. Not from the URL: it is written at the end
+# of a run, so it does not yet hold a change made in the run that meets the new data.
+K_DATA_CHANGED, K_SPAN = "filters.data_changed", "filters.span"
 K_URL_NOTES = "filters.url_notes"  # (what the link was not applied as, the filters it gave)
 # URL keys a page owns (the Search page's words, the record page's id and kind): not filters, so they are neither
 # read as filters nor dropped when the filters rewrite the link.
@@ -46,10 +50,14 @@ def _seed(ds: Dataset) -> None:
     """Give the widgets their values before they are drawn.
 
     A session's first run takes them from the URL (a shared link opens the same view); later, if Streamlit has
-    dropped the widget state, they come back from the last filter object."""
-    if st.session_state.get(K_SEEDED) and K_PARTY in st.session_state:
+    dropped the widget state, they come back from the last filter object; when the data changed, from the widgets."""
+    changed = st.session_state.pop(K_DATA_CHANGED, False)
+    if changed and K_PARTY in st.session_state:
+        source: Filters | None = _from_widgets(ds, span=st.session_state.get(K_SPAN))
+    elif st.session_state.get(K_SEEDED) and K_PARTY in st.session_state:
         return
-    source = st.session_state.get(K_CURRENT) if st.session_state.get(K_SEEDED) else None
+    else:
+        source = st.session_state.get(K_CURRENT) if st.session_state.get(K_SEEDED) else None
     f, notes = (
         (source, []) if source else Filters.parse_query({k: v for k, v in _query().items() if k not in PAGE_PARAMS})
     )
@@ -75,8 +83,14 @@ def _seed(ds: Dataset) -> None:
     st.session_state[K_SEEDED] = True
 
 
-def _from_widgets(ds: Dataset) -> Filters:
-    lo, hi = (d.date() for d in ds.date_span)
+def data_changed() -> None:
+    """Called when this session meets a new data version or store revision: the next seeding keeps the reader's view."""
+    st.session_state[K_DATA_CHANGED] = True
+
+
+def _from_widgets(ds: Dataset, span: tuple[date, date] | None = None) -> Filters:
+    """The filters the widgets hold; `span` is the date span they were drawn with (a full range means no limit)."""
+    lo, hi = span or tuple(d.date() for d in ds.date_span)
     dates = st.session_state.get(K_DATES) or (lo, hi)
     start: date | None = dates[0] if len(dates) > 0 else None
     end: date | None = dates[1] if len(dates) > 1 else None
@@ -147,6 +161,7 @@ def render_filters(ds: Dataset) -> Filters:
             help="Low confidence: a single secondary source, anonymous sourcing, or an announcement only.",
         )
     f = _from_widgets(ds)
+    st.session_state[K_SPAN] = (lo, hi)
     _write_url(f)
     st.session_state[K_CURRENT] = f
     _show_url_notes(f)
