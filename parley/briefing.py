@@ -270,7 +270,7 @@ h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 17px; margin: 22px 0 6p
 h3 { font-size: 14px; margin: 16px 0 4px; }
 .meta { color: #444; margin: 2px 0; } .note, .count { color: #555; font-size: 12px; margin: 2px 0 6px; }
 .figures { display: flex; flex-wrap: wrap; gap: 10px; padding: 0; list-style: none; }
-.figures li { border: 1px solid #ccc; border-radius: 4px; padding: 6px 10px; min-width: 120px; }
+.figures li { border: 1px solid #ccc; border-radius: 4px; padding: 6px 10px; flex: 0 0 190px; }
 .figures .value { font-size: 18px; font-weight: bold; display: block; }
 h2, h3 { break-after: avoid; } .chart { margin-bottom: 10px; } .chart svg { max-width: 100%; height: auto; }
 table { border-collapse: collapse; width: 100%; font-size: 10px; }
