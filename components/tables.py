@@ -13,7 +13,7 @@ import streamlit as st
 from components.briefing import register_table
 from parley.export import file_name, to_csv_bytes
 from parley.loading import Dataset
-from parley.records import AUTO_LINKS, LINK_DISPLAY, link_cell, safe_href
+from parley.record_links import AUTO_LINKS, LINK_DISPLAY, link_cell, safe_href
 from parley.selection import Rows, as_frame
 
 MAX_ROWS_SHOWN = 1000  # the browser payload, not pandas, is the cost: never send more rows than this at once
