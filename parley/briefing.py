@@ -204,6 +204,8 @@ def safe_svg(svg: str, prefix: str) -> str:
 
     def clean(element: ET.Element) -> None:
         for child in list(element):
+            if _local(child.tag) == "a":  # a mark linked to a record: keep the mark, drop the relative link
+                child.tag = f"{{{SVG_NS}}}g"
             if _local(child.tag) not in SVG_TAGS:
                 element.remove(child)
             else:

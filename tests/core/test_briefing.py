@@ -209,11 +209,13 @@ def test_svg_keeps_drawing_and_drops_what_could_load_or_run():
         '<g clip-path="url(#clip1)"><path d="M0,0h5" style="fill: url(http://evil.example/p)"/></g>'
         '<image href="http://evil.example/i.png"/><script>alert(1)</script>'
         '<foreignObject><div xmlns="http://www.w3.org/1999/xhtml">x</div></foreignObject>'
-        '<use xlink:href="http://evil.example/s.svg#a"/><text fill="url(https://evil.example/f)">&lt;b&gt;</text></svg>'
+        '<use xlink:href="http://evil.example/s.svg#a"/><text fill="url(https://evil.example/f)">&lt;b&gt;</text>'
+        '<a xlink:href="record?id=pos-0001"><circle r="3"/></a></svg>'
     )
     out = safe_svg(svg, "c7-")
     assert 'id="c7-clip1"' in out and 'clip-path="url(#c7-clip1)"' in out
     assert "<path" in out and "&lt;b&gt;" in out
+    assert "<circle" in out and "record?id" not in out  # a linked mark stays, its link does not
     for gone in ("onload", "evil.example", "<image", "<script", "foreignObject", "<use"):
         assert gone not in out, gone
     assert requests_made(out) == []
