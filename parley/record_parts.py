@@ -126,7 +126,10 @@ def _equal(column: pd.Series, value: str) -> np.ndarray:
 def _citing(column: pd.Series, record_id: str) -> np.ndarray:
     """Rows whose ';'-list cell holds `record_id`, each distinct list read once."""
     values = column.astype("category") if not isinstance(column.dtype, pd.CategoricalDtype) else column
-    hits = [i for i, cell in enumerate(values.cat.categories) if record_id in split_ids(cell)]
+    categories = values.cat.categories
+    # A vectorised substring test first: only the few lists that contain the text are split and checked exactly.
+    maybe = np.flatnonzero(pd.Series(categories).str.contains(record_id, regex=False).to_numpy(dtype=bool))
+    hits = [i for i in maybe if record_id in split_ids(categories[i])]
     return np.isin(values.cat.codes.to_numpy(), hits) if hits else np.zeros(len(column), dtype=bool)
 
 
