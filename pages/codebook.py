@@ -7,6 +7,7 @@ import streamlit as st
 from components.data import data_dir, get_dataset
 from components.filters import current_filters
 from components.layout import show_header
+from components.legend import show_meaning_legend
 from components.tables import show_table
 
 ds = get_dataset()
@@ -57,6 +58,16 @@ show_table(
     key="codebook.codes",
     columns={"scheme": "Scheme", "code": "Code", "label": "Label", "definition": "Definition"},
 )
+st.subheader("Colours: one palette per meaning")
+st.caption(
+    "Every chart colours one meaning with its own palette, and no colour means two things on a page. Parties: "
+    "Okabe and Ito's palette, then Paul Tol's; position stances: Tol's purple-to-green scale from reject to accept; "
+    "reaction stances: ColorBrewer's orange-to-purple scale from Russia's side to Ukraine's, the stances that take "
+    "no side between them; formats: Tol's bright scheme; the place on an issue's scale: Tol's blue-to-red scale. "
+    "All are designed to stay distinguishable with the common forms of colour blindness."
+)
+show_meaning_legend(ds)
+
 st.subheader("Actors")
 show_table(
     ds.actors,

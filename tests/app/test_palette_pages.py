@@ -7,6 +7,7 @@ import itertools
 import json
 
 import pytest
+from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 
 from components.registry import PAGES
 from parley import palette
@@ -109,3 +110,26 @@ def test_no_colour_is_shared_between_meanings_on_a_page(on_bundled, bundled_ds, 
     assert EXPECTED.get(page.url_path, set()) <= set(found), found
     for (a, ca), (b, cb) in itertools.combinations(found.items(), 2):
         assert not ca & cb, f"{page.url_path}: {a} and {b} share {ca & cb}"
+
+
+def test_codebook_shows_every_palette_with_its_colours_and_labels(on_bundled, bundled_ds):
+    at = on_bundled(next(p for p in PAGES if p.url_path == "codebook"))
+    assert_clean(at)
+    legends = []
+    for element in at.get("vega_lite_chart"):
+        # Streamlit moves a chart's inline rows out of the spec into an Arrow table beside it.
+        if not element.proto.HasField("data"):
+            continue
+        rows = convert_arrow_bytes_to_pandas_df(element.proto.data.data)
+        if {"colour", "label"} <= set(rows.columns):
+            legends.append(
+                list(zip(rows.sort_values("order")["label"], rows.sort_values("order")["colour"], strict=True))
+            )
+    assert len(legends) == len(palette.MEANINGS)
+    labels = bundled_ds.labels
+    for _meaning, scheme, colours in palette.MEANINGS:  # laid out in columns: matched by content, not position
+        words = labels.get(scheme, {}) if scheme else {}
+        assert [(words.get(code, code), colour) for code, colour in colours.items()] in legends
+    stances = next(dict(drawn) for drawn in legends if labels["position_stance"]["reject"] in dict(drawn))
+    assert list(stances)[0] == labels["position_stance"]["reject"]  # ordered from reject ...
+    assert list(stances)[-1] == labels["position_stance"]["accept"]  # ... to accept
