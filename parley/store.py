@@ -1,12 +1,18 @@
-"""The embedded store of imported records: SQLite through SQLAlchemy Core, one table per record table.
+"""The store of imported records: SQLite or PostgreSQL through the same SQLAlchemy Core code, a table per record table.
 
 The bundled `data/` files are the base layer and are never written; every import is a batch of rows in the store,
-written in one transaction (all or nothing) and removable again with `undo`. A server database can later be used by
-setting PARLEY_STORE_URL to its SQLAlchemy URL; only the SQLite specifics (WAL, BEGIN IMMEDIATE) are skipped there.
+written in one transaction (all or nothing) and removable again with `undo`. PARLEY_STORE_URL picks the store: a SQLite
+file by default, or a shared PostgreSQL database (`postgresql+psycopg://user:password@host:5432/parley`). Writers queue
+one behind the other (SQLite: BEGIN IMMEDIATE; PostgreSQL: a transaction-scoped advisory lock) for at most
+PARLEY_STORE_BUSY_TIMEOUT seconds, then fail with StoreBusyError having written nothing. Readers see one consistent
+snapshot (SQLite: a read transaction in WAL mode; PostgreSQL: REPEATABLE READ). The layout is versioned in the
+`store_meta` table (key `layout`) and upgraded by the next writer.
 
 A store that cannot be read raises StoreUnreadable, whose message names the file and the fix: the app then shows the
-bundled data alone. A SQLite store on a read-only disk (or with `mode=ro` / `immutable=1` in its URL, e.g.
-`sqlite:///file:/srv/parley/store.sqlite?mode=ro&uri=true`) is opened read-only and refuses writes with StoreReadOnly.
+bundled data alone. A PostgreSQL server that cannot be reached raises StoreUnreachable (a kind of StoreUnreadable); the
+next read after it is back reconnects by itself (pooled connections are checked before use). A SQLite store on a
+read-only disk (or with `mode=ro` / `immutable=1` in its URL, e.g. `sqlite:///file:/srv/parley/store.sqlite?mode=ro&uri=true`)
+is opened read-only and refuses writes with StoreReadOnly, as a PostgreSQL store does when its user may only read.
 A store from an older Parley that lacks columns added since is read with their defaults and upgraded on the next write.
 """
 
@@ -19,6 +25,7 @@ import shlex
 import sqlite3
 import time
 import uuid
+import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -42,6 +49,12 @@ DEFAULT_STORE_PATH = Path(__file__).resolve().parent.parent / ".parley" / "store
 DEFAULT_BUSY_TIMEOUT = 30.0
 LAYOUT_VERSION = "1"
 EMPTY_REVISION = "empty"
+# Any fixed number: the PostgreSQL advisory lock that writers take in turn (pg_advisory_xact_lock).
+WRITE_LOCK_KEY = 7_253_911_406
+# PostgreSQL error codes (SQLSTATE) that mean "another transaction is in the way": lock_timeout, serialization
+# failure, deadlock. The server's "read-only transaction" and "permission denied" mean the store refuses writes.
+_PG_BUSY = {"55P03", "40001", "40P01"}
+_PG_READ_ONLY = {"25006", "42501"}
 
 BATCH_ID = "batch_id"
 ROW_SEQ = "seq"
@@ -62,6 +75,10 @@ class StoreBusyError(StoreError):
 
 class StoreUnreadable(StoreError):
     """The imported records cannot be read (a damaged file, another version's layout); the message says the fix."""
+
+
+class StoreUnreachable(StoreUnreadable):
+    """The database server does not answer (down, restarting, wrong address); reads work again once it is back."""
 
 
 class StoreReadOnly(StoreError):
@@ -177,6 +194,7 @@ class Store:
         parsed = sa.make_url(self.url)
         self._where = parsed.render_as_string(hide_password=True)
         self._sqlite = parsed.get_backend_name() == "sqlite"
+        self._postgres = parsed.get_backend_name() == "postgresql"
         database = parsed.database or ""
         if self._sqlite and database.startswith("file:"):  # a SQLite URI filename (`?uri=true`)
             database = database.removeprefix("file:")
@@ -192,7 +210,10 @@ class Store:
         elif self._sqlite:
             self._engine = sa.create_engine(self.url, poolclass=StaticPool, connect_args={"check_same_thread": False})
         else:
-            self._engine = sa.create_engine(self.url)
+            # A pooled connection may have died with a server restart: checking it before use (one round trip)
+            # lets the app recover by itself. A server that does not answer fails in seconds, not minutes.
+            connect_args = {"connect_timeout": 5} if self._postgres and "connect_timeout" not in parsed.query else {}
+            self._engine = sa.create_engine(self.url, pool_pre_ping=True, connect_args=connect_args)
         if self._sqlite:
             sa.event.listen(self._engine, "connect", self._on_connect)
             sa.event.listen(self._engine, "begin", self._on_begin)
@@ -303,43 +324,102 @@ class Store:
                 self._path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as err:
                 raise StoreReadOnly(f"{self._read_only_message(str(err))} Nothing was written.") from err
+        committing = False
         try:
             with self._engine.connect() as conn:
                 if write:
                     conn = conn.execution_options(parley_write=True)
+                elif self._postgres:
+                    # Every statement of a read sees the same snapshot: rows, batches and revision agree.
+                    conn = conn.execution_options(isolation_level="REPEATABLE READ")
                 with conn.begin():
+                    if self._postgres:
+                        self._postgres_begin(conn, write=write)
                     ready = self._prepare(conn, create=write)
                     yield conn if ready else None
-        except sa.exc.OperationalError as err:
-            text = str(err.orig if err.orig is not None else err).lower()
-            if "locked" in text or "busy" in text:
-                if not write:
-                    raise StoreBusyError(
-                        "The store is busy: another process has held it for more than "
-                        f"{self.busy_timeout:g} s. Try again in a moment."
-                    ) from err
-                raise StoreBusyError(
-                    f"The store is busy: another import or undo has been writing for more than "
-                    f"{self.busy_timeout:g} s. Nothing was written; try again in a moment."
-                ) from err
-            if write and "readonly" in text.replace("-", "").replace(" ", ""):
-                raise StoreReadOnly(f"{self._read_only_message(str(err.orig))} Nothing was written.") from err
-            if write:
-                raise StoreError(
-                    f"The store at `{self._shown()}` could not be written ({err.orig}). Nothing was written."
-                ) from err
-            raise self._unreadable(str(err.orig)) from err
-        except sa.exc.DatabaseError as err:  # not a database, or a damaged one
-            failure = self._unreadable(str(err.orig))
-            raise (StoreUnreadable(f"{failure} Nothing was written.") if write else failure) from err
+                    committing = True
+        except sa.exc.DBAPIError as err:
+            failure = self._postgres_failure if self._postgres else self._sqlite_failure
+            raise failure(err, write=write, committing=committing) from err
         except StoreUnreadable as err:
             if write:
                 raise StoreUnreadable(f"{err} Nothing was written.") from err
             raise
 
+    def _busy(self, *, write: bool) -> StoreBusyError:
+        if not write:
+            return StoreBusyError(
+                f"The store is busy: another process has held it for more than {self.busy_timeout:g} s. "
+                "Try again in a moment."
+            )
+        return StoreBusyError(
+            f"The store is busy: another import or undo has been writing for more than {self.busy_timeout:g} s. "
+            "Nothing was written; try again in a moment."
+        )
+
+    def _sqlite_failure(self, err: sa.exc.DBAPIError, *, write: bool, committing: bool) -> StoreError:  # noqa: ARG002
+        if isinstance(err, sa.exc.OperationalError):
+            text = str(err.orig if err.orig is not None else err).lower()
+            if "locked" in text or "busy" in text:
+                return self._busy(write=write)
+            if write and "readonly" in text.replace("-", "").replace(" ", ""):
+                return StoreReadOnly(f"{self._read_only_message(str(err.orig))} Nothing was written.")
+            if write:
+                return StoreError(
+                    f"The store at `{self._shown()}` could not be written ({err.orig}). Nothing was written."
+                )
+            return self._unreadable(str(err.orig))
+        failure = self._unreadable(str(err.orig))  # not a database, or a damaged one
+        return StoreUnreadable(f"{failure} Nothing was written.") if write else failure
+
+    # -- PostgreSQL -------------------------------------------------------------------------------------------
+
+    def _postgres_begin(self, conn: sa.Connection, *, write: bool) -> None:
+        # lock_timeout bounds every wait for a lock (the writers' turn, or a table another writer is upgrading):
+        # past it the statement fails with 55P03, reported as "busy", and the transaction is rolled back.
+        conn.exec_driver_sql(f"SET LOCAL lock_timeout = {max(1, int(self.busy_timeout * 1000))}")
+        if write:
+            # Writers take turns from the very start of the transaction: creating the tables, the revision check
+            # and the inserts all happen with no other writer in between (READ COMMITTED then sees the last commit).
+            conn.execute(sa.select(sa.func.pg_advisory_xact_lock(WRITE_LOCK_KEY)))
+
+    def _postgres_failure(self, err: sa.exc.DBAPIError, *, write: bool, committing: bool) -> StoreError:
+        code = getattr(err.orig, "sqlstate", None) or ""
+        why = (str(err.orig if err.orig is not None else err).strip().splitlines() or ["no answer"])[0]
+        if code in _PG_BUSY:
+            return self._busy(write=write)
+        if write and code in _PG_READ_ONLY:
+            return StoreReadOnly(f"{self._read_only_message(why)} Nothing was written.")
+        # No code, or class 08 (connection) / 57 (server shutting down): the server is not there.
+        if isinstance(err, sa.exc.OperationalError) and (not code or code[:2] in {"08", "57"}):
+            written = ""
+            if write:
+                written = "Nothing was written. "
+                if committing:
+                    written = "The connection was lost while committing: `python -m parley batches` shows whether "
+                    written += "the batch landed. "
+            return StoreUnreachable(
+                f"The store of imported records at `{self._shown()}` cannot be reached ({why}). {written}"
+                "Until the database server answers again, the pages show the bundled data only and imports are off; "
+                f"Parley reconnects by itself. Check that the server is running and that {STORE_URL_ENV} points to it."
+            )
+        if write:
+            return StoreError(f"The store at `{self._shown()}` could not be written ({why}). Nothing was written.")
+        return self._unreadable(why)
+
     def _schema_version(self, conn: sa.Connection) -> int | None:
+        if self._postgres:
+            # PostgreSQL has no schema counter: a checksum of the live columns of this schema's tables changes when
+            # another process creates, upgrades or alters a table (one catalog query, well under a millisecond).
+            columns = conn.exec_driver_sql(
+                "SELECT string_agg(c.relname || '.' || a.attname, ',' ORDER BY c.relname, a.attnum) "
+                "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
+                "WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'r' "
+                "AND a.attnum > 0 AND NOT a.attisdropped"
+            ).scalar_one()
+            return zlib.crc32((columns or "").encode())
         if not self._sqlite:
-            return 0  # a server database's schema only changes through Parley's own writers
+            return 0  # another server database: its schema only changes through Parley's own writers
         return int(conn.exec_driver_sql("PRAGMA schema_version").scalar_one())
 
     def _prepare(self, conn: sa.Connection, *, create: bool) -> bool:

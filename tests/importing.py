@@ -11,6 +11,8 @@ import sys
 import time
 from pathlib import Path
 
+import sqlalchemy as sa
+
 from parley import schema as s
 from tests.mini import S1, S2
 
@@ -97,8 +99,21 @@ def sqlite_path(store_url: str) -> Path:
     return Path(store_url.removeprefix("sqlite:///"))
 
 
+def is_sqlite(store_url: str) -> bool:
+    return store_url.startswith("sqlite:")
+
+
 def run_sql(store_url: str, *statements: str) -> None:
-    """Change the SQLite store behind the app's back, as another program or an older version would."""
+    """Change the store behind the app's back, as another program or an older version would."""
+    if not is_sqlite(store_url):
+        engine = sa.create_engine(store_url, poolclass=sa.pool.NullPool)
+        try:
+            with engine.begin() as conn:
+                for statement in statements:
+                    conn.exec_driver_sql(statement)
+        finally:
+            engine.dispose()
+        return
     conn = sqlite3.connect(sqlite_path(store_url))
     try:
         for statement in statements:
@@ -109,10 +124,37 @@ def run_sql(store_url: str, *statements: str) -> None:
 
 
 def dump(store_url: str) -> list[str]:
-    """Every table and row of the SQLite store as SQL text: two equal dumps are two equal stores."""
+    """Every table and row of the store as text: two equal dumps are two equal stores."""
+    if not is_sqlite(store_url):
+        from tests.pg import pg_dump_rows
+
+        return pg_dump_rows(store_url)
     conn = sqlite3.connect(sqlite_path(store_url))
     try:
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         return list(conn.iterdump())
     finally:
         conn.close()
+
+
+def query(store_url: str, sql: str) -> list[tuple]:
+    """The rows a query gives on the store, read the way another program would."""
+    engine = sa.create_engine(store_url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            return [tuple(row) for row in conn.exec_driver_sql(sql)]
+    finally:
+        engine.dispose()
+
+
+def table_columns(store_url: str) -> dict[str, list[str]]:
+    """The store's tables and their columns as the database has them; {} for a SQLite file never written."""
+    if is_sqlite(store_url) and not sqlite_path(store_url).exists():
+        return {}
+    engine = sa.create_engine(store_url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            inspector = sa.inspect(conn)
+            return {name: [c["name"] for c in inspector.get_columns(name)] for name in inspector.get_table_names()}
+    finally:
+        engine.dispose()

@@ -1,11 +1,12 @@
 """The store: batches are all or nothing, survive a killed writer, queue or fail cleanly when two import at once;
-a damaged, read-only, older or missing store is read as far as it can be and says what to do."""
+a damaged, read-only, older or missing store is read as far as it can be and says what to do.
+
+Every test runs against SQLite and a real PostgreSQL server (tests/pg.py), except those about SQLite files."""
 
 from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 
 import pandas as pd
 import pytest
@@ -30,12 +31,20 @@ from tests.importing import (
     dump,
     position,
     positions_file,
+    query,
     run_cli,
     run_sql,
     sqlite_path,
     start_cli,
+    table_columns,
     wait_for,
 )
+
+
+@pytest.fixture(autouse=True)
+def temp_store_url(any_store_url: str) -> str:
+    """This module's tests run once with a SQLite store and once with a PostgreSQL one."""
+    return any_store_url
 
 
 @pytest.fixture
@@ -69,9 +78,10 @@ def test_reading_an_absent_store_creates_nothing(temp_store_url):
     for name, frame in frames.items():
         assert list(frame.columns) == s.TABLES_BY_NAME[name].column_names and frame.empty
     assert store.batches().empty
-    assert not sqlite_path(temp_store_url).exists()
+    assert table_columns(temp_store_url) == {}  # not a table, nor (for SQLite) the file
 
 
+@pytest.mark.sqlite_only
 def test_default_url_is_the_git_ignored_folder(monkeypatch):
     from parley.store import DEFAULT_STORE_PATH, STORE_URL_ENV, store_url
 
@@ -305,6 +315,7 @@ DAMAGED = {
 
 
 @pytest.mark.parametrize("content", DAMAGED.values(), ids=DAMAGED.keys())
+@pytest.mark.sqlite_only
 def test_a_damaged_store_cannot_be_read_and_says_how_to_fix_it(temp_store_url, mini_dir, content):
     path = sqlite_path(temp_store_url)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -327,6 +338,7 @@ def test_a_damaged_store_cannot_be_read_and_says_how_to_fix_it(temp_store_url, m
     assert _store_files(temp_store_url) == before
 
 
+@pytest.mark.sqlite_only
 def test_moving_a_damaged_store_aside_lets_the_next_import_start_a_new_one(temp_store_url, mini_dir):
     store = Store(temp_store_url)
     _import(store, mini_dir, [position(1)])
@@ -347,6 +359,7 @@ def _read_only_url(store_url: str, option: str = "mode=ro") -> str:
     return f"sqlite:///file:{sqlite_path(store_url)}?{option}&uri=true"
 
 
+@pytest.mark.sqlite_only
 @pytest.mark.parametrize("option", ["mode=ro", "immutable=1"])
 def test_a_read_only_store_is_read_and_refuses_writes_clearly(temp_store_url, mini_dir, option):
     writable = Store(temp_store_url)
@@ -370,6 +383,7 @@ def test_a_read_only_store_is_read_and_refuses_writes_clearly(temp_store_url, mi
     assert dump(temp_store_url) == before
 
 
+@pytest.mark.sqlite_only
 def test_a_store_on_a_read_only_disk_is_opened_read_only(temp_store_url, mini_dir, monkeypatch):
     _import(Store(temp_store_url), mini_dir, [position(1)])
     before = _store_files(temp_store_url)
@@ -403,12 +417,8 @@ def test_an_older_store_is_read_with_defaults_then_upgraded_by_the_next_import(t
     second = _import(store, mini_dir, [position(2, notes="kept")])
     assert store.imported_frames()["positions"]["notes"].tolist() == ["", "kept"]
     assert store.batches()["batch_id"].tolist() == [second.batch_id, first.batch_id]
-    conn = sqlite3.connect(sqlite_path(temp_store_url))
-    try:
-        assert "notes" in [r[1] for r in conn.execute("PRAGMA table_info(positions)")]
-        assert conn.execute("SELECT value FROM store_meta WHERE key = 'layout'").fetchone() == (LAYOUT_VERSION,)
-    finally:
-        conn.close()
+    assert "notes" in table_columns(temp_store_url)["positions"]
+    assert query(temp_store_url, "SELECT value FROM store_meta WHERE key = 'layout'") == [(LAYOUT_VERSION,)]
 
 
 def test_a_store_written_before_positions_had_options_loads_and_takes_them_on_the_next_import(temp_store_url, mini_dir):
@@ -449,6 +459,7 @@ def test_a_store_from_another_version_says_what_to_do(temp_store_url, mini_dir, 
     assert dump(temp_store_url) == before
 
 
+@pytest.mark.sqlite_only
 def test_a_missing_store_in_a_missing_folder_reads_empty_and_appears_on_the_first_import(tmp_path, mini_dir):
     url = f"sqlite:///{tmp_path / 'not' / 'yet' / 'store.sqlite'}"
     store = Store(url)
