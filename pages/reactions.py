@@ -7,16 +7,29 @@ from components.data import get_dataset
 from components.filters import current_filters, filters_text
 from components.layout import show_empty, show_flag_legend, show_header
 from components.tables import show_table
-from parley.aggregate import actor_ranking, count_by, monthly_counts, newest_first, off_map, reactions_by_state
-from parley.charts import actor_ranking_chart, monthly_chart, reaction_map_chart, stance_counts_chart
+from parley.aggregate import (
+    actor_ranking,
+    count_by,
+    counted_reactions,
+    counting_note,
+    monthly_counts,
+    newest_first,
+    off_map,
+    reactions_by_state,
+)
+from parley.charts import actor_ranking_chart, monthly_chart, stance_counts_chart
 from parley.geo import drawable_numeric_ids, iso3_to_numeric, world_topology
+from parley.map_charts import AREAS, WORLD, reaction_map_chart, states_outside
 from parley.palette import REACTION_STANCE_COLOURS
+from parley.text import escape_markdown
 from parley.views import apply_view
 
 ds = get_dataset()
 f = current_filters(ds)
 reactions = apply_view(ds, f).reactions
-described = filters_text(ds, f, issue_applies=False)
+# Page state, not the link: the shared filter object carries no page-only switches (see the caption below).
+include_flagged = st.session_state.get("reactions.include_flagged", False)
+described = f"{filters_text(ds, f, issue_applies=False)}; {counting_note(include_flagged)}"
 show_header(
     "International reactions",
     "How did third states and organisations react, and who lines up where?",
@@ -27,38 +40,67 @@ if reactions.empty:
     show_empty("reactions")
     st.stop()
 
+st.toggle(
+    "Include disputed and low-confidence reactions",
+    key="reactions.include_flagged",
+    help="Off: the map, counts and rankings rest on confirmed reactions only; flagged ones stay visible on the map "
+    "(hollow, or marked when newer) and in the table. On: they count too, and a state takes its latest reaction "
+    "whatever its flags (still drawn hollow when that reaction is flagged).",
+)
 stances = ds.labels["reaction_stance"]
-by_actor = reactions_by_state(reactions, iso3_to_numeric)
+counted = counted_reactions(reactions, include_flagged)
+by_actor = reactions_by_state(reactions, iso3_to_numeric, include_flagged)
 map_column, beside = st.columns([3, 1])
 with map_column:
+    area = st.segmented_control("Map", list(AREAS), format_func=AREAS.get, default=WORLD, key="reactions.area")
+    area = area or WORLD  # a click on the chosen option clears it: keep a map
     show_chart(
-        reaction_map_chart(by_actor, world_topology(), stances),
-        title="Where reacting states stand",
+        reaction_map_chart(by_actor, world_topology(), stances, area),
+        title=f"Where reacting states stand ({AREAS[area]})",
         page="reactions",
         ds=ds,
         filters_text=described,
         key="reactions.map",
     )
     st.caption(
-        "Each state takes the colour of its latest reaction in the window; hover for the statement. "
-        "Outlines: Natural Earth 1:110m, shipped with the app."
+        "A state is filled with its latest confirmed reaction in the window; one whose reactions are all disputed "
+        "or low confidence has only a dashed outline, and a triangle marks a newer flagged reaction. Tiny states "
+        "are dots. Hover for the statement. Outlines: Natural Earth 1:110m, shipped with the app."
     )
+    outside = states_outside(by_actor, area)
+    if outside:
+        st.caption("Reacting states outside this view: " + escape_markdown(", ".join(outside)) + ".")
 with beside:
     st.subheader("Not on the map")
-    st.caption("Organisations, blocs and states too small to draw at this scale.")
+    st.caption("Organisations and blocs, with the stance the map rule gives them.")
     show_table(
         off_map(by_actor, drawable_numeric_ids()),
         page="reactions",
         name="reactions not on the map",
         ds=ds,
         key="reactions.offmap",
-        columns={"actor_name": "Actor", "stance_label": "Latest stance", "count": "Reactions", "flags": "Flags"},
+        columns={
+            "actor_name": "Actor",
+            "stance_label": "Stance shown",
+            "basis": "Based on",
+            "newer_flagged": "Newer flagged reaction",
+            "count": "Reactions",
+            "n_flagged": "Of them flagged",
+        },
         links={"actor_name": "actor_id"},
     )
+if counted.empty:
+    st.info(
+        "Every reaction in the window is disputed or low confidence: switch on 'Include disputed and "
+        "low-confidence reactions' to count them.",
+        icon=":material/filter_alt:",
+    )
+    show_flag_legend()
+    st.stop()
 left, right = st.columns(2)
 with left:
     show_chart(
-        stance_counts_chart(count_by(reactions, "stance"), stances, REACTION_STANCE_COLOURS),
+        stance_counts_chart(count_by(counted, "stance"), stances, REACTION_STANCE_COLOURS),
         title="Reactions by stance",
         page="reactions",
         ds=ds,
@@ -67,7 +109,7 @@ with left:
     )
 with right:
     show_chart(
-        actor_ranking_chart(actor_ranking(reactions), stances),
+        actor_ranking_chart(actor_ranking(counted), stances),
         title="Who reacted most",
         page="reactions",
         ds=ds,
@@ -77,7 +119,7 @@ with right:
 
 show_chart(
     monthly_chart(
-        monthly_counts(reactions, "date", "stance"),
+        monthly_counts(counted, "date", "stance"),
         "stance",
         stances,
         REACTION_STANCE_COLOURS,
@@ -91,6 +133,7 @@ show_chart(
 )
 
 st.subheader("Reactions")
+st.caption("Every reaction in the window, flagged ones included, with their confidence and flags.")
 show_table(
     newest_first(reactions, "date"),
     page="reactions",

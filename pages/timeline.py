@@ -11,7 +11,7 @@ from components.rounds import render_round_picker
 from components.tables import show_table
 from parley.aggregate import cities_by_rounds, newest_first, round_marks, rounds_in
 from parley.charts import timeline_chart, timeline_figure
-from parley.filters import format_date, sources_cited_by
+from parley.filters import Filters, apply_items, apply_positions, apply_reactions, format_date, sources_cited_by
 from parley.text import escape_markdown
 from parley.views import apply_view, linked_to_talk
 
@@ -86,6 +86,11 @@ show_flag_legend()
 
 if talk_id:
     talk = ds.talks[ds.talks["talk_id"] == talk_id].iloc[0]
+    # Everything linked to the round, whatever the other filters, but "Hide low-confidence records" holds here too.
+    confident = Filters(hide_low=f.hide_low)
+    items = apply_items(linked_to_talk(ds.items, talk_id), None, confident)
+    positions = apply_positions(linked_to_talk(ds.positions, talk_id), confident)
+    reactions = apply_reactions(linked_to_talk(ds.reactions, talk_id), confident)
     st.header(escape_markdown(talk["title"]), anchor=False)
     st.caption(
         escape_markdown(
@@ -113,7 +118,8 @@ if talk_id:
         links={"actor_name": "actor_id", "head_name": "delegation_head_id"},
     )
     st.subheader("Agreed items")
-    items = linked_to_talk(ds.items, talk_id)
+    if f.hide_low:
+        st.caption("Low-confidence items, positions and reactions of this round are hidden (sidebar filter).")
     if items.empty:
         st.caption("No agreed items recorded for this round.")
     else:
@@ -135,7 +141,7 @@ if talk_id:
         )
     st.subheader("Positions and reactions linked to this round")
     show_table(
-        linked_to_talk(ds.positions, talk_id),
+        positions,
         page="timeline",
         name=f"{talk_id} positions",
         ds=ds,
@@ -151,7 +157,7 @@ if talk_id:
         },
     )
     show_table(
-        linked_to_talk(ds.reactions, talk_id),
+        reactions,
         page="timeline",
         name=f"{talk_id} reactions",
         ds=ds,
@@ -171,8 +177,8 @@ if talk_id:
             ds.sources,
             ds.talks[ds.talks["talk_id"] == talk_id],
             items,
-            linked_to_talk(ds.positions, talk_id),
-            linked_to_talk(ds.reactions, talk_id),
+            positions,
+            reactions,
         ),
         page="timeline",
         name=f"{talk_id} sources",

@@ -9,6 +9,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from parley.filters import format_date
 from parley.grouping import Groups, column_codes, counts, date_ordered, group, month_codes
 from parley.selection import Rows, as_rows
 
@@ -164,31 +165,102 @@ def issue_links(positions: pd.DataFrame, items: pd.DataFrame, talks: pd.DataFram
     return links
 
 
-def reactions_by_state(reactions: pd.DataFrame | Rows, numeric_id: Callable[[str], str | None]) -> pd.DataFrame:
-    """One row per reacting actor: latest stance, number of reactions, latest summary, and map id if a state."""
-    columns = [
-        "actor_id",
-        "actor_name",
-        "actor_type",
-        "country_iso3",
-        "stance",
-        "stance_label",
-        "count",
-        "date",
-        "summary",
-        "flags",
-        "map_id",
-    ]
+def flagged(rows: Rows) -> np.ndarray:
+    """Per selected row: disputed or low confidence, a claim never drawn or counted as solid fact by default."""
+    low = rows.values("confidence").astype(str) == "low"
+    return low | rows.values("disputed").astype(bool)
+
+
+def counted_reactions(reactions: pd.DataFrame | Rows, include_flagged: bool) -> Rows:
+    """The reactions that count towards stance counts and rankings: confirmed ones, or all when the reader asks."""
+    rows = as_rows(reactions)
+    return rows if include_flagged else rows.take(np.flatnonzero(~flagged(rows)))
+
+
+def counting_note(include_flagged: bool) -> str:
+    """What the counts on the Reactions page hold, for its header and every export."""
+    if include_flagged:
+        return "disputed and low-confidence reactions counted"
+    return "disputed and low-confidence reactions not counted (hollow or marked on the map)"
+
+
+STATE_COLUMNS = [
+    "actor_id",
+    "actor_name",
+    "actor_type",
+    "country_iso3",
+    "stance",
+    "stance_label",
+    "count",
+    "n_flagged",
+    "date",
+    "summary",
+    "flags",
+    "solid",
+    "basis",
+    "newer_flagged",
+    "map_id",
+]
+
+
+def _last_per(codes: np.ndarray, size: int, where: np.ndarray) -> np.ndarray:
+    """Per code, the position of its last row among the rows `where` marks (-1 when it has none)."""
+    last = np.full(size, -1, dtype=np.int64)
+    at = np.flatnonzero(where)
+    np.maximum.at(last, codes[at], at)
+    return last
+
+
+def reactions_by_state(
+    reactions: pd.DataFrame | Rows,
+    numeric_id: Callable[[str], str | None],
+    include_flagged: bool = False,
+) -> pd.DataFrame:
+    """One row per reacting actor: the stance it is drawn with, its reactions, and its map id if a state.
+
+    By default an actor takes its latest confirmed reaction (neither disputed nor low confidence); an actor whose
+    reactions are all flagged takes its latest flagged one with `solid` False (drawn hollow, never as fact), and a
+    flagged reaction newer than the one shown is described in `newer_flagged`. With `include_flagged` the latest
+    reaction wins whatever its flags, and is `solid` only if confirmed (`basis` says it in words). `count` is every
+    reaction in the selection, `n_flagged` how many of them are flagged."""
     rows = date_ordered(as_rows(reactions), "date")
     if rows.empty:
-        return pd.DataFrame({c: pd.Series(dtype=str) for c in columns})
-    groups = group(rows, [column_codes(rows, "actor_id")])
-    out = rows.take(groups.last).frame().assign(count=groups.count.astype("int64"))
-    for column in ("actor_id", "actor_name", "stance", "actor_type", "country_iso3"):
+        return pd.DataFrame({c: pd.Series(dtype=bool if c == "solid" else str) for c in STATE_COLUMNS})
+    actor = column_codes(rows, "actor_id")
+    is_flagged = flagged(rows)
+    count = np.bincount(actor.codes, minlength=actor.size)
+    n_flagged = np.bincount(actor.codes[is_flagged], minlength=actor.size)
+    last_flagged = _last_per(actor.codes, actor.size, is_flagged)
+    if include_flagged:
+        shown = _last_per(actor.codes, actor.size, np.ones(len(rows), dtype=bool))
+        newer = np.full(actor.size, -1, dtype=np.int64)
+    else:
+        last_confirmed = _last_per(actor.codes, actor.size, ~is_flagged)
+        shown = np.where(last_confirmed >= 0, last_confirmed, last_flagged)
+        newer = np.where(last_flagged > shown, last_flagged, -1)
+    present = np.flatnonzero(count)
+    out = rows.take(shown[present]).frame()
+    out["count"] = count[present].astype("int64")
+    out["n_flagged"] = n_flagged[present].astype("int64")
+    out["solid"] = ~is_flagged[shown[present]]
+    out["basis"] = np.where(out["solid"], "confirmed", "disputed or low confidence")
+    out["newer_flagged"] = _described(rows, newer[present])
+    for column in ("actor_id", "actor_name", "stance", "stance_label", "actor_type", "country_iso3", "flags"):
         out[column] = out[column].astype(str)
     is_state = (out["actor_type"] == "state") & (out["country_iso3"] != "")
     out["map_id"] = out["country_iso3"].where(is_state, "").map(lambda c: (numeric_id(c) or "") if c else "")
-    return out[columns].sort_values(["count", "actor_name"], ascending=[False, True]).reset_index(drop=True)
+    return out[STATE_COLUMNS].sort_values(["count", "actor_name"], ascending=[False, True]).reset_index(drop=True)
+
+
+def _described(rows: Rows, positions: np.ndarray) -> list[str]:
+    """'stance, date (flags)' of the reactions at `positions` (one per actor shown, so few); '' where -1."""
+    texts = [""] * len(positions)
+    at = np.flatnonzero(positions >= 0)
+    if len(at):
+        picked = rows.take(positions[at]).frame(["stance_label", "date", "flags"])
+        for i, row in zip(at, picked.itertuples(), strict=True):
+            texts[i] = f"{row.stance_label}, {format_date(row.date)} ({row.flags})"
+    return texts
 
 
 def cities_by_rounds(talks: pd.DataFrame) -> list[str]:

@@ -439,69 +439,7 @@ def monthly_chart(
     return _chart(frame, {"type": "bar"}, encoding, 240)
 
 
-# ---- map -------------------------------------------------------------------------------------------
-_MAP_TOOLTIP = [
-    ("actor_name", "State", "nominal"),
-    ("stance_label", "Latest stance", "nominal"),
-    ("when", "Date", "nominal"),
-    ("count", "Reactions", "quantitative"),
-    ("summary", "Latest statement", "nominal"),
-    ("flags", "Flags", "nominal"),
-]
-
-
-def reaction_map_chart(states: pd.DataFrame, topology: dict, stance_labels: dict[str, str]) -> dict:
-    """World map: each reacting state coloured by its latest stance in the window; geometry shipped in the repo.
-
-    A plain Vega-Lite spec: Altair turns every map feature into schema objects and validates them (about a third of
-    a second per rerun), while the outlines never change. The spec holds one row per reacting state."""
-    frame = states[states["map_id"] != ""][["map_id", "actor_name", "stance", "count", "date", "summary", "flags"]]
-    rows = pd.DataFrame(
-        {
-            "map_id": frame["map_id"].astype(str),
-            "actor_name": frame["actor_name"].astype(str),
-            "stance_label": frame["stance"].map(stance_labels).fillna(frame["stance"]).astype(str),
-            "count": frame["count"].astype(int),
-            "when": pd.to_datetime(frame["date"]).dt.strftime(DATE_FORMAT),
-            "summary": frame["summary"].astype(str),
-            "flags": frame["flags"].astype(str),
-        }
-    ).to_dict("records")
-    codes = list(stance_labels)
-    countries = {"values": topology, "format": {"type": "topojson", "feature": "countries"}}
-    fields = [name for name, _, _ in _MAP_TOOLTIP]
-    return {
-        "$schema": SCHEMA,
-        "config": _CONFIG,
-        "width": "container",
-        "height": 420,
-        "projection": {"type": "equalEarth"},
-        # The outlines once, for both layers: Streamlit passes top-level geometry through untouched, where a copy
-        # inside each layer is sent twice and re-parsed on every rerun.
-        "data": countries,
-        "layer": [
-            {"mark": {"type": "geoshape", "fill": palette.NO_DATA, "stroke": "white", "strokeWidth": 0.4}},
-            {
-                "mark": {"type": "geoshape", "stroke": "#555555", "strokeWidth": 0.5},
-                "transform": [
-                    {"lookup": "id", "from": {"data": {"values": rows}, "key": "map_id", "fields": fields}},
-                    {"filter": "datum.actor_name != null"},
-                ],
-                "encoding": {
-                    "color": {
-                        "field": "stance_label",
-                        "type": "nominal",
-                        "title": "Latest stance",
-                        "scale": {
-                            "domain": [stance_labels.get(c, c) for c in codes],
-                            "range": palette.colours_for(codes, palette.REACTION_STANCE_COLOURS),
-                        },
-                    },
-                    "tooltip": [{"field": f, "title": t, "type": kind} for f, t, kind in _MAP_TOOLTIP],
-                },
-            },
-        ],
-    }
+# The reactions map lives in parley.map_charts (its honest rule for flagged reactions, points and views).
 
 
 def coverage_chart(monthly: pd.DataFrame) -> dict:

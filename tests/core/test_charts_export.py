@@ -147,16 +147,6 @@ def test_file_names_carry_page_version_and_date():
     )
 
 
-def test_map_lists_organisations_beside_it(bundled):
-    from parley.aggregate import off_map, reactions_by_state
-    from parley.geo import drawable_numeric_ids, iso3_to_numeric
-
-    by_actor = reactions_by_state(bundled.reactions, iso3_to_numeric)
-    beside = set(off_map(by_actor, drawable_numeric_ids())["actor_id"])
-    assert {"EU", "NATO", "UN", "VAT"} <= beside  # organisations and the Holy See (too small at 1:110m)
-    assert {"FRA", "TUR", "USA"}.isdisjoint(beside)
-
-
 def test_timeline_hover_shows_markup_as_text(mini):
     talks = mini.talks.copy()
     talks["title"] = "<b>Bold</b> <a href='http://evil.example'>link</a> " + "long " * 100
@@ -190,17 +180,6 @@ def test_csv_of_categories_booleans_and_missing_values():
         "n": ["1", "", "3"],
         "text": ["'-1", "", "plain"],
     }
-
-
-def test_map_spec_is_valid_and_holds_one_row_per_reacting_state(bundled):
-    from parley.aggregate import reactions_by_state
-    from parley.charts import reaction_map_chart
-    from parley.geo import iso3_to_numeric, world_topology
-
-    by_actor = reactions_by_state(bundled.reactions, iso3_to_numeric)
-    spec = _valid(reaction_map_chart(by_actor, world_topology(), bundled.labels["reaction_stance"]))
-    rows = spec["layer"][1]["transform"][0]["from"]["data"]["values"]
-    assert len(rows) == (by_actor["map_id"] != "").sum() and {r["actor_name"] for r in rows} >= {"France", "Türkiye"}
 
 
 def test_inline_rows_are_json_with_nulls_for_missing_values():

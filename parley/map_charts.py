@@ -1,0 +1,233 @@
+"""The reactions map: each reacting state in the colour of its stance, drawn only as solid fact when confirmed.
+
+A plain Vega-Lite spec, not Altair: Altair turns every map feature into schema objects and validates them (about a
+third of a second per rerun), while the outlines never change. The outlines go once at the top level; the spec
+holds one row per reacting state beside them.
+
+Encodings (the honest rule, parley.aggregate.reactions_by_state): a confirmed stance fills its state; a state
+whose shown reaction is disputed or low confidence gets a dashed outline in the stance's colour and no fill; a
+newer flagged reaction after the confirmed one is a black triangle above the state. States too small to see at the
+chosen view (the Holy See, Malta, ... or a small outline) are also drawn as a dot at their centre, filled or hollow
+by the same rule.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from parley import palette
+from parley.charts import _CONFIG, SCHEMA
+from parley.filters import DATE_FORMAT
+from parley.geo import Place, place_of
+
+WORLD, EUROPE = "world", "europe"
+AREAS = {WORLD: "World", EUROPE: "Europe"}
+# Europe's view, in degrees (west, south, east, north): Ireland and Portugal to Türkiye's east, Malta to Norway.
+EUROPE_BOX = (-12.0, 34.0, 45.0, 71.0)
+# Below this land area a state is a few pixels at the view's scale, so it also gets a dot (km²).
+POINT_BELOW_KM2 = {WORLD: 60_000, EUROPE: 6_000}
+MARKER = "#222222"  # the newer-flagged triangle: near black, never a stance's colour
+SOLID, HOLLOW, NEWER = ("filled: confirmed", "outline: flagged only", "newer flagged reaction")
+
+_TOOLTIP = [
+    ("actor_name", "State", "nominal"),
+    ("stance_label", "Stance shown", "nominal"),
+    ("basis", "Based on", "nominal"),
+    ("when", "Date", "nominal"),
+    ("summary", "Statement", "nominal"),
+    ("newer_flagged", "Newer flagged reaction", "nominal"),
+    ("count", "Reactions in window", "quantitative"),
+    ("n_flagged", "of them disputed or low confidence", "quantitative"),
+]
+
+
+def in_area(place: Place | None, area: str) -> bool:
+    if place is None:
+        return False
+    if area != EUROPE:
+        return True
+    west, south, east, north = EUROPE_BOX
+    return west <= place.lon <= east and south <= place.lat <= north
+
+
+def states_outside(states: pd.DataFrame, area: str) -> list[str]:
+    """Names of the reacting states the chosen view leaves out (the page lists them under the map)."""
+    mapped = states[states["map_id"] != ""]
+    return [n for n, m in zip(mapped["actor_name"], mapped["map_id"], strict=True) if not in_area(place_of(m), area)]
+
+
+def _rows(states: pd.DataFrame, stance_labels: dict[str, str]) -> pd.DataFrame:
+    frame = states[states["map_id"] != ""]
+    solid = frame["solid"].astype(bool)
+    newer = frame["newer_flagged"].astype(str)
+    return pd.DataFrame(
+        {
+            "map_id": frame["map_id"].astype(str),
+            "actor_name": frame["actor_name"].astype(str),
+            "stance_label": frame["stance"].astype(str).map(stance_labels).fillna(frame["stance"]).astype(str),
+            "basis": frame["basis"].astype(str),
+            "solid": solid,
+            "when": pd.to_datetime(frame["date"]).dt.strftime(DATE_FORMAT),
+            "summary": frame["summary"].astype(str),
+            "newer_flagged": newer.where(newer != "", "none"),
+            "has_newer": newer != "",
+            "count": frame["count"].astype(int),
+            "n_flagged": frame["n_flagged"].astype(int),
+        }
+    )
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    return [
+        {k: (bool(v) if isinstance(v, bool) or k in ("solid", "has_newer") else v) for k, v in row.items()}
+        for row in frame.to_dict("records")
+    ]
+
+
+def _with_places(rows: pd.DataFrame, area: str, small_only: bool) -> pd.DataFrame:
+    """Rows with the longitude and latitude of their state's centre; with `small_only`, only states too small
+    to see at the view's scale."""
+    places = [place_of(m) for m in rows["map_id"]]
+    keep = [
+        p is not None and in_area(p, area) and (not small_only or p.area_km2 < POINT_BELOW_KM2[area]) for p in places
+    ]
+    kept = rows[keep].copy()
+    kept["lon"] = [p.lon for p, k in zip(places, keep, strict=True) if k and p]
+    kept["lat"] = [p.lat for p, k in zip(places, keep, strict=True) if k and p]
+    return kept
+
+
+def _colour(stance_labels: dict[str, str], channel_title: str | None, legend: bool) -> dict:
+    codes = palette.in_order(stance_labels, palette.REACTION_STANCE_ORDER)
+    return {
+        "field": "stance_label",
+        "type": "nominal",
+        "title": channel_title,
+        "scale": {
+            "domain": [stance_labels.get(c, c) for c in codes],
+            "range": palette.colours_for(codes, palette.REACTION_STANCE_COLOURS),
+        },
+        **({} if legend else {"legend": None}),
+    }
+
+
+def _tooltip() -> list[dict]:
+    return [{"field": f, "title": t, "type": kind} for f, t, kind in _TOOLTIP]
+
+
+def _projection(area: str) -> dict:
+    if area != EUROPE:
+        return {"type": "equalEarth"}
+    west, south, east, north = EUROPE_BOX
+    middle = (west + east) / 2  # the box's edges curve on this projection: their middles bound it too
+    corners = [[west, south], [middle, south], [east, south], [east, north], [middle, north], [west, north]]
+    # Fitted to Europe's box whatever the width: the view follows the container on a phone and a laptop.
+    return {
+        "type": "azimuthalEqualArea",
+        "rotate": [-middle, -(south + north) / 2, 0],
+        "fit": {"type": "Feature", "geometry": {"type": "MultiPoint", "coordinates": corners}, "properties": {}},
+    }
+
+
+def reaction_map_chart(states: pd.DataFrame, topology: dict, stance_labels: dict[str, str], area: str = WORLD) -> dict:
+    """The map of reacting states (`states` from reactions_by_state), of the world or of Europe."""
+    rows = _rows(states, stance_labels)
+    fields = [c for c in rows.columns if c != "map_id"]
+    lookup = {"lookup": "id", "from": {"data": {"values": _records(rows)}, "key": "map_id", "fields": fields}}
+    clip = area == EUROPE  # outlines beyond Europe's box would spill over the page
+    shape = {"type": "geoshape", "clip": clip}
+    dots = _with_places(rows, area, small_only=True)
+    markers = _with_places(rows[rows["has_newer"]], area, small_only=False)
+    at = {"longitude": {"field": "lon", "type": "quantitative"}, "latitude": {"field": "lat", "type": "quantitative"}}
+    layers: list[dict] = [
+        {"mark": {**shape, "fill": palette.NO_DATA, "stroke": "white", "strokeWidth": 0.4}},
+        {
+            "mark": {**shape, "stroke": "#555555", "strokeWidth": 0.5},
+            "transform": [lookup, {"filter": "datum.solid === true"}],
+            "encoding": {"color": _colour(stance_labels, "Stance", True), "tooltip": _tooltip()},
+        },
+        {
+            "mark": {**shape, "fillOpacity": 0, "strokeWidth": 2, "strokeDash": [4, 2]},
+            "transform": [lookup, {"filter": "datum.solid === false"}],
+            "encoding": {"stroke": _colour(stance_labels, "Stance", True), "tooltip": _tooltip()},
+        },
+    ]
+    if len(dots):
+        layers.append(
+            {
+                "data": {"values": _records(dots)},
+                "mark": {"type": "circle", "size": 70, "stroke": "#333333", "strokeWidth": 0.8, "clip": clip},
+                "encoding": {
+                    **at,
+                    "color": _colour(stance_labels, "Stance", True),  # the same legend: one without would hide it
+                    # Flagged-only small states: an empty ring, as their outlines are dashed and empty.
+                    "fillOpacity": {"condition": {"test": "datum.solid", "value": 1}, "value": 0},
+                    "strokeDash": {"condition": {"test": "datum.solid", "value": [1, 0]}, "value": [2, 1.5]},
+                    "tooltip": _tooltip(),
+                },
+            }
+        )
+    if len(markers):
+        layers.append(
+            {
+                "data": {"values": _records(markers)},
+                "mark": {
+                    "type": "point",
+                    "shape": "triangle-up",
+                    "filled": True,
+                    "fill": MARKER,
+                    "stroke": "white",
+                    "strokeWidth": 1,
+                    "size": 90,
+                    "opacity": 1,
+                    "yOffset": -9,  # above the state's dot, which it must not hide
+                    "clip": clip,
+                },
+                "encoding": {**at, "tooltip": _tooltip()},
+            }
+        )
+    layers.append(_key_layer())
+    return {
+        "$schema": SCHEMA,
+        "config": _CONFIG,
+        "width": "container",
+        "height": 460 if area == EUROPE else 400,
+        "projection": _projection(area),
+        # The outlines once, for every layer: Streamlit passes top-level geometry through untouched, where a copy
+        # inside each layer is sent twice and re-parsed on every rerun.
+        "data": {"values": topology, "format": {"type": "topojson", "feature": "countries"}},
+        "layer": layers,
+    }
+
+
+# The key's symbols: a filled square, a square outline (a path with a square hole) and the triangle.
+FRAME = "M-1,-1H1V1H-1Z M-0.55,-0.55V0.55H0.55V-0.55Z"
+
+
+def _key_layer() -> dict:
+    """A legend of the three ways a state is drawn, from invisible points (a geoshape has no legend of its own).
+
+    Shapes only, in one dark grey: a colour scale here would merge with the stance colours."""
+    keys = [SOLID, HOLLOW, NEWER]
+    return {
+        "data": {"values": [{"key": k, "lon": 0.0, "lat": 0.0} for k in keys]},
+        "mark": {"type": "point", "opacity": 0, "filled": True, "clip": True, "color": MARKER},
+        "encoding": {
+            "longitude": {"field": "lon", "type": "quantitative"},
+            "latitude": {"field": "lat", "type": "quantitative"},
+            "shape": {
+                "field": "key",
+                "type": "nominal",
+                "title": "How a state is drawn (flagged: disputed or low confidence)",
+                "scale": {"domain": keys, "range": ["square", FRAME, "triangle-up"]},
+                "legend": {
+                    "symbolOpacity": 1,
+                    "symbolFillColor": MARKER,
+                    "symbolStrokeWidth": 0,
+                    "symbolSize": 120,
+                    "labelLimit": 320,
+                    "titleLimit": 400,
+                },
+            },
+        },
+    }
