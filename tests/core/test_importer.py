@@ -6,7 +6,7 @@ import hashlib
 import io
 import json
 import zipfile
-from pathlib import Path
+from collections.abc import Callable
 
 import pandas as pd
 import pytest
@@ -35,8 +35,9 @@ from tests.mini import S1, S2, TABLES, write_mini
 DATASET_ATTRS = ("sources", "actors", "issues", "codebook", "talks", "participants", "items", "positions", "reactions")
 
 
-def _store(tmp_path: Path, name: str = "store") -> Store:
-    return Store(f"sqlite:///{tmp_path / name}.sqlite")
+def _store(store_url_for: Callable[[str], str], name: str = "store") -> Store:
+    """A store of the test's backend (SQLite or PostgreSQL, see store_url_for): the same name, the same store."""
+    return Store(store_url_for(name))
 
 
 def _bundle(**keys: object) -> bytes:
@@ -95,9 +96,9 @@ def _round_3_bundle() -> bytes:
 # -- preview ----------------------------------------------------------------------------------------------------
 
 
-def test_json_bundle_fills_in_the_source_and_converts_json_values(tmp_path, mini_dir):
+def test_json_bundle_fills_in_the_source_and_converts_json_values(store_url_for, mini_dir):
     # The position has no source_ids: records without them cite the bundle's source.
-    preview = preview_import([("round3.json", _round_3_bundle())], _store(tmp_path), mini_dir)
+    preview = preview_import([("round3.json", _round_3_bundle())], _store(store_url_for), mini_dir)
     assert preview.ok, [str(p) for p in preview.problems]
     src = source_id_for("https://example.org/round-3")
     assert src == "src-" + hashlib.sha1(b"https://example.org/round-3").hexdigest()[:10]
@@ -116,10 +117,10 @@ def test_json_bundle_fills_in_the_source_and_converts_json_values(tmp_path, mini
     }
 
 
-def test_exact_duplicates_are_skipped_and_reported(tmp_path, mini_dir):
+def test_exact_duplicates_are_skipped_and_reported(store_url_for, mini_dir):
     existing = TABLES["positions"][0]
     files = [("positions.csv", csv_bytes("positions", [existing, position(1)]))]
-    preview = preview_import(files, _store(tmp_path), mini_dir)
+    preview = preview_import(files, _store(store_url_for), mini_dir)
     assert preview.ok
     assert preview.new["positions"]["position_id"].tolist() == ["pos-00001"]
     skipped = preview.skipped["positions"]
@@ -131,18 +132,18 @@ def test_exact_duplicates_are_skipped_and_reported(tmp_path, mini_dir):
     ]
 
 
-def test_conflicts_are_listed_with_the_columns_that_differ(tmp_path, mini_dir):
+def test_conflicts_are_listed_with_the_columns_that_differ(store_url_for, mini_dir):
     changed = TABLES["positions"][0] | {"summary": "Another reading", "confidence": "high"}
-    preview = preview_import([("positions.csv", csv_bytes("positions", [changed]))], _store(tmp_path), mini_dir)
+    preview = preview_import([("positions.csv", csv_bytes("positions", [changed]))], _store(store_url_for), mini_dir)
     assert not preview.ok
     conflict = preview.conflicts["positions"].iloc[0]
     assert conflict["record"] == "pos-0001" and conflict["differs in"] == "summary, confidence"
     with pytest.raises(ImportRefused):
-        commit(preview, _store(tmp_path))
+        commit(preview, _store(store_url_for))
 
 
-def test_references_resolve_against_the_store_and_the_same_import(tmp_path, mini_dir):
-    store = _store(tmp_path)
+def test_references_resolve_against_the_store_and_the_same_import(store_url_for, mini_dir):
+    store = _store(store_url_for)
     commit(preview_import([("round3.json", _round_3_bundle())], store, mini_dir), store)
     later = position(102, talk_id="2025-07-23-istanbul", speaker_id="vladimir_medinsky")
     preview = preview_import([("positions.csv", csv_bytes("positions", [later]))], store, mini_dir)
@@ -154,7 +155,7 @@ def test_references_resolve_against_the_store_and_the_same_import(tmp_path, mini
         commit(again, store)
 
 
-def test_several_csv_files_at_once(tmp_path, mini_dir):
+def test_several_csv_files_at_once(store_url_for, mini_dir):
     source = {
         "source_id": "src-00000000aa",
         "url": "https://example.org/new",
@@ -168,36 +169,36 @@ def test_several_csv_files_at_once(tmp_path, mini_dir):
         ("positions.csv", csv_bytes("positions", [position(1, source_ids="src-00000000aa")])),
         ("sources.csv", csv_bytes("sources", [source])),
     ]
-    store = _store(tmp_path)
+    store = _store(store_url_for)
     preview = preview_import(files, store, mini_dir)
     assert preview.ok, [str(p) for p in preview.problems]
     batch = commit(preview, store)
     assert batch.counts == {"sources": 1, "positions": 1} and batch.files == ("positions.csv", "sources.csv")
 
 
-def test_csv_rows_are_numbered_as_a_spreadsheet_shows_them(tmp_path, mini_dir):
+def test_csv_rows_are_numbered_as_a_spreadsheet_shows_them(store_url_for, mini_dir):
     header, good = csv_bytes("positions", [position(1)]).decode().splitlines()
     multi = csv_bytes("positions", [position(2, summary="two\nlines")]).decode().split("\n", 1)[1]
     bad = csv_bytes("positions", [position(3, stance="maybe")]).decode().splitlines()[1]
     raw = f"{header}\n{good}\n\n{multi}{bad}\n".encode()
-    preview = preview_import([("positions.csv", raw)], _store(tmp_path), mini_dir)
+    preview = preview_import([("positions.csv", raw)], _store(store_url_for), mini_dir)
     # header 1, good 2, blank 3, the two-line record 4, the bad record 5
     assert [(p.row, p.column) for p in preview.problems] == [(5, "stance")]
 
 
-def test_the_default_size_cap(tmp_path, mini_dir):
+def test_the_default_size_cap(store_url_for, mini_dir):
     raw = csv_bytes("positions", [position(1)]) + b" " * MAX_FILE_BYTES
-    preview = preview_import([("positions.csv", raw)], _store(tmp_path), mini_dir)
+    preview = preview_import([("positions.csv", raw)], _store(store_url_for), mini_dir)
     assert [p.rule for p in preview.problems] == [
         "file is too large: the limit is 5.0 MB per file; split the records into several files"
     ]
 
 
-def test_templates_have_the_schema_header_and_the_example_bundle_is_valid(tmp_path):
+def test_templates_have_the_schema_header_and_the_example_bundle_is_valid(store_url_for):
     for name in s.RECORD_TABLES:
         raw = template_csv(name)
         assert raw.decode("utf-8-sig").strip().split(",") == s.TABLES_BY_NAME[name].column_names
-    preview = preview_import([("article.json", example_bundle())], _store(tmp_path))
+    preview = preview_import([("article.json", example_bundle())], _store(store_url_for))
     assert preview.ok, [str(p) for p in preview.problems]
     assert preview.n_new == 9 and set(preview.new) == set(s.RECORD_TABLES)
 
@@ -205,9 +206,9 @@ def test_templates_have_the_schema_header_and_the_example_bundle_is_valid(tmp_pa
 # -- the dataset with imports -----------------------------------------------------------------------------------
 
 
-def test_imported_records_join_every_table_marked_imported(tmp_path, mini_dir, mini):
+def test_imported_records_join_every_table_marked_imported(store_url_for, mini_dir, mini):
     before = {p.name: p.read_bytes() for p in mini_dir.iterdir()}
-    store = _store(tmp_path)
+    store = _store(store_url_for)
     commit(preview_import([("round3.json", _round_3_bundle())], store, mini_dir), store)
     ds = load_dataset(mini_dir, store)
     assert {p.name: p.read_bytes() for p in mini_dir.iterdir()} == before  # the bundled files are never written
@@ -233,8 +234,8 @@ def test_without_a_store_everything_is_bundled(mini):
         assert set(frame["origin"]) == {"bundled"}
 
 
-def test_an_imported_record_that_a_new_release_contains_is_not_doubled(tmp_path, mini_dir):
-    store = _store(tmp_path)
+def test_an_imported_record_that_a_new_release_contains_is_not_doubled(store_url_for, tmp_path, mini_dir):
+    store = _store(store_url_for)
     files = [("positions.csv", csv_bytes("positions", [position(1), position(2)]))]
     commit(preview_import(files, store, mini_dir), store)
     release = write_mini(tmp_path / "release", {"positions": [*TABLES["positions"], position(1)]})
@@ -246,8 +247,8 @@ def test_an_imported_record_that_a_new_release_contains_is_not_doubled(tmp_path,
     ]
 
 
-def test_a_clash_with_a_new_release_names_the_imported_record_and_its_batch(tmp_path, mini_dir):
-    store = _store(tmp_path)
+def test_a_clash_with_a_new_release_names_the_imported_record_and_its_batch(store_url_for, tmp_path, mini_dir):
+    store = _store(store_url_for)
     batch = commit(preview_import([("positions.csv", csv_bytes("positions", [position(1)]))], store, mini_dir), store)
     release = write_mini(tmp_path / "release", {"positions": [*TABLES["positions"], position(1, summary="Released")]})
     with pytest.raises(DataValidationError) as info:
@@ -268,8 +269,8 @@ def test_raw_frames_of_a_dataset_are_the_files_it_was_read_from(bundled):
         assert_frame_equal(back[table.name].sort_values(key).reset_index(drop=True), expected, check_dtype=False)
 
 
-def test_export_holds_every_table_the_dictionary_and_the_version(tmp_path, mini_dir):
-    ds = load_dataset(mini_dir, _store(tmp_path))
+def test_export_holds_every_table_the_dictionary_and_the_version(store_url_for, mini_dir):
+    ds = load_dataset(mini_dir, _store(store_url_for))
     with zipfile.ZipFile(io.BytesIO(export_all(ds, mini_dir))) as archive:
         names = set(archive.namelist())
         assert names == {t.file for t in s.TABLES} | {"VERSION"}  # the mini folder has no README.md
@@ -279,9 +280,9 @@ def test_export_holds_every_table_the_dictionary_and_the_version(tmp_path, mini_
 
 
 @pytest.mark.parametrize("base", ["mini", "bundled"])
-def test_export_imported_into_an_empty_store_gives_identical_tables(tmp_path, mini_dir, base):
+def test_export_imported_into_an_empty_store_gives_identical_tables(store_url_for, mini_dir, base):
     data_dir = mini_dir if base == "mini" else DEFAULT_DATA_DIR
-    store = _store(tmp_path, "first")
+    store = _store(store_url_for, "first")
     if base == "mini":
         commit(preview_import([("round3.json", _round_3_bundle())], store, data_dir), store)
         commit(preview_import([("positions.csv", csv_bytes("positions", [position(7)]))], store, data_dir), store)
@@ -289,7 +290,7 @@ def test_export_imported_into_an_empty_store_gives_identical_tables(tmp_path, mi
     original = load_dataset(data_dir, store)
     assert (original.positions["origin"] == "imported").sum() == (3 if base == "mini" else 1)
 
-    empty = _store(tmp_path, "second")
+    empty = _store(store_url_for, "second")
     preview = preview_import([("export.zip", export_all(original, data_dir))], empty, data_dir)
     assert preview.ok, [str(p) for p in preview.problems]
     assert any("Not imported from the zip" in note for note in preview.notes)
@@ -313,10 +314,10 @@ def test_export_does_not_escape_spreadsheet_formulas(tmp_path, mini):
     assert "=Spreadsheet Trap" in sources["outlet"].tolist()
 
 
-def test_a_batch_that_clashes_with_a_new_release_can_still_be_undone(tmp_path, mini_dir):
+def test_a_batch_that_clashes_with_a_new_release_can_still_be_undone(store_url_for, tmp_path, mini_dir):
     from parley.importer import undo_batch
 
-    store = _store(tmp_path)
+    store = _store(store_url_for)
     one = commit(preview_import([("positions.csv", csv_bytes("positions", [position(1)]))], store, mini_dir), store)
     commit(preview_import([("positions.csv", csv_bytes("positions", [position(2)]))], store, mini_dir), store)
     clashing = [*TABLES["positions"], position(1, summary="Released"), position(2, summary="Released")]
@@ -336,8 +337,8 @@ def _without_option_column(rows: list[dict[str, str]]) -> bytes:
     return frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
 
 
-def test_a_csv_with_options_imports_and_the_dataset_reads_their_labels_and_ranks(tmp_path, mini_dir):
-    store = _store(tmp_path)
+def test_a_csv_with_options_imports_and_the_dataset_reads_their_labels_and_ranks(store_url_for, mini_dir):
+    store = _store(store_url_for)
     rows = [position(3, option_id="ceasefire.partial"), position(6, option_id=""), position(1)]
     commit(preview_import([("positions.csv", csv_bytes("positions", rows))], store, mini_dir), store)
     placed = load_dataset(mini_dir, store).positions.set_index("position_id")
@@ -350,17 +351,17 @@ def test_a_csv_with_options_imports_and_the_dataset_reads_their_labels_and_ranks
     assert placed.loc[["pos-00006", "pos-00001"], "option_rank"].isna().all()
 
 
-def test_a_positions_csv_written_before_options_existed_imports_with_none(tmp_path, mini_dir):
+def test_a_positions_csv_written_before_options_existed_imports_with_none(store_url_for, mini_dir):
     raw = _without_option_column([position(3), position(4)])
     assert b"option_id" not in raw
-    preview = preview_import([("positions.csv", raw)], _store(tmp_path), mini_dir)
+    preview = preview_import([("positions.csv", raw)], _store(store_url_for), mini_dir)
     assert preview.ok, [str(p) for p in preview.problems]
     assert preview.new["positions"]["option_id"].tolist() == ["", ""]
     assert list(preview.new["positions"].columns) == s.POSITIONS.column_names
 
 
-def test_a_json_bundle_places_positions_and_leaves_out_those_without_an_option(tmp_path, mini_dir):
-    store = _store(tmp_path)
+def test_a_json_bundle_places_positions_and_leaves_out_those_without_an_option(store_url_for, mini_dir):
+    store = _store(store_url_for)
     bundle = _bundle(
         positions=[
             position(3, option_id="ceasefire.after_withdrawal") | {"source_ids": [S1]},
@@ -383,20 +384,20 @@ def test_a_json_bundle_places_positions_and_leaves_out_those_without_an_option(t
         ("territory.freeze_line", "unknown option: not in issue_options.csv"),
     ],
 )
-def test_a_bundle_with_an_option_off_its_positions_scale_is_refused(tmp_path, mini_dir, option, rule):
+def test_a_bundle_with_an_option_off_its_positions_scale_is_refused(store_url_for, mini_dir, option, rule):
     ok, wrong = position(3, option_id="ceasefire.partial"), position(4, option_id=option)  # pos-00004: territory
-    preview = preview_import([("article.json", _bundle(positions=[ok, wrong]))], _store(tmp_path), mini_dir)
+    preview = preview_import([("article.json", _bundle(positions=[ok, wrong]))], _store(store_url_for), mini_dir)
     assert [(p.file, p.row, p.column, p.value) for p in preview.problems] == [
         ("article.json [positions]", 2, "option_id", option)
     ]
     assert preview.problems[0].rule.startswith(rule)
     with pytest.raises(ImportRefused):
-        commit(preview, _store(tmp_path))
+        commit(preview, _store(store_url_for))
 
 
-def test_a_csv_option_off_its_scale_is_refused_at_its_spreadsheet_row(tmp_path, mini_dir):
+def test_a_csv_option_off_its_scale_is_refused_at_its_spreadsheet_row(store_url_for, mini_dir):
     rows = [position(3), position(5, option_id="ceasefire.partial")]  # pos-00005: territory
-    preview = preview_import([("positions.csv", csv_bytes("positions", rows))], _store(tmp_path), mini_dir)
+    preview = preview_import([("positions.csv", csv_bytes("positions", rows))], _store(store_url_for), mini_dir)
     assert [(p.file, p.row, p.column) for p in preview.problems] == [("positions.csv", 3, "option_id")]
     assert "not territory" in preview.problems[0].rule
 
