@@ -25,6 +25,7 @@ PAGES: tuple[PageEntry, ...] = (
     PageEntry("pages/search.py", "Search", "🔎", "search"),
     PageEntry("pages/codebook.py", "Codebook & data", "📖", "codebook"),
     PageEntry("pages/import.py", "Import", "📥", "import"),
+    PageEntry("pages/add_article.py", "Add an article", "📝", "add"),
 )
 
 # Pages reached only by links (every id in every table links to its record); kept out of the navigation menu and of

@@ -152,6 +152,18 @@ META = sa.Table(
 )
 
 
+# Unfinished articles coded in the browser (JSON text), kept until confirmed or discarded. Not records: saving one
+# leaves the revision alone, and the table sits outside METADATA so imports neither create nor check it.
+DRAFTS = sa.Table(
+    "article_drafts",
+    sa.MetaData(),
+    sa.Column("draft_id", sa.Text, primary_key=True),
+    sa.Column("saved_at", sa.Text, nullable=False),
+    sa.Column("title", sa.Text, nullable=False, server_default=""),
+    sa.Column("body", sa.Text, nullable=False),
+)
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -575,6 +587,40 @@ class Store:
         with self._transaction(write=False) as conn:
             found = [] if conn is None else self._batches(conn, batch_id)
         return found[0] if found else None
+
+    # -- drafts -----------------------------------------------------------------------------------------------
+
+    def save_draft(self, draft_id: str, title: str, body: str) -> None:
+        """Keep an unfinished article (its JSON text) under its id, replacing the earlier save."""
+        with self._transaction(write=True) as conn:
+            assert conn is not None  # a writer always prepares the store
+            DRAFTS.create(conn, checkfirst=True)
+            conn.execute(sa.delete(DRAFTS).where(DRAFTS.c.draft_id == draft_id))
+            conn.execute(sa.insert(DRAFTS).values(draft_id=draft_id, saved_at=_now(), title=title, body=body))
+
+    def drafts(self) -> list[tuple[str, str, str]]:
+        """The unfinished articles as (draft id, saved at, title), the latest saved first."""
+        if not self.exists():
+            return []
+        with self._transaction(write=False) as conn:
+            if conn is None or not sa.inspect(conn).has_table(DRAFTS.name):
+                return []
+            query = sa.select(DRAFTS.c.draft_id, DRAFTS.c.saved_at, DRAFTS.c.title).order_by(DRAFTS.c.saved_at.desc())
+            return [(row.draft_id, row.saved_at, row.title) for row in conn.execute(query)]
+
+    def draft(self, draft_id: str) -> str | None:
+        if not self.exists():
+            return None
+        with self._transaction(write=False) as conn:
+            if conn is None or not sa.inspect(conn).has_table(DRAFTS.name):
+                return None
+            return conn.execute(sa.select(DRAFTS.c.body).where(DRAFTS.c.draft_id == draft_id)).scalar_one_or_none()
+
+    def discard_draft(self, draft_id: str) -> None:
+        with self._transaction(write=True) as conn:
+            assert conn is not None
+            DRAFTS.create(conn, checkfirst=True)
+            conn.execute(sa.delete(DRAFTS).where(DRAFTS.c.draft_id == draft_id))
 
     # -- writing ----------------------------------------------------------------------------------------------
 

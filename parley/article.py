@@ -1,0 +1,157 @@
+"""An article coded in the browser: the draft, the JSON bundle it becomes, the next free ids, nearest-code hints.
+
+Pure Python. The draft is plain JSON-able data (it is saved as it is); the bundle it becomes is the importer's own
+article-bundle format, so a form-coded article is checked and written by exactly the code that imports files.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from parley import schema as s
+from parley.importer import BUNDLE_FORMAT, source_id_for
+from parley.validation import Problem
+
+BUNDLE_FILE = "article.json"  # the name problems are reported under
+ARTICLE_FIELDS = ("url", "outlet", "title", "published", "source_type", "reliability_notes")
+# What the forms fill in; ids and source_ids are given when the bundle is built.
+FORM_TABLES = ("actors", "positions", "reactions")
+ID_PREFIX = {"positions": "pos", "reactions": "rea"}
+ID_COLUMN = {"positions": "position_id", "reactions": "reaction_id"}
+MIN_ID_DIGITS = 4
+
+
+def empty_draft() -> dict[str, object]:
+    return {
+        "source": {name: "" for name in ARTICLE_FIELDS},
+        "sources": [],  # further articles the records may cite
+        "actors": [],  # actors added inline
+        "positions": [],
+        "reactions": [],
+    }
+
+
+def draft_title(draft: Mapping[str, object]) -> str:
+    source = draft.get("source") or {}
+    assert isinstance(source, Mapping)
+    return str(source.get("title") or source.get("url") or "(untitled article)")
+
+
+def draft_size(draft: Mapping[str, object]) -> int:
+    return sum(len(draft.get(name) or []) for name in ("sources", *FORM_TABLES))  # type: ignore[arg-type]
+
+
+def next_ids(existing: Iterable[str], table: str, n: int) -> list[str]:
+    """The next n ids after the highest `pos-NNNN` (or `rea-NNNN`) in use, as wide as the widest in use."""
+    pattern = re.compile(rf"^{ID_PREFIX[table]}-(\d+)$")
+    numbers = [(int(m.group(1)), len(m.group(1))) for m in map(pattern.match, existing) if m]
+    top = max((number for number, _ in numbers), default=0)
+    width = max([MIN_ID_DIGITS, *(digits for _, digits in numbers)])
+    return [f"{ID_PREFIX[table]}-{top + i:0{width}d}" for i in range(1, n + 1)]
+
+
+def article_source_id(url: str, known: Mapping[str, str]) -> str:
+    """The id of the article at this URL: the recorded source's id when the URL is already recorded (`known` maps
+    URL to id), else the id the importer gives a URL."""
+    url = url.strip()
+    return known.get(url) or source_id_for(url)
+
+
+@dataclass(frozen=True)
+class Built:
+    """A bundle ready for the importer, and the id each drafted record was given (in draft order)."""
+
+    bundle: dict[str, object]
+    ids: dict[str, list[str]]
+
+    def to_bytes(self) -> bytes:
+        return json.dumps(self.bundle, ensure_ascii=False, indent=2).encode("utf-8")
+
+
+def _cited(record: Mapping[str, object], default: str) -> list[str]:
+    extra = [str(v) for v in record.get("source_ids") or [] if str(v).strip()]  # type: ignore[union-attr]
+    return extra or [default]
+
+
+def to_bundle(
+    draft: Mapping[str, object],
+    existing_ids: Mapping[str, Iterable[str]],
+    known_urls: Mapping[str, str],
+    *,
+    candidates: Mapping[str, Mapping[str, object]] | None = None,
+) -> Built:
+    """The draft as an article bundle. Record ids continue after `existing_ids`; a record cites the article unless
+    it names its sources; the article (and each further source) is left out when its URL is already recorded, and
+    cited by the recorded id. `candidates` ({table: record}) are appended last to their tables: the records being
+    entered, checked with the rest."""
+    candidates = candidates or {}
+    article = dict(draft.get("source") or {})  # type: ignore[call-overload]
+    url = str(article.get("url") or "").strip()
+    article_id = article_source_id(url, known_urls) if url else ""
+    bundle: dict[str, object] = {"format": BUNDLE_FORMAT}
+    sources = []
+    if url and url not in known_urls:
+        sources.append({"source_id": article_id, **{k: str(article.get(k) or "").strip() for k in ARTICLE_FIELDS}})
+    for extra in draft.get("sources") or []:  # type: ignore[attr-defined]
+        extra_url = str(extra.get("url") or "").strip()
+        if extra_url and extra_url not in known_urls and extra_url != url:
+            sources.append(
+                {"source_id": source_id_for(extra_url), **{k: str(extra.get(k) or "") for k in ARTICLE_FIELDS}}
+            )
+    bundle["sources"] = sources
+    bundle["actors"] = [dict(a) for a in draft.get("actors") or []]  # type: ignore[attr-defined]
+    ids: dict[str, list[str]] = {}
+    for table in ("positions", "reactions"):
+        records = [dict(r) for r in draft.get(table) or []]  # type: ignore[attr-defined]
+        if table in candidates:
+            records.append(dict(candidates[table]))
+        ids[table] = next_ids(existing_ids.get(table, ()), table, len(records))
+        column = ID_COLUMN[table]
+        bundle[table] = [
+            {column: new_id, **{k: v for k, v in r.items() if k != column}, "source_ids": _cited(r, article_id)}
+            for new_id, r in zip(ids[table], records, strict=True)
+        ]
+    if "actors" in candidates:
+        bundle["actors"].append(dict(candidates["actors"]))  # type: ignore[attr-defined]
+    if not bundle["sources"]:
+        del bundle["sources"]
+    return Built(bundle, ids)
+
+
+def problems_of(problems: Sequence[Problem], table: str, number: int) -> list[Problem]:
+    """The problems of the `number`th record (from 1) of a table in the bundle."""
+    return [p for p in problems if p.file == f"{BUNDLE_FILE} [{table}]" and p.row == number]
+
+
+def _folded(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in text if not unicodedata.combining(c)).casefold().strip()
+
+
+def nearest_codes(value: str, candidates: Iterable[tuple[str, str, str]], n: int = 3) -> list[tuple[str, str]]:
+    """The codes nearest a typed value, by id, name and aliases (`candidates`: id, name, ';'-separated aliases),
+    as (id, name), best first."""
+    wanted = _folded(value)
+    if not wanted:
+        return []
+    scores: dict[str, tuple[float, str]] = {}
+    for code, name, aliases in candidates:
+        words = [code, name, *[a for a in (aliases or "").split(s.LIST_SEP) if a.strip()]]
+        best = 0.0
+        for word in words:
+            folded = _folded(word)
+            if not folded:
+                continue
+            ratio = difflib.SequenceMatcher(None, wanted, folded).ratio()
+            if folded.startswith(wanted) or wanted.startswith(folded):
+                ratio = max(ratio, 0.8)
+            best = max(best, ratio)
+        if best >= 0.6:
+            scores[code] = (best, name)
+    ranked = sorted(scores.items(), key=lambda item: (-item[1][0], item[0]))
+    return [(code, name) for code, (_, name) in ranked[:n]]
