@@ -1,0 +1,116 @@
+"""An article coded in forms: next ids, the bundle the importer receives, nearest codes, drafts in the store."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from parley.article import BUNDLE_FILE, empty_draft, nearest_codes, next_ids, problems_of, to_bundle
+from parley.importer import preview_import, source_id_for
+from parley.store import Store
+
+
+@pytest.mark.parametrize(
+    ("existing", "table", "n", "expected"),
+    [
+        ([], "positions", 2, ["pos-0001", "pos-0002"]),
+        (["pos-0070", "pos-0009", "rea-0100"], "positions", 1, ["pos-0071"]),
+        (["pos-00099", "pos-0100"], "positions", 1, ["pos-00101"]),  # as wide as the widest in use
+        (["rea-0030", "pos-0099", "rea-x1"], "reactions", 2, ["rea-0031", "rea-0032"]),
+        (["pos-9001"], "positions", 0, []),
+    ],
+)
+def test_next_ids(existing, table, n, expected):
+    assert next_ids(existing, table, n) == expected
+
+
+def _draft(url: str = "https://example.org/new") -> dict:
+    draft = empty_draft()
+    draft["source"] |= {"url": url, "outlet": "Example Wire", "title": "T", "source_type": "wire"}
+    draft["positions"] = [
+        {
+            "actor_id": "RUS",
+            "date": "2025-06-03",
+            "issue_id": "territory",
+            "stance": "demand",
+            "summary": "Asked for land.",
+            "confidence": "medium",
+            "disputed": False,
+            "source_ids": [],
+        }
+    ]
+    draft["reactions"] = [
+        {
+            "actor_id": "UN",
+            "date": "2025-06-04",
+            "event": "Round",
+            "stance": "welcome",
+            "summary": "Welcomed it.",
+            "confidence": "low",
+            "disputed": True,
+            "source_ids": ["src-0000000002"],
+        }
+    ]
+    return draft
+
+
+def test_the_bundle_gives_ids_and_cites_the_article_unless_told(mini_dir, tmp_path):
+    built = to_bundle(_draft(), {"positions": ["pos-0005"], "reactions": ["rea-0003"]}, {})
+    assert built.ids == {"positions": ["pos-0006"], "reactions": ["rea-0004"]}
+    assert built.bundle["positions"][0]["source_ids"] == [source_id_for("https://example.org/new")]
+    assert built.bundle["reactions"][0]["source_ids"] == ["src-0000000002"]
+    preview = preview_import([(BUNDLE_FILE, built.to_bytes())], Store(f"sqlite:///{tmp_path}/s.sqlite"), mini_dir)
+    assert not preview.problems, preview.problems
+    assert {n: len(f) for n, f in preview.new.items() if len(f)} == {"sources": 1, "positions": 1, "reactions": 1}
+
+
+def test_a_recorded_url_is_cited_not_added_again():
+    built = to_bundle(_draft("https://example.org/a"), {}, {"https://example.org/a": "src-0000000001"})
+    assert "sources" not in built.bundle
+    assert built.bundle["positions"][0]["source_ids"] == ["src-0000000001"]
+
+
+def test_a_candidate_is_checked_last_in_its_table(mini_dir, tmp_path):
+    bad = dict(_draft()["positions"][0], stance="insist")
+    built = to_bundle(
+        _draft(), {"positions": ["pos-0005"], "reactions": ["rea-0003"]}, {}, candidates={"positions": bad}
+    )
+    preview = preview_import([(BUNDLE_FILE, built.to_bytes())], Store(f"sqlite:///{tmp_path}/s.sqlite"), mini_dir)
+    assert problems_of(preview.problems, "positions", 1) == []
+    assert [p.column for p in problems_of(preview.problems, "positions", 2)] == ["stance"]
+
+
+ACTORS = [
+    ("RUS", "Russia", "Russian Federation;Moscow;Kremlin"),
+    ("UKR", "Ukraine", "Kyiv;Kiev"),
+    ("US", "United States", ""),
+]
+
+
+@pytest.mark.parametrize(
+    ("typed", "first"),
+    [("RUSS", "RUS"), ("russia", "RUS"), ("Kremlin", "RUS"), ("kiev", "UKR"), ("Ukriane", "UKR"), ("united", "US")],
+)
+def test_nearest_codes_by_id_name_and_alias(typed, first):
+    assert nearest_codes(typed, ACTORS)[0][0] == first
+
+
+def test_nothing_near_is_no_suggestion():
+    assert nearest_codes("zzzzqqq", ACTORS) == []
+    assert nearest_codes("", ACTORS) == []
+
+
+def test_drafts_are_kept_replaced_and_discarded_without_touching_the_revision(tmp_path):
+    store = Store(f"sqlite:///{tmp_path}/s.sqlite")
+    assert store.drafts() == [] and store.draft("x") is None
+    store.save_draft("d1", "First", json.dumps({"a": 1}))
+    revision = store.revision()
+    store.save_draft("d1", "First, again", json.dumps({"a": 2}))
+    store.save_draft("d2", "Second", "{}")
+    assert store.revision() == revision
+    assert sorted(d[2] for d in store.drafts()) == ["First, again", "Second"]
+    assert json.loads(store.draft("d1") or "") == {"a": 2}
+    store.discard_draft("d1")
+    assert [d[0] for d in store.drafts()] == ["d2"]
+    assert store.batches().empty
