@@ -71,10 +71,13 @@ STORE_BACKENDS = ("sqlite", "postgresql")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """A test that asks for a store URL (any_store_url, store_url_for) runs once per backend, unless sqlite_only."""
+    """A test that asks for a store URL (any_store_url, store_url_for) runs once per backend, unless marked for one."""
     if "store_backend" in metafunc.fixturenames:
-        sqlite_only = metafunc.definition.get_closest_marker("sqlite_only") is not None
-        backends = STORE_BACKENDS[:1] if sqlite_only else STORE_BACKENDS
+        backends = STORE_BACKENDS
+        if metafunc.definition.get_closest_marker("sqlite_only"):
+            backends = ("sqlite",)
+        if metafunc.definition.get_closest_marker("postgresql_only"):
+            backends = ("postgresql",)
         metafunc.parametrize("store_backend", backends, indirect=True)
 
 

@@ -23,6 +23,7 @@ from parley.store import (
     Store,
     StoreError,
     StoreReadOnly,
+    StoreUnreachable,
     StoreUnreadable,
 )
 from tests.importing import (
@@ -217,6 +218,38 @@ def test_killing_the_writer_mid_undo_leaves_the_store_exactly_as_before(tmp_path
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
     assert dump(temp_store_url) == before
+
+
+@pytest.mark.postgresql_only
+def test_a_server_that_dies_mid_import_keeps_no_partial_batch_and_the_store_recovers(
+    tmp_path, temp_store_url, mini_dir, spawn, pg_server
+):
+    store = Store(temp_store_url)
+    _import(store, mini_dir, [position(1)])
+    before, revision = dump(temp_store_url), store.revision()
+    big = positions_file(tmp_path, first=100, n=2000)
+    marker = tmp_path / "pause"
+    proc = spawn("import", str(big), "--yes", env=cli_env(temp_store_url, mini_dir, **{PAUSE_ENV: str(marker)}))
+    assert wait_for(tmp_path / "pause.paused", proc) == "inserted 2000 positions"
+    pg_server.stop("immediate")  # a crash: no backend finishes its work, the open transaction is lost
+    try:
+        code, _, err = _release(tmp_path, proc)
+        assert code == 1
+        assert "cannot be reached" in err and "Nothing was written" in err, err
+        down = store.status()  # the same Store object, as the app keeps it
+        assert down.revision == UNREADABLE_REVISION and "cannot be reached" in down.unreadable
+        assert "reconnects by itself" in down.unreadable and "Nothing was written" not in down.unreadable
+        with pytest.raises(StoreUnreachable):
+            store.imported_frames()
+        with pytest.raises(StoreUnreachable, match="Nothing was written"):
+            store.write_batch({"positions": pd.DataFrame([position(2)])}, files=["x.csv"])
+    finally:
+        pg_server.start()
+    assert store.revision() == revision  # the same object reconnects: no restart needed
+    assert dump(temp_store_url) == before
+    assert store.imported_frames()["positions"]["position_id"].tolist() == ["pos-00001"]
+    _import(store, mini_dir, [position(2)])
+    assert store.batches()["n_records"].tolist() == [1, 1]
 
 
 def _release(tmp_path, proc, timeout: float = 90):
