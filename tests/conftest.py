@@ -96,7 +96,7 @@ def pg_server() -> Iterator[object]:
         server = pg.start_server()
     except (OSError, subprocess.CalledProcessError) as err:
         detail = getattr(err, "stderr", "") or ""
-        reason = f"PostgreSQL store tests need a PostgreSQL server ({pg.INSTALL_HINT}): {err} {detail}".strip()
+        reason = f"the PostgreSQL store tests need a PostgreSQL server: {err} {detail}".strip()
         if os.environ.get("CI") == "true":
             pytest.fail(f"{reason}. CI=true: the PostgreSQL tests must run, so this fails the run.", pytrace=False)
         pytest.skip(reason)
