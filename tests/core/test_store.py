@@ -40,6 +40,7 @@ from tests.importing import (
     table_columns,
     wait_for,
 )
+from tests.pg import SUPERUSER
 
 
 @pytest.fixture(autouse=True)
@@ -431,6 +432,25 @@ def test_a_store_on_a_read_only_disk_is_opened_read_only(temp_store_url, mini_di
     with pytest.raises(StoreReadOnly, match="Nothing was written"):
         store.write_batch({"positions": pd.DataFrame([position(2)])}, files=["x.csv"])
     assert _store_files(temp_store_url) == before  # not even a -wal or -shm file was created
+
+
+@pytest.mark.postgresql_only
+def test_a_postgresql_user_who_may_only_read_gets_the_records_and_writes_are_refused(
+    temp_store_url, mini_dir, pg_server
+):
+    batch = _import(Store(temp_store_url), mini_dir, [position(1)])
+    before = dump(temp_store_url)
+    reader = f"reader_{batch.batch_id.replace('-', '_')}"
+    pg_server.admin(f"CREATE ROLE {reader} LOGIN")
+    run_sql(temp_store_url, f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {reader}")
+    store = Store(temp_store_url.replace(f"//{SUPERUSER}@", f"//{reader}@"))
+    assert store.imported_frames()["positions"]["position_id"].tolist() == ["pos-00001"]
+    assert not store.status().write_refused  # PostgreSQL tells only when a write is tried
+    with pytest.raises(StoreReadOnly, match="read-only.*permission denied.*Nothing was written"):
+        store.write_batch({"positions": pd.DataFrame([position(2)])}, files=["x.csv"])
+    with pytest.raises(StoreReadOnly, match="Nothing was written"):
+        store.undo(batch.batch_id)
+    assert dump(temp_store_url) == before
 
 
 def test_an_older_store_is_read_with_defaults_then_upgraded_by_the_next_import(temp_store_url, mini_dir):
