@@ -307,6 +307,18 @@ def test_export_imported_into_an_empty_store_gives_identical_tables(store_url_fo
     assert same.ok and same.n_new == 0  # the export into its own store: all duplicates
 
 
+def test_an_export_from_a_sqlite_store_moves_the_records_into_a_postgresql_one(tmp_path, mini_dir, pg_server):
+    sqlite_store = Store(f"sqlite:///{tmp_path / 'old.sqlite'}")
+    commit(preview_import([("round3.json", _round_3_bundle())], sqlite_store, mini_dir), sqlite_store)
+    original = load_dataset(mini_dir, sqlite_store, use_cache=False)
+    postgres = Store(pg_server.new_database("moved"))
+    commit(preview_import([("export.zip", export_all(original, mini_dir))], postgres, mini_dir), postgres)
+    moved = load_dataset(mini_dir, postgres, use_cache=False)
+    for attr in (*DATASET_ATTRS, "fact_checks"):
+        assert_frame_equal(getattr(moved, attr), getattr(original, attr), obj=attr)
+    assert (moved.talks["origin"] == "imported").sum() == 1
+
+
 def test_export_does_not_escape_spreadsheet_formulas(tmp_path, mini):
     # The mini data holds '=Spreadsheet Trap' and '=HYPERLINK(...)': the export must keep them byte for byte.
     with zipfile.ZipFile(io.BytesIO(export_all(mini))) as archive:
