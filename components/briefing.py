@@ -41,7 +41,7 @@ def start_pack(title: str, question: str, filters_text: str, ds: Dataset) -> Non
             mime="text/html",
             key=K_HTML,
             on_click="ignore",
-            icon="📄",
+            icon=":material/description:",
             help=f"{pack_title(pack)}: one HTML file that opens offline and loads nothing",
         )
         row.download_button(
@@ -51,7 +51,7 @@ def start_pack(title: str, question: str, filters_text: str, ds: Dataset) -> Non
             mime="application/pdf",
             key=K_PDF,
             on_click="ignore",
-            icon="📄",
+            icon=":material/description:",
             disabled=chromium is None,
             help=NO_CHROMIUM if chromium is None else f"{pack_title(pack)} as PDF, printed on the server",
         )

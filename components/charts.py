@@ -65,7 +65,7 @@ def show_chart(
                 mime="image/png" if kind == "png" else "image/svg+xml",
                 key=f"{key}.{kind}",
                 on_click="ignore",
-                icon="🖼️",
+                icon=":material/image:",
                 help=f"Download this chart as {kind.upper()}, stamped with the filters and data version",
             )
     return event

@@ -100,7 +100,7 @@ def _load(directory: str, fingerprint: str, revision: str, store: Store | None) 
 def _show_store_problem(message: str, problems: list[Problem] | None = None) -> None:
     # app.py asks first, before the filters are drawn; the page's own call comes later in the same run.
     if not filters_rendered_this_run():
-        st.warning(message, icon="⚠️")
+        st.warning(message, icon=":material/warning:")
         if problems:
             with st.expander(f"The {len(problems)} problem(s) in imported records"):
                 _show_problems(problems)
@@ -143,7 +143,7 @@ def get_dataset() -> Dataset:
             f"The data in {escape_markdown(str(directory))} could not be loaded: {len(err.problems)} problem(s) found. "
             "Nothing was changed; fix the files below and reload the page. A problem in an imported record names "
             "its batch: `python -m parley undo BATCH_ID` removes it.",
-            icon="🛑",
+            icon=":material/error:",
         )
         _show_problems(err.problems)
         st.stop()
@@ -178,6 +178,6 @@ def render_new_records_notice() -> None:
     if shown is None or now == shown:
         return
     left, right = st.columns([4, 1], vertical_alignment="center")
-    left.info("New records available: an import or undo landed since this page was drawn.", icon="🆕")
-    if right.button("Refresh", key="data.refresh", icon="🔄"):
+    left.info("New records available: an import or undo landed since this page was drawn.", icon=":material/new_releases:")
+    if right.button("Refresh", key="data.refresh", icon=":material/refresh:"):
         st.rerun(scope="app")

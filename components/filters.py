@@ -177,7 +177,7 @@ def _show_url_notes(f: Filters) -> None:
     if not notes or seeded is None or replace(f, talk=None) != replace(seeded, talk=None):
         st.session_state.pop(K_URL_NOTES, None)
         return
-    st.info(url_notes_markdown(notes), icon="🔗")
+    st.info(url_notes_markdown(notes), icon=":material/link:")
 
 
 def _show_share_link(f: Filters) -> None:
@@ -185,7 +185,7 @@ def _show_share_link(f: Filters) -> None:
     base = st.context.url or ""
     query = urlencode({**f.to_query(), **_page_params()}, doseq=True)
     with st.sidebar:
-        st.caption("🔗 Link to this view (copy with the button at its right)")
+        st.caption(":material/link: Link to this view (copy with the button at its right)")
         st.code(
             f"{base}?{query}" if query else base or "(open the app in a browser to get its link)",
             language=None,

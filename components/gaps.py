@@ -27,7 +27,7 @@ def choose_pair(ds: Dataset, placed: gaps.Placed, key: str) -> tuple[str, str] |
         st.info(
             "Fewer than two parties hold an option on an issue scale in this view, so there is no gap to measure. "
             "Widen the date range or the party filter.",
-            icon="🔍",
+            icon=":material/search:",
         )
         return None
     first = DEFAULT_PAIR[0] if DEFAULT_PAIR[0] in candidates else candidates[0]
@@ -61,7 +61,7 @@ def show_gaps(ds: Dataset, f: Filters, placed: gaps.Placed, described: str, key:
         st.info(
             f"{escape_markdown(names[0])} and {escape_markdown(names[1])} never both hold an option on the same "
             "issue in this view.",
-            icon="🔍",
+            icon=":material/search:",
         )
     show_chart(
         gap_now_chart(table, names, (palette.party_colour(pair[0]), palette.party_colour(pair[1]))),

@@ -54,9 +54,9 @@ def _flash(kind: str, text: str) -> None:
 def show_flash() -> None:
     kind, text = st.session_state.pop(K_FLASH, (None, None))
     if kind == "success":
-        st.success(text, icon="✅")
+        st.success(text, icon=":material/check_circle:")
     elif kind == "error":
-        st.error(text, icon="🛑")
+        st.error(text, icon=":material/error:")
 
 
 def render_templates() -> None:
@@ -75,7 +75,7 @@ def render_templates() -> None:
                 mime="text/csv",
                 key=f"import.template.{name}",
                 on_click="ignore",
-                icon="📄",
+                icon=":material/description:",
             )
         columns[len(s.RECORD_TABLES) % 4].download_button(
             "article bundle (JSON)",
@@ -84,7 +84,7 @@ def render_templates() -> None:
             mime="application/json",
             key="import.template.bundle",
             on_click="ignore",
-            icon="🧾",
+            icon=":material/receipt_long:",
         )
 
 
@@ -92,7 +92,7 @@ def render_upload() -> list[tuple[str, bytes]]:
     """The uploader, or, while the store cannot take an import, the reason and the fix instead of it."""
     refused = store_status().write_refused
     if refused:
-        st.warning(refused, icon="🔒")
+        st.warning(refused, icon=":material/lock:")
         return []
     st.session_state.setdefault(K_ROUND, 0)
     uploaded = st.file_uploader(
@@ -121,7 +121,7 @@ def preview_for(files: list[tuple[str, bytes]], store: Store, data_dir: Path) ->
 
 def show_problems(problems: Sequence[Problem], message: str, *, key: str) -> None:
     """The message, then every problem as a table row (file, row, column, value, rule)."""
-    st.error(message, icon="🛑")
+    st.error(message, icon=":material/error:")
     if problems:
         st.dataframe(problems_frame(problems), hide_index=True, width="stretch", key=key)
 
@@ -129,7 +129,7 @@ def show_problems(problems: Sequence[Problem], message: str, *, key: str) -> Non
 def show_preview(preview: Preview) -> bool:
     """Problems, or what would change; True when there is something to confirm."""
     for note in preview.notes:
-        st.info(escape_markdown(note), icon="ℹ️")  # the note may quote a file's VERSION
+        st.info(escape_markdown(note), icon=":material/info:")  # the note may quote a file's VERSION
     if preview.problems:
         show_problems(
             preview.problems,
@@ -152,7 +152,7 @@ def show_preview(preview: Preview) -> bool:
         with st.expander(f"Exact duplicates skipped: {len(skipped)}"):
             st.dataframe(skipped, hide_index=True, width="stretch", key="import.skipped")
     if preview.n_new == 0:
-        st.info("Nothing new to import: every record already exists.", icon="ℹ️")
+        st.info("Nothing new to import: every record already exists.", icon=":material/info:")
         return False
     return True
 
@@ -195,7 +195,7 @@ def render_batches(store: Store, data_dir: Path) -> None:
     try:
         batches = store.batches()
     except StoreError as err:  # the store broke since the status check
-        st.warning(str(err), icon="⚠️")
+        st.warning(str(err), icon=":material/warning:")
         return
     if batches.empty:
         st.caption("Nothing imported yet.")
@@ -214,10 +214,10 @@ def render_batches(store: Store, data_dir: Path) -> None:
     for row in active.itertuples():
         left, right = st.columns([5, 1], vertical_alignment="center")
         left.caption(escape_markdown(f"{row.batch_id} · {row.imported_at} · {row.n_records} record(s) · {row.files}"))
-        if right.button("Undo", key=f"import.undo.{row.batch_id}", icon="↩️"):
+        if right.button("Undo", key=f"import.undo.{row.batch_id}", icon=":material/undo:"):
             st.session_state[K_UNDO] = pending = row.batch_id
         if pending == row.batch_id:
-            st.warning(f"Undo batch {row.batch_id}? Its {row.n_records} record(s) will be removed.", icon="⚠️")
+            st.warning(f"Undo batch {row.batch_id}? Its {row.n_records} record(s) will be removed.", icon=":material/warning:")
             yes, no, _ = st.columns([1, 1, 3])
             if yes.button("Yes, undo it", type="primary", key="import.undo_confirm"):
                 _undo(store, row.batch_id, data_dir)
@@ -265,5 +265,5 @@ def render_export(ds: Dataset, data_dir: Path) -> None:
         mime="application/zip",
         key="import.export",
         on_click="ignore",
-        icon="📦",
+        icon=":material/inventory_2:",
     )

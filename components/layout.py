@@ -24,7 +24,7 @@ def show_header(title: str, question: str, filters_text: str, ds: Dataset) -> No
 def show_empty(what: str) -> None:
     """Say that nothing matches, and why: nothing is coded for the window, or the other filters exclude it."""
     ds = get_dataset()  # the page has loaded it already: a cache hit
-    st.info(f"No {what} match the current filters. {why_empty(ds, current_filters(ds))}", icon="🔍")
+    st.info(f"No {what} match the current filters. {why_empty(ds, current_filters(ds))}", icon=":material/search:")
 
 
 def show_text(text: str) -> None:

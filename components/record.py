@@ -15,16 +15,16 @@ from parley.text import escape_markdown
 K_ID = "record.id"
 P_ID, P_KIND = "id", "kind"  # page parameters: components.filters leaves them in the link (PAGE_PARAMS)
 KIND_ICONS = {
-    "round": "🗓️",
-    "position": "⚖️",
-    "reaction": "🌍",
-    "item": "🤝",
-    "event": "📌",
-    "source": "📰",
-    "check": "🔎",
-    "actor": "👤",
-    "plan": "📜",
-    "provision": "📄",
+    "round": ":material/event_note:",
+    "position": ":material/balance:",
+    "reaction": ":material/public:",
+    "item": ":material/handshake:",
+    "event": ":material/push_pin:",
+    "source": ":material/newspaper:",
+    "check": ":material/fact_check:",
+    "actor": ":material/person:",
+    "plan": ":material/description:",
+    "provision": ":material/article:",
 }
 SOURCE_SECTION = {"source": "The article", "check": "Sources the claim was checked against"}
 
@@ -76,7 +76,7 @@ def show_help() -> None:
         "A record page shows one round, position, reaction, source, actor, agreed item, commitment event, fact "
         "check, plan or plan provision: every field in words, its sources and the records linked to it. Follow a "
         "link in any table, or type an id below.",
-        icon="🔗",
+        icon=":material/link:",
     )
     render_id_box()
 
@@ -96,7 +96,7 @@ def show_record(record: Record) -> None:
     st.header(escape_markdown(record.title), anchor=False)
     st.caption(f"{escape_markdown(record.kind_label)} · id {escape_markdown(record.id)}")
     if record.flags:
-        st.warning("\n".join(f"- {escape_markdown(flag)}" for flag in record.flags), icon="⚠️")
+        st.warning("\n".join(f"- {escape_markdown(flag)}" for flag in record.flags), icon=":material/warning:")
     st.markdown(
         "  \n".join(f"**{escape_markdown(label)}:** {escape_markdown(value)}" for label, value in record.fields)
     )
@@ -135,7 +135,7 @@ def _show_source(source: SourceRef, *, own: bool) -> None:
         if source.reliability_notes:
             st.caption("Reliability: " + escape_markdown(source.reliability_notes))
         if source.href:
-            st.page_link(source.href, label=escape_markdown(source.url, 120), icon="↗️")
+            st.page_link(source.href, label=escape_markdown(source.url, 120), icon=":material/open_in_new:")
         else:
             st.caption("Address (not a web address, so not a link): " + escape_markdown(source.url or "not recorded"))
         for check in source.checks:

@@ -1,6 +1,8 @@
 """show_table: a filtered table plus its CSV download (exactly the filtered rows, spreadsheet-safe).
 
 Ids and round names in the table link to their record page (record?id=...); the CSV keeps the plain ids and names.
+What the reader sees is words: codes in their codebook label, missing values as empty cells (never "None", "nan" or
+"<NA>"), and records newest first wherever the table has a record date, said under the table.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from components.briefing import register_table
+from parley.aggregate import newest_first
 from parley.export import file_name, to_csv_bytes
 from parley.loading import Dataset
 from parley.record_links import AUTO_LINKS, LINK_DISPLAY, link_cell, safe_href
@@ -18,6 +21,49 @@ from parley.selection import Rows, as_frame
 
 MAX_ROWS_SHOWN = 1000  # the browser payload, not pandas, is the cost: never send more rows than this at once
 LIST_HELP = "Opens the first record; the row's own record page lists them all."
+# Columns that hold a codebook code, and the codebook scheme that words them (partly_confirmed -> partly confirmed).
+CODE_SCHEMES = {
+    "verdict": "verdict",
+    "confidence": "confidence",
+    "source_type": "source_type",
+    "role": "participant_role",
+    "status": "item_status",
+    "actor_type": "actor_type",
+}
+# The record date a table is sorted by, newest first, when it shows one (the first found, in this order).
+RECORD_DATES = ("date", "start_date", "presented", "published")
+DATE_SHOWN = "%-d %b %Y"  # as the DateColumn shows dates ("D MMM YYYY")
+
+
+def in_words(values: pd.Series, labels: dict[str, str]) -> pd.Series:
+    """Codes as their labels; a column holding anything that is not a code of the scheme is left as it is."""
+    present = values.dropna().astype(str)
+    if present.empty or not set(present.unique()) <= set(labels):
+        return values
+    return values.astype("string").map(labels)
+
+
+def blank_missing(column: pd.Series) -> pd.Series:
+    """The column with missing cells empty: a data grid prints a missing value as "None". Only a column with a
+    missing cell becomes text (numbers and dates written as shown), so the rest keep their number and date types."""
+    missing = column.isna()
+    if not missing.any():
+        return column
+    if pd.api.types.is_datetime64_any_dtype(column):
+        shown = column.dt.strftime(DATE_SHOWN)
+    elif pd.api.types.is_float_dtype(column) and (column.dropna() % 1 == 0).all():
+        shown = column.astype("Int64").astype("string")  # whole numbers stored as floats: 3, not 3.0
+    else:
+        shown = column.astype("string")
+    return shown.astype(object).where(~missing, "").astype(str)
+
+
+def newest_order(frame: pd.DataFrame | Rows, columns: dict[str, str]) -> tuple[pd.DataFrame | Rows, str | None]:
+    """The rows newest first by the table's record date, and that date's header; unchanged without one."""
+    date = next((c for c in RECORD_DATES if c in columns and c in frame.columns), None)
+    if date is None or len(frame) == 0:
+        return frame, None
+    return newest_first(frame, date), columns[date]
 
 
 def show_table(
@@ -36,12 +82,18 @@ def show_table(
     `links` maps a shown column to the column holding the record id(s) it links to (None: no link); id columns and
     round names (ID_COLUMNS, AUTO_LINKS) link without being named."""
     total = len(frame)
+    frame, newest_by = newest_order(frame, columns)
     wanted = {col: by for col, by in {**AUTO_LINKS, **(links or {})}.items() if col in columns and by}
     # Only the rows shown are built here; the CSV is built from every filtered row when the button is clicked.
     head = frame.head(MAX_ROWS_SHOWN)
     wanted = {col: by for col, by in wanted.items() if by in head.columns}
     raw = as_frame(head, list(dict.fromkeys([*columns, *wanted.values()])))
     shown = raw[list(columns)].rename(columns=columns)
+    for col, scheme in CODE_SCHEMES.items():
+        if col in columns and scheme in ds.labels:
+            shown[columns[col]] = in_words(shown[columns[col]], ds.labels[scheme])
+    for col in shown.columns:
+        shown[col] = blank_missing(shown[col])
     config: dict[str, object] = {}
     for col in shown.columns:
         if pd.api.types.is_datetime64_any_dtype(shown[col]):
@@ -50,21 +102,26 @@ def show_table(
         label = columns[col]
         names = None if col == by else raw[col].tolist()
         ids = raw[by].tolist()
-        shown[label] = [link_cell(i, None if names is None else n) for i, n in zip(ids, names or ids, strict=True)]
+        cells = [link_cell(i, None if names is None else n) for i, n in zip(ids, names or ids, strict=True)]
+        shown[label] = [cell or "" for cell in cells]  # no record to link: an empty cell, not "None"
         listed = col == by and any(";" in str(i) for i in ids)
         config[label] = st.column_config.LinkColumn(
             label, display_text=LINK_DISPLAY, alignment="left", help=LIST_HELP if listed else None
         )
     if "url" in columns:  # shown as a link by the pages: only an http(s) address may be one (the CSV keeps it as is)
-        shown[columns["url"]] = raw["url"].map(safe_href)
+        shown[columns["url"]] = raw["url"].map(safe_href).fillna("")
     config.update(column_config or {})
     st.dataframe(shown, hide_index=True, width="stretch", column_config=config, key=key)
     register_table(name, frame, columns)  # the briefing pack prints its first rows and cites its sources
     row = st.container(horizontal=True, vertical_alignment="center")
     if total > MAX_ROWS_SHOWN:
-        row.caption(f"Showing the first {MAX_ROWS_SHOWN:,} of {total:,} rows; the CSV holds all {total:,}.")
+        row.caption(
+            f"Showing the first {MAX_ROWS_SHOWN:,} of {total:,} rows"
+            + (f", newest first (by {newest_by.lower()})" if newest_by else "")
+            + f"; the CSV holds all {total:,}."
+        )
     else:
-        row.caption(f"{total:,} row(s)")
+        row.caption(f"{total:,} row(s)" + (f", newest first (by {newest_by.lower()})" if newest_by else ""))
     row.download_button(
         "Download CSV",
         data=lambda: to_csv_bytes(as_frame(frame, columns).rename(columns=columns)),
@@ -72,5 +129,5 @@ def show_table(
         mime="text/csv",
         key=f"{key}.csv",
         on_click="ignore",
-        icon="⬇️",
+        icon=":material/download:",
     )

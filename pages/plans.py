@@ -27,7 +27,7 @@ if ds.plans.empty:
     st.info(
         "No peace plans match the current filters: this dataset has no plans coded yet (they come with a data "
         "release), so widening the filters will not help.",
-        icon="📄",
+        icon=":material/description:",
     )
     st.stop()
 if view.is_empty:
@@ -39,7 +39,7 @@ cells = plan_matrix(view.provisions, ds.issue_options)
 if cells.empty:
     st.info(
         "No point of the plans in view matches the filters (issue, confidence), so there is no matrix to draw.",
-        icon="🔍",
+        icon=":material/search:",
     )
 else:
     show_chart(
@@ -60,11 +60,11 @@ else:
 
 st.subheader("Compare two plans")
 if len(view.plans) < 2:
-    st.info("Only one plan is in view, so there is nothing to compare it with. Widen the filters.", icon="🔍")
+    st.info("Only one plan is in view, so there is nothing to compare it with. Widen the filters.", icon=":material/search:")
 else:
     plan_a, plan_b = render_plan_pair(view.plans)
     if plan_a == plan_b:
-        st.info("Choose two different plans.", icon="↔️")
+        st.info("Choose two different plans.", icon=":material/compare_arrows:")
     else:
         comparison = compare_plans(view.provisions, plan_a, plan_b, ds.issue_options)
         st.caption(

@@ -29,16 +29,16 @@ if not text.strip():
 
 results = search(get_index(ds), ds, text, f)
 if results.query.empty:
-    st.info("The search holds no letters or digits to look for: type a word.", icon="🔍")
+    st.info("The search holds no letters or digits to look for: type a word.", icon=":material/search:")
     st.stop()
 if results.kept == 0:
     if results.matched:
         st.info(
             f"{results.matched:,} record(s) contain these words, but none within the current filters. "
             "Widen the date range or clear a filter in the sidebar.",
-            icon="🔍",
+            icon=":material/search:",
         )
     else:
-        st.info("No record contains all of these words, whatever the filters. Try fewer or other words.", icon="🔍")
+        st.info("No record contains all of these words, whatever the filters. Try fewer or other words.", icon=":material/search:")
     st.stop()
 show_results(results, ds)

@@ -100,7 +100,7 @@ if talk_id:
         )
     )
     show_text(talk["outcome"])
-    record_link(talk_id, "Everything about this round, with every source and linked record", key_icon="🔗")
+    record_link(talk_id, "Everything about this round, with every source and linked record", key_icon=":material/link:")
     if talk["notes"]:
         st.caption("Note: " + escape_markdown(talk["notes"]))
     show_table(
