@@ -27,7 +27,11 @@ EUROPE_BOX = (-12.0, 34.0, 45.0, 71.0)
 # Below this land area a state is a few pixels at the view's scale, so it also gets a dot (km²).
 POINT_BELOW_KM2 = {WORLD: 60_000, EUROPE: 6_000}
 MARKER = "#222222"  # the newer-flagged triangle: near black, never a stance's colour
-SOLID, HOLLOW, NEWER = ("filled: confirmed", "outline: flagged only", "newer flagged reaction")
+SOLID, HOLLOW, NEWER = (
+    "filled: a confirmed reaction",
+    "dashed outline: disputed or low confidence only",
+    "a newer disputed or low-confidence reaction",
+)
 
 _TOOLTIP = [
     ("actor_name", "State", "nominal"),
@@ -132,6 +136,8 @@ def _projection(area: str) -> dict:
 def reaction_map_chart(states: pd.DataFrame, topology: dict, stance_labels: dict[str, str], area: str = WORLD) -> dict:
     """The map of reacting states (`states` from reactions_by_state), of the world or of Europe."""
     rows = _rows(states, stance_labels)
+    # Only the states of the view: a far state would show as a sliver of colour at the edge of Europe's map.
+    rows = rows[[in_area(place_of(m), area) for m in rows["map_id"]]]
     fields = [c for c in rows.columns if c != "map_id"]
     lookup = {"lookup": "id", "from": {"data": {"values": _records(rows)}, "key": "map_id", "fields": fields}}
     clip = area == EUROPE  # outlines beyond Europe's box would spill over the page
@@ -191,7 +197,9 @@ def reaction_map_chart(states: pd.DataFrame, topology: dict, stance_labels: dict
         "$schema": SCHEMA,
         "config": _CONFIG,
         "width": "container",
-        "height": 460 if area == EUROPE else 400,
+        "height": 460 if area == EUROPE else 320,
+        # The map keeps its height: under 'fit' the legends (eleven stances, a line each on a phone) took it all.
+        "autosize": {"type": "fit-x", "contains": "padding"},
         "projection": _projection(area),
         # The outlines once, for every layer: Streamlit passes top-level geometry through untouched, where a copy
         # inside each layer is sent twice and re-parsed on every rerun.
@@ -218,9 +226,12 @@ def _key_layer() -> dict:
             "shape": {
                 "field": "key",
                 "type": "nominal",
-                "title": "How a state is drawn (flagged: disputed or low confidence)",
+                "title": "How a state is drawn",
                 "scale": {"domain": keys, "range": ["square", FRAME, "triangle-up"]},
+                # Above the map, one entry per line on a phone: beside the stance legend it ran off the side.
                 "legend": {
+                    "orient": "top",
+                    "columns": {"expr": "max(1, floor(width / 300))"},
                     "symbolOpacity": 1,
                     "symbolFillColor": MARKER,
                     "symbolStrokeWidth": 0,

@@ -195,7 +195,9 @@ def test_bundled_map_specs_are_valid_and_render(bundled):
     for area in (WORLD, EUROPE):
         spec = reaction_map_chart(states, world_topology(), bundled.labels["reaction_stance"], area)
         validate_jsonschema(spec, load_schema())
-        rows = _layer_rows(spec, "datum.solid === true")  # one row per reacting state, whichever way it is drawn
-        assert len(rows) == (states["map_id"] != "").sum() and {r["actor_name"] for r in rows} >= {"France", "Türkiye"}
+        rows = _layer_rows(spec, "datum.solid === true")  # one row per reacting state of the view, however drawn
+        in_view = (states["map_id"] != "").sum() - len(states_outside(states, area))
+        assert len(rows) == in_view and {r["actor_name"] for r in rows} >= {"France", "Türkiye"}
+        assert ("United States" in {r["actor_name"] for r in rows}) == (area == WORLD)
         png = chart_png(stamped(for_export(spec), "Map", ["test"]))
         assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
