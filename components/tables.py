@@ -31,7 +31,7 @@ CODE_SCHEMES = {
     "actor_type": "actor_type",
 }
 # The record date a table is sorted by, newest first, when it shows one (the first found, in this order).
-RECORD_DATES = ("date", "start_date", "presented", "published")
+RECORD_DATES = ("date", "start_date", "presented", "published", "round_date")
 DATE_SHOWN = "%-d %b %Y"  # as the DateColumn shows dates ("D MMM YYYY")
 
 
