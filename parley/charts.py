@@ -33,6 +33,7 @@ PLOTLY_DATE_FORMATS = [
 
 
 SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"
+PALE_STANCES = ("reaffirm", "noncommittal", "propose")  # light cells of the stance scale: dark text on them
 
 
 def _scale(codes: list[str], colours: dict[str, str], labels: dict[str, str] | None = None) -> dict:
@@ -251,7 +252,8 @@ def timeline_figure(
         template="plotly_white",
         height=360,
         margin={"l": 10, "r": 10, "t": 10, "b": 10},
-        legend={"orientation": "h", "y": -0.35},
+        # No legend: each lane is named on the axis beside it, and a legend below collided with the range slider.
+        showlegend=False,
         font={"family": FONT},
         xaxis={
             "type": "date",
@@ -318,6 +320,8 @@ def stance_matrix_chart(latest: pd.DataFrame, stance_labels: dict[str, str]) -> 
     )
     # Single-source is common; the mark is kept for records an analyst must not take at face value.
     frame["caution"] = frame["flags"].str.contains("disputed|low confidence")
+    # The "!" is dark on the pale middle of the scale and white on its saturated ends (a flag, not data text).
+    frame["pale"] = latest["stance"].astype(str).isin(PALE_STANCES).to_numpy()
     codes = palette.in_order(stance_labels, palette.POSITION_STANCE_ORDER)
     axes = {
         "x": _field("issue_label", "N", None, axis={"labelAngle": -30, "labelLimit": 160, "grid": False}),
@@ -345,8 +349,8 @@ def stance_matrix_chart(latest: pd.DataFrame, stance_labels: dict[str, str]) -> 
     }
     caution = {
         "transform": [{"filter": "datum.caution"}],
-        "mark": {"type": "text", "text": "!", "fontWeight": "bold", "color": "white"},
-        "encoding": axes,
+        "mark": {"type": "text", "text": "!", "fontWeight": "bold", "fontSize": 13},
+        "encoding": {**axes, "color": {"condition": {"test": "datum.pale", "value": "#222222"}, "value": "white"}},
     }
     return {
         "$schema": SCHEMA,
