@@ -107,8 +107,9 @@ def show_gaps(ds: Dataset, f: Filters, placed: gaps.Placed, described: str, key:
         key=f"{key}.over_time",
     )
     st.caption(
-        "The gap on each issue from the first day both parties held an option on it, as a share of the issue's "
-        "scale (0% = same option). Hollow points rest on a disputed or low-confidence record."
+        "The gap on each issue from the first day both parties held an option on it: the thicker the bar, the wider "
+        "the gap as a share of the issue's scale (a hairline = same option). A hollow bar rests on a disputed or "
+        "low-confidence record."
     )
 
 
