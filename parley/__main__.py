@@ -228,5 +228,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         store.dispose()
 
 
+def run() -> int:
+    """main(), quiet when its reader goes away (`python -m parley batches | head`): no traceback, exit 141 like
+    other commands cut off by a closed pipe."""
+    try:
+        code = main()
+        sys.stdout.flush()  # inside the try: a pipe closed early fails here, not at exit
+        return code
+    except BrokenPipeError:
+        # Python flushes stdout again on exit; pointing it at /dev/null keeps that flush from failing too.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run())

@@ -154,4 +154,6 @@ def nearest_codes(value: str, candidates: Iterable[tuple[str, str, str]], n: int
         if best >= 0.6:
             scores[code] = (best, name)
     ranked = sorted(scores.items(), key=lambda item: (-item[1][0], item[0]))
-    return [(code, name) for code, (_, name) in ranked[:n]]
+    top = ranked[0][1][0] if ranked else 0.0
+    # Only the close runners-up: an exact name match should not come with a far-off second guess.
+    return [(code, name) for code, (score, name) in ranked[:n] if score >= top - 0.1]

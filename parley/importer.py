@@ -19,7 +19,7 @@ import re
 import zipfile
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path, PurePath, PurePosixPath
 
@@ -701,13 +701,15 @@ def preview_import(
     if problems:
         return Preview(names, tuple(problems), tuple(parsed.notes), empty, empty, empty, revision)
     when = today or date.today()
-    plan = _plan(parsed.parts, bundled, store.imported_rows(), when)
+    imported = store.imported_rows()
+    plan = _plan(parsed.parts, bundled, imported, when)
     # A cell already reported while parsing (wrong JSON type, missing source) is not reported again as 'required'.
     seen = {(p.file, p.row, p.column) for p in parsed.problems if p.row is not None}
     later = [p for p in plan.problems if (p.file, p.row, p.column) not in seen]
+    known = [bundled, imported, {name: part.frame for name, part in parsed.parts.items()}]
     return Preview(
         files=names,
-        problems=tuple(parsed.problems + later),
+        problems=tuple(parsed.problems + with_suggestions(later, known)),
         notes=tuple(parsed.notes),
         new=plan.new,
         skipped=plan.skipped,
@@ -717,6 +719,37 @@ def preview_import(
         _bundled=bundled,
         _today=when,
     )
+
+
+# What an unknown id is matched against to suggest the nearest codes: the id, then words a reader would know it by.
+_SUGGEST_FROM = {"actors": ("actor_id", "name", "aliases"), "talks": ("talk_id", "title", "city")}
+
+
+def with_suggestions(problems: Sequence[Problem], layers: Sequence[Mapping[str, pd.DataFrame]]) -> list[Problem]:
+    """An unknown actor or round id names the nearest known codes by id, name and alias ("did you mean RUS —
+    Russia?"); an unknown actor also says that a new one can be added in the bundle's `actors`."""
+    from parley.article import nearest_codes  # parley.article builds on this module
+
+    candidates: dict[str, list[tuple[str, str, str]]] = {}
+    out = []
+    for problem in problems:
+        table = next((t for t in _SUGGEST_FROM if problem.rule == f"unknown id: not in {t}.csv"), None)
+        if table is None or not problem.value:
+            out.append(problem)
+            continue
+        if table not in candidates:
+            key, name, words = _SUGGEST_FROM[table]
+            frames = [f[table] for f in layers if table in f and len(f[table])]
+            rows = pd.concat(frames)[[key, name, words]].astype(str).drop_duplicates(key) if frames else None
+            candidates[table] = [] if rows is None else list(rows.itertuples(index=False, name=None))
+        near = nearest_codes(problem.value, candidates[table])
+        hint = ("; did you mean " + " or ".join(f"{code} — {name}" for code, name in near) + "?") if near else ""
+        if table == "actors":
+            hint += (
+                "" if near else "."
+            ) + " A new actor can be added in the bundle's `actors` (or actors.csv) in the same import."
+        out.append(replace(problem, rule=problem.rule + hint))
+    return out
 
 
 def _same(a: Mapping[str, pd.DataFrame], b: Mapping[str, pd.DataFrame]) -> bool:

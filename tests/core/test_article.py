@@ -114,3 +114,22 @@ def test_drafts_are_kept_replaced_and_discarded_without_touching_the_revision(tm
     store.discard_draft("d1")
     assert [d[0] for d in store.drafts()] == ["d2"]
     assert store.batches().empty
+
+
+def test_an_unknown_actor_or_round_in_an_import_names_the_nearest_codes(mini_dir, tmp_path):
+    draft = _draft()
+    draft["positions"][0] |= {"actor_id": "Russia", "talk_id": "2025-06-02-istambul"}
+    draft["reactions"][0] |= {"actor_id": "Ukriane"}
+    built = to_bundle(draft, {"positions": ["pos-0005"], "reactions": ["rea-0003"]}, {})
+    preview = preview_import([(BUNDLE_FILE, built.to_bytes())], Store(f"sqlite:///{tmp_path}/s.sqlite"), mini_dir)
+    rules = {(p.file.split("[")[-1], p.column): p.rule for p in preview.problems}
+    new_actor = "A new actor can be added in the bundle's `actors` (or actors.csv) in the same import."
+    assert rules[("positions]", "actor_id")].endswith(f"did you mean RUS — Russia? {new_actor}")
+    assert "did you mean UKR — Ukraine?" in rules[("reactions]", "actor_id")]
+    assert "did you mean 2025-06-02-istanbul — " in rules[("positions]", "talk_id")]
+    assert len(preview.problems) == 3
+    draft["reactions"][0] |= {"actor_id": "zzzz"}
+    built = to_bundle(draft, {"positions": ["pos-0005"], "reactions": ["rea-0003"]}, {})
+    preview = preview_import([(BUNDLE_FILE, built.to_bytes())], Store(f"sqlite:///{tmp_path}/s.sqlite"), mini_dir)
+    nothing_near = [p.rule for p in preview.problems if "[reactions]" in p.file]
+    assert nothing_near == [f"unknown id: not in actors.csv. {new_actor}"]

@@ -10,7 +10,7 @@ import pytest
 from parley import __main__ as cli
 from parley.importer import example_bundle
 from parley.store import Store
-from tests.importing import cli_env, positions_file, run_cli, sqlite_path
+from tests.importing import cli_env, positions_file, run_cli, sqlite_path, start_cli
 
 CASES = "tests/import_cases"
 
@@ -23,7 +23,11 @@ def env(temp_store_url, mini_dir):
 def test_problems_are_printed_with_file_row_column_and_exit_1(env, temp_store_url):
     result = run_cli("import", f"{CASES}/unknown-actor/positions.csv", "--yes", env=env)
     assert result.returncode == 1
-    assert "positions.csv, row 2, column 'actor_id': unknown id: not in actors.csv (value: 'ATLANTIS')" in result.stdout
+    assert (
+        "positions.csv, row 2, column 'actor_id': unknown id: not in actors.csv. A new actor can be added"
+        in result.stdout
+    )
+    assert "(value: 'ATLANTIS')" in result.stdout
     assert "Nothing was written" in result.stdout
     assert not sqlite_path(temp_store_url).exists()
 
@@ -181,3 +185,14 @@ def test_a_usage_error_is_printed_escaped(capsys):
     out, err = capsys.readouterr()
     _no_raw_controls(out + err)
     assert "frob\\x1b[2J" in err
+
+
+def test_a_reader_that_goes_away_ends_the_command_without_a_traceback(env):
+    """`python -m parley batches | head`: the pipe is closed before the command writes."""
+    proc = start_cli("batches", env=env)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # closed before the child has even started writing
+    err = proc.stderr.read()
+    proc.wait(timeout=120)
+    assert "Traceback" not in err and "BrokenPipe" not in err, err
+    assert proc.returncode == 141
