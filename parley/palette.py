@@ -5,8 +5,9 @@ Meanings and sources (all designed to stay distinguishable with the common forms
 - position stances (ordered, reject to accept): Paul Tol's diverging PRGn (purple = reject, green = accept), a mid
   grey in the middle (Tol's own middle is near white and vanishes on a white page);
 - reaction stances (diverging between the two sides, neutral in the middle): ColorBrewer's PuOr (marked
-  colour-blind safe by ColorBrewer), orange on Russia's side, purple on Ukraine's, and Tol's light scheme for the
-  stances that take no side;
+  colour-blind safe by ColorBrewer), orange on Russia's side, purple on Ukraine's, and colours from Tol's light and
+  pale schemes for the stances that take no side (picked so that every two stay apart under simulated deuteranopia,
+  protanopia and tritanopia: tests/core/test_palette.py);
 - talk formats (categorical): Paul Tol's bright scheme;
 - place on an issue's scale (peace plans): Paul Tol's diverging BuRd, blue at Ukraine's end, red at Russia's;
 - commitment statuses: ColorBrewer Blues up the 0-3 scale, Tol's vibrant red and orange for the broken ones.
@@ -87,11 +88,11 @@ REACTION_STANCE_COLOURS: dict[str, str] = {
     "support_russia": "#B35806",
     "criticise_ukraine": "#E08214",
     "concern": "#EEDD88",
-    "call_for_sanctions": "#AAAA00",
-    "call_for_ceasefire": "#44BB99",
+    "call_for_sanctions": "#225555",
+    "call_for_ceasefire": "#CCDDAA",
     "neutral": "#999999",
     "welcome": "#99DDFF",
-    "offer_mediation": "#77AADD",
+    "offer_mediation": "#BBCC33",
     "offer_guarantees": "#B2ABD2",
     "criticise_russia": "#8073AC",
     "support_ukraine": "#542788",

@@ -196,3 +196,49 @@ def test_plotly_timeline_formats_dates_to_the_zoom(mini):
     stops = fig.layout.xaxis.tickformatstops
     assert fig.layout.xaxis.tickformat is None  # one format for every zoom repeated a month on weekly ticks
     assert [s.value for s in stops] == ["%-d %b %Y", "%b %Y", "%Y"]
+
+
+# Colour-vision deficiency simulation (Machado, Oliveira and Fernandes 2009, severity 1.0), on linear RGB.
+CVD = {
+    "deuteranopia": ((0.367322, 0.860646, -0.227968), (0.280085, 0.672501, 0.047413), (-0.011820, 0.042940, 0.968881)),
+    "protanopia": ((0.152286, 1.052583, -0.204868), (0.114503, 0.786281, 0.099216), (-0.003882, -0.048116, 1.051998)),
+    "tritanopia": ((1.255528, -0.076749, -0.178779), (-0.078411, 0.930809, 0.147602), (0.004733, 0.691367, 0.303900)),
+}
+MIN_DELTA_E = 8.0  # CIE76 distance in Lab: two colours closer than this are hard to tell apart side by side
+
+
+def lab(colour: str, vision: str | None) -> tuple[float, float, float]:
+    rgb = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    rgb = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+    if vision:
+        rgb = [min(max(sum(m * c for m, c in zip(row, rgb, strict=True)), 0.0), 1.0) for row in CVD[vision]]
+    xyz = [
+        sum(m * c for m, c in zip(row, rgb, strict=True)) / white
+        for row, white in zip(
+            ((0.4124, 0.3576, 0.1805), (0.2126, 0.7152, 0.0722), (0.0193, 0.1192, 0.9505)),
+            (0.95047, 1.0, 1.08883),
+            strict=True,
+        )
+    ]
+    f = [t ** (1 / 3) if t > 0.008856 else 7.787 * t + 16 / 116 for t in xyz]
+    return 116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])
+
+
+@pytest.mark.parametrize(
+    "name, colours",
+    [
+        ("position stances", palette.POSITION_STANCE_COLOURS),
+        ("reaction stances", palette.REACTION_STANCE_COLOURS),
+        ("talk formats", palette.FORMAT_COLOURS),
+        ("commitment statuses", palette.STATUS_COLOURS),
+        (
+            "main parties (Okabe–Ito)",
+            {k: palette.PARTY_COLOURS[k] for k in ("RUS", "UKR", "USA", "EU", "TUR", "EUROPE")},
+        ),
+    ],
+)
+@pytest.mark.parametrize("vision", [None, *CVD])
+def test_codes_of_a_meaning_stay_apart_with_colour_blindness(name, colours, vision):
+    for (a, ca), (b, cb) in itertools.combinations(colours.items(), 2):
+        distance = sum((x - y) ** 2 for x, y in zip(lab(ca, vision), lab(cb, vision), strict=True)) ** 0.5
+        assert distance >= MIN_DELTA_E, f"{name}: {a} and {b} look alike ({vision or 'normal vision'}: {distance:.1f})"
