@@ -133,3 +133,35 @@ def test_codebook_shows_every_palette_with_its_colours_and_labels(on_bundled, bu
     stances = next(dict(drawn) for drawn in legends if labels["position_stance"]["reject"] in dict(drawn))
     assert list(stances)[0] == labels["position_stance"]["reject"]  # ordered from reject ...
     assert list(stances)[-1] == labels["position_stance"]["accept"]  # ... to accept
+
+
+COUNT_FIELDS = {"count", "n"}  # the fields that hold a number of records in the chart builders' aggregates
+PERIOD_TOKENS = {"day": ("%d", "%-d", "%e"), "month": ("%b", "%B", "%m"), "year": ("%Y", "%y")}
+
+
+def positional_encodings(spec: dict):
+    def walk(node: object):
+        if isinstance(node, dict):
+            for name, channel in (node.get("encoding") or {}).items():
+                if name in ("x", "y") and isinstance(channel, dict):
+                    yield channel
+            for value in node.values():
+                yield from walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from walk(value)
+
+    yield from walk(spec)
+
+
+@pytest.mark.parametrize("page", PAGES, ids=IDS)
+def test_count_axes_are_whole_and_time_axes_name_each_period_once(on_bundled, page):
+    at = on_bundled(page)
+    for element in at.get("vega_lite_chart"):
+        for channel in positional_encodings(json.loads(element.proto.spec)):
+            axis = channel.get("axis") or {}
+            if channel.get("type") == "quantitative" and channel.get("field") in COUNT_FIELDS:
+                assert axis.get("tickMinStep") == 1 and axis.get("format") == "d", (page.url_path, channel)
+            if channel.get("type") == "temporal" and channel.get("axis") is not None:
+                interval = axis["tickCount"]["interval"]  # ticks on whole periods, labelled in that period's format
+                assert any(t in axis["format"] for t in PERIOD_TOKENS[interval]), (page.url_path, channel)
