@@ -22,12 +22,12 @@ def test_overview_opens_at_its_name_and_every_shown_link_opens(app_server, page)
     assert page.get_by_text("Page not found").count() == 0
     for entry in PAGES:
         page.goto(f"{app_server.base}/{entry.url_path}")
-        wait_title(page, entry.title)
+        wait_title(page, entry.title, timeout=120_000)  # a loaded machine: the Positions page takes a while
         assert page.get_by_text("Page not found").count() == 0, entry.url_path
         link = shared_link(page)
         assert link.startswith(app_server.base), link
         page.goto(link)  # the link this view offers reopens this view
-        wait_title(page, entry.title)
+        wait_title(page, entry.title, timeout=120_000)  # a loaded machine: the Positions page takes a while
         assert page.get_by_text("Page not found").count() == 0, link
     watch.assert_clean()
 
