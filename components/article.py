@@ -188,7 +188,7 @@ def render_article(ds: Dataset, draft: dict) -> dict[str, str]:
         row = ds.sources.loc[ds.sources["source_id"] == urls[url]].iloc[0]
         st.info(
             escape_markdown(f"Already recorded as {urls[url]}: {row['outlet']} · {row['title']}. Records cite it."),
-            icon="🔁",
+            icon=":material/autorenew:",
         )
     elif url:
         st.caption(escape_markdown(f"Source id: {article_source_id(url, urls)}"))
@@ -351,7 +351,7 @@ def flash(text: str) -> None:
 def show_flash() -> None:
     text = st.session_state.pop(K_FLASH, None)
     if text:
-        st.success(text, icon="✅")
+        st.success(text, icon=":material/check_circle:")
 
 
 def render_draft_records(draft: dict, built: Built, store: Store) -> None:
@@ -388,7 +388,7 @@ def render_confirm(preview: Preview, store: Store, built: Built) -> None:
     try:
         batch = commit(preview, store, via="app (add an article)")
     except (ImportRefused, StoreError) as err:
-        st.error(str(err), icon="🛑")
+        st.error(str(err), icon=":material/error:")
         problems = getattr(err, "problems", [])
         if problems:
             st.dataframe(problems_frame(problems), hide_index=True, width="stretch")
@@ -416,7 +416,7 @@ def render_record_forms(ds: Dataset, draft: dict, store: Store, data_dir: Path, 
                 st.caption("An actor not in the list: once added here, the Actor fields offer it.")
             forms[table] = render_form(ds, draft, table, article_id)
             slots[table] = st.container()
-            clicked[table] = st.button(f"Add {TAB_NAMES[table].lower()}", key=f"add.add.{table}", icon="➕")
+            clicked[table] = st.button(f"Add {TAB_NAMES[table].lower()}", key=f"add.add.{table}", icon=":material/add:")
     candidates = {t: as_record(t, r) for t, r in forms.items() if entered(r)}
     built = to_bundle(draft, existing_ids(ds), known_urls(ds), candidates=candidates)
     checked = check(built, store, data_dir)
@@ -427,7 +427,7 @@ def render_record_forms(ds: Dataset, draft: dict, store: Store, data_dir: Path, 
             if not clicked[table]:
                 continue
             if table not in candidates:
-                st.warning("Nothing entered yet.", icon="✏️")
+                st.warning("Nothing entered yet.", icon=":material/edit:")
             elif ok:
                 draft[table].append(candidates[table])
                 save_draft(store, draft)
@@ -436,7 +436,7 @@ def render_record_forms(ds: Dataset, draft: dict, store: Store, data_dir: Path, 
                 flash(f"Added {TAB_NAMES[table].lower()} {number} to the draft.")
                 st.rerun()
             else:
-                st.error("Not added: fix the fields above first.", icon="🛑")
+                st.error("Not added: fix the fields above first.", icon=":material/error:")
 
 
 def show_article_problems(preview: Preview, source: Mapping[str, str], *, all_fields: bool) -> None:

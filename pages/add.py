@@ -36,7 +36,7 @@ show_header(
 show_flash()
 refused = store_status().write_refused
 if refused:
-    st.warning(refused, icon="🔒")
+    st.warning(refused, icon=":material/lock:")
 render_saved_drafts(store)
 draft = start_draft(store)
 
@@ -50,7 +50,7 @@ built = to_bundle(draft, existing_ids(ds), known_urls(ds))
 preview = check(built, store, data_dir())
 show_article_problems(preview, source, all_fields=draft_size(draft) > 0)
 if not source["url"]:
-    st.info("Start with the article's URL: every record coded below cites it.", icon="🔗")
+    st.info("Start with the article's URL: every record coded below cites it.", icon=":material/link:")
     st.stop()
 
 st.subheader("What the article reports")
@@ -62,6 +62,6 @@ if draft_size(draft) == 0:
 else:
     render_draft_records(draft, built, store)
     render_confirm(preview, store, built)
-if st.button("Discard this draft", key="add.discard", icon="🗑️"):
+if st.button("Discard this draft", key="add.discard", icon=":material/delete:"):
     discard(store)
     st.rerun()
