@@ -178,6 +178,8 @@ def render_new_records_notice() -> None:
     if shown is None or now == shown:
         return
     left, right = st.columns([4, 1], vertical_alignment="center")
-    left.info("New records available: an import or undo landed since this page was drawn.", icon=":material/new_releases:")
+    left.info(
+        "New records available: an import or undo landed since this page was drawn.", icon=":material/new_releases:"
+    )
     if right.button("Refresh", key="data.refresh", icon=":material/refresh:"):
         st.rerun(scope="app")

@@ -217,7 +217,9 @@ def render_batches(store: Store, data_dir: Path) -> None:
         if right.button("Undo", key=f"import.undo.{row.batch_id}", icon=":material/undo:"):
             st.session_state[K_UNDO] = pending = row.batch_id
         if pending == row.batch_id:
-            st.warning(f"Undo batch {row.batch_id}? Its {row.n_records} record(s) will be removed.", icon=":material/warning:")
+            st.warning(
+                f"Undo batch {row.batch_id}? Its {row.n_records} record(s) will be removed.", icon=":material/warning:"
+            )
             yes, no, _ = st.columns([1, 1, 3])
             if yes.button("Yes, undo it", type="primary", key="import.undo_confirm"):
                 _undo(store, row.batch_id, data_dir)

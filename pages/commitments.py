@@ -29,7 +29,9 @@ show_header(
     ds,
 )
 if ds.commitments.empty:
-    st.info("No commitments are coded in this dataset yet: they come with a data release.", icon=":material/description:")
+    st.info(
+        "No commitments are coded in this dataset yet: they come with a data release.", icon=":material/description:"
+    )
     st.stop()
 if events.empty:
     show_empty("commitments")

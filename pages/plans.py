@@ -60,7 +60,9 @@ else:
 
 st.subheader("Compare two plans")
 if len(view.plans) < 2:
-    st.info("Only one plan is in view, so there is nothing to compare it with. Widen the filters.", icon=":material/search:")
+    st.info(
+        "Only one plan is in view, so there is nothing to compare it with. Widen the filters.", icon=":material/search:"
+    )
 else:
     plan_a, plan_b = render_plan_pair(view.plans)
     if plan_a == plan_b:

@@ -39,6 +39,9 @@ if results.kept == 0:
             icon=":material/search:",
         )
     else:
-        st.info("No record contains all of these words, whatever the filters. Try fewer or other words.", icon=":material/search:")
+        st.info(
+            "No record contains all of these words, whatever the filters. Try fewer or other words.",
+            icon=":material/search:",
+        )
     st.stop()
 show_results(results, ds)
