@@ -184,14 +184,15 @@ def render_article(ds: Dataset, draft: dict) -> dict[str, str]:
     url = str(st.session_state.get("add.source.url") or "").strip()
     urls = known_urls(ds)
     recorded = url in urls
+    note = st.container()  # always there: what follows keeps its place as the URL is typed
     if recorded:
         row = ds.sources.loc[ds.sources["source_id"] == urls[url]].iloc[0]
-        st.info(
+        note.info(
             escape_markdown(f"Already recorded as {urls[url]}: {row['outlet']} · {row['title']}. Records cite it."),
             icon=":material/autorenew:",
         )
     elif url:
-        st.caption(escape_markdown(f"Source id: {article_source_id(url, urls)}"))
+        note.caption(escape_markdown(f"Source id: {article_source_id(url, urls)}"))
     left, right = st.columns(2)
     left.text_input("Outlet", key="add.source.outlet", disabled=recorded)
     right.text_input("Title", key="add.source.title", disabled=recorded)
@@ -349,9 +350,11 @@ def flash(text: str) -> None:
 
 
 def show_flash() -> None:
+    # Always a container, so the elements below keep their places and the chosen tab stays open after an add.
+    slot = st.container()
     text = st.session_state.pop(K_FLASH, None)
     if text:
-        st.success(text, icon=":material/check_circle:")
+        slot.success(text, icon=":material/check_circle:")
 
 
 def render_draft_records(draft: dict, built: Built, store: Store) -> None:

@@ -1,0 +1,142 @@
+"""An analyst codes an article in the browser: the article, an actor found by its alias, two positions and one
+reaction through the forms, no id typed, one batch on confirm; an open page hears of it within seconds and keeps
+its filters (issue 13)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from components.registry import PAGES
+from parley.importer import commit, example_bundle, preview_import
+from parley.loading import load_dataset
+from parley.store import Store
+from tests.e2e.helpers import Server, Watch, choose, expect_chosen, nav_link, open_page, streamlit_server, wait_idle
+
+pytestmark = pytest.mark.e2e
+
+ADD = next(p for p in PAGES if p.url_path == "add")
+POSITIONS = next(p for p in PAGES if p.url_path == "positions")
+URL = "https://example.org/news/2025/06/03/e2e-coded-article"
+FIRST = "Moscow asked for the four regions first (e2e form)."
+SECOND = "Kyiv asked for an unconditional ceasefire (e2e form)."
+REACTION = "The UN welcomed the second round (e2e form)."
+
+
+@pytest.fixture
+def add_server(tmp_path: Path) -> Iterator[Server]:
+    """Its own server and store: what is coded here must not change what the other browser tests see."""
+    with streamlit_server(tmp_path / "add-article") as server:
+        yield server
+
+
+def _settle(page: Page) -> None:
+    """Wait for the rerun an input starts (it may begin a moment after the input) to finish."""
+    page.wait_for_timeout(300)
+    wait_idle(page)
+
+
+def _pick(page: Page, label: str, typed: str, option: str | None = None) -> None:
+    """Type into a select box and take the first option holding `option` (default: what was typed)."""
+    box = page.get_by_test_id("stMain").get_by_role("combobox", name=label, exact=True)
+    box.click()
+    box.fill(typed)
+    page.wait_for_timeout(300)  # the list is filtered as one types
+    page.get_by_test_id("stSelectboxVirtualDropdown").get_by_role("option").filter(
+        has_text=option or typed
+    ).first.click()
+    _settle(page)
+
+
+def _type(page: Page, label: str, text: str) -> None:
+    field = page.get_by_test_id("stMain").get_by_label(label, exact=True).filter(visible=True)
+    field.fill(text)
+    field.press("Tab")  # a text box sends its value when it loses focus
+    _settle(page)
+
+
+def _date(page: Page, label: str, day: str) -> None:
+    """A date field is three segments (year, month, day): typing the digits moves from one to the next."""
+    field = page.get_by_test_id("stMain").get_by_role("group", name=label, exact=True).filter(visible=True)
+    field.get_by_role("spinbutton").first.click()
+    page.keyboard.type(day.replace("-", ""))
+    page.keyboard.press("Tab")
+    _settle(page)
+
+
+def _position(page: Page, actor: tuple[str, str], issue: str, stance: str, summary: str) -> None:
+    _pick(page, "Actor", *actor)
+    _date(page, "Date", "2025-06-03")
+    _pick(page, "Issue", issue)
+    _pick(page, "Stance", stance)
+    _type(page, "Summary", summary)
+    _pick(page, "Round (optional)", "Istanbul round 2")
+    _pick(page, "Confidence", "medium")
+    page.get_by_role("button", name="Add position").click()
+    _settle(page)
+    expect(page.get_by_test_id("stAlertContentSuccess")).to_contain_text("Added position")
+    wait_idle(page)
+
+
+def test_code_an_article_with_two_positions_and_a_reaction(page: Page, add_server: Server) -> None:
+    watch = Watch().attach(page)
+    store = Store(f"sqlite:///{(add_server.log.parent / 'store.sqlite').resolve()}")
+    open_page(page, add_server.url(ADD), ADD.title)
+    started = time.monotonic()
+
+    _type(page, "Article URL", URL)
+    _type(page, "Outlet", "E2E Wire")
+    _type(page, "Title", "Second Istanbul round (e2e)")
+    _pick(page, "Source type", "wire")
+
+    _position(page, ("Kremlin", "Russia (RUS)"), "Territory", "demand", FIRST)  # found by its alias
+    _position(page, ("Kyiv", "Ukraine (UKR)"), "Ceasefire", "demand", SECOND)
+
+    page.get_by_role("tab", name="Reaction").click()
+    _pick(page, "Actor", "United Nations")
+    _date(page, "Date", "2025-06-04")
+    _type(page, "Event", "Second Istanbul round")
+    _pick(page, "Stance", "welcome")
+    _type(page, "Summary", REACTION)
+    _pick(page, "Confidence", "medium")
+    page.get_by_role("button", name="Add reaction").click()
+    expect(page.get_by_test_id("stAlertContentSuccess")).to_contain_text("Added reaction")
+    wait_idle(page)
+
+    assert store.batches().empty  # nothing is imported before the confirm
+    page.get_by_role("button", name="Confirm: write 4 new record(s) as one import batch").click()
+    expect(page.get_by_test_id("stAlertContentSuccess")).to_contain_text("Imported batch")
+    elapsed = time.monotonic() - started
+    print(f"\ncoding one article with two positions and one reaction took {elapsed:.0f} s of driven input")
+
+    rows = store.imported_rows()
+    assert store.batches()["n_records"].tolist() == [4]
+    assert rows["positions"]["summary"].tolist() == [FIRST, SECOND]
+    assert rows["positions"]["actor_id"].tolist() == ["RUS", "UKR"]
+    top = max(int(i.removeprefix("pos-")) for i in load_dataset().positions["position_id"] if i[4:].isdigit())
+    assert rows["positions"]["position_id"].tolist() == [f"pos-{top + 1:04d}", f"pos-{top + 2:04d}"]
+    assert rows["reactions"]["summary"].tolist() == [REACTION]
+    assert rows["sources"]["url"].tolist() == [URL]
+    watch.assert_clean()
+    store.dispose()
+
+
+def test_an_open_page_hears_of_an_import_and_keeps_its_filters(page: Page, add_server: Server) -> None:
+    open_page(page, add_server.url(POSITIONS), POSITIONS.title)
+    choose(page, "Parties and actors", ["Russia"])
+    wait_idle(page)
+    store = Store(f"sqlite:///{(add_server.log.parent / 'store.sqlite').resolve()}")
+    preview = preview_import([("article.json", example_bundle())], store)
+    commit(preview, store, via="cli")
+    notice = page.get_by_text("New records available")
+    expect(notice).to_be_visible(timeout=10_000)  # the poll runs every few seconds
+    page.get_by_role("button", name="Refresh").click()
+    wait_idle(page)
+    expect(notice).to_have_count(0)
+    expect_chosen(page, "Parties and actors", ["Russia"])
+    assert nav_link(page, POSITIONS.title).is_visible()
+    store.dispose()
