@@ -63,6 +63,8 @@ def newest_order(frame: pd.DataFrame | Rows, columns: dict[str, str]) -> tuple[p
     date = next((c for c in RECORD_DATES if c in columns and c in frame.columns), None)
     if date is None or len(frame) == 0:
         return frame, None
+    if isinstance(frame, pd.DataFrame):  # stable: rows of one date keep their order (a plan's points stay 1, 2, 3)
+        return frame.sort_values(date, ascending=False, kind="stable", na_position="last"), columns[date]
     return newest_first(frame, date), columns[date]
 
 

@@ -58,23 +58,24 @@ def test_default_view_follows_every_commitment(on_mini, mini):
     assert list(_metrics(at).values()) == ["2", "1", "50%", "1"]
     assert len(at.get("vega_lite_chart")) == 3  # the steps, the share by round, the share by party
     table = _table(at, "Item")
-    assert _links(table["Item"]) == [("record?id=itm-0001", "itm-0001"), ("record?id=itm-0002", "itm-0002")]
-    assert table["Status"].tolist() == ["full", "violated"]
-    assert table["Level (0–3)"].tolist()[0] == 3 and pd.isna(table["Level (0–3)"].tolist()[1])
+    # Newest status first; a status off the scale has no level: an empty cell, never "None".
+    assert _links(table["Item"]) == [("record?id=itm-0002", "itm-0002"), ("record?id=itm-0001", "itm-0001")]
+    assert table["Status"].tolist() == ["violated", "full"]
+    assert table["Level (0–3)"].tolist() == ["", "3"]
     rounds = _table(at, "Round")
-    assert _links(rounds["Round"]) == [
-        ("record?id=2025-05-16-istanbul", "Istanbul round 1"),
+    assert _links(rounds["Round"]) == [  # newest round first
         ("record?id=2025-06-02-istanbul", "Istanbul round 2"),
+        ("record?id=2025-05-16-istanbul", "Istanbul round 1"),
     ]
-    assert rounds["In full"].tolist() == [1, 0]
+    assert rounds["In full"].tolist() == [0, 1]
     assert _table(at, "Party")["Party"].tolist() == ["Russia", "Ukraine"]  # the mediator Türkiye is not a party
     history = _table(at, "Event")
-    assert [text for _, text in _links(history["Event"])] == [
-        "cev-0001",
-        "cev-0002",
-        "cev-0003",
-        "cev-0004",
+    assert [text for _, text in _links(history["Event"])] == [  # newest first, like every table
         "cev-0005",
+        "cev-0004",
+        "cev-0003",
+        "cev-0002",
+        "cev-0001",
     ]
 
 

@@ -55,17 +55,18 @@ def test_default_view_compares_the_two_newest_plans(on_mini, mini):
     assert table["Issue"].tolist() == ["Ceasefire", "Territory"]
     provisions = _table(at, "Point")
     # (plan names may be shown as links to their records, so the rows are checked by their other columns)
+    # Newest plan first (every table is newest first); a plan's points keep their order.
     assert provisions[["Point", "Issue", "Option"]].astype(str).values.tolist() == [
-        ["1", "Ceasefire", "Ceasefire first"],
         ["1", "Ceasefire", "After withdrawal"],
         ["2", "Territory", ""],
+        ["1", "Ceasefire", "Ceasefire first"],
     ]
     assert provisions["Flags"].tolist() == [
+        "low confidence, single source",
+        "low confidence, single source",
         "single source",
-        "low confidence, single source",
-        "low confidence, single source",
     ]
-    assert _table(at, "Proposed by")["Proposed by"].tolist() == ["Ukraine", "Russia, Türkiye"]
+    assert _table(at, "Proposed by")["Proposed by"].tolist() == ["Russia, Türkiye", "Ukraine"]
 
 
 def test_choosing_the_plans_the_other_way_round_reverses_the_verdicts(on_mini):
@@ -161,6 +162,6 @@ def test_the_talk_format_filter_says_it_does_not_apply(on_mini):
     at = on_mini(PLANS, {"format": ["mediated"]})
     assert_clean(at)
     assert any("does not apply to plans" in c.value for c in at.caption)
-    assert _table(at, "Proposed by")["Proposed by"].tolist() == ["Ukraine", "Russia, Türkiye"]
+    assert _table(at, "Proposed by")["Proposed by"].tolist() == ["Russia, Türkiye", "Ukraine"]  # newest first
     at = on_mini(PLANS)
     assert not any("does not apply to plans" in c.value for c in at.caption)
