@@ -12,6 +12,7 @@ from parley import gaps
 from parley.aggregate import codebook_entries, count_by, latest_stances, newest_first, stance_moves
 from parley.charts import party_counts_chart, stance_matrix_chart
 from parley.gap_charts import option_path_chart
+from parley.plans import plans_in_view
 from parley.text import definitions
 from parley.views import apply_view
 
@@ -59,7 +60,7 @@ else:
     drawn = {a: ds.actor_name(a) for a in dict.fromkeys(path["actor_id"])}
     show_chart(
         option_path_chart(
-            path, gaps.plan_marks(ds.provisions, f.issues, f.start, f.end), ds.issue_options, drawn, binned=binned
+            path, gaps.plan_marks(plans_in_view(ds, f).provisions), ds.issue_options, drawn, binned=binned
         ),
         title="Options over time",
         page="positions",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pyarrow as pa
 
 from components.registry import PAGES
 from parley import gaps
@@ -66,3 +67,18 @@ def test_overview_gives_one_line_per_core_issue(on_bundled, bundled):
     assert lines["Gap"].tolist() == gaps.core_lines(table)["gap"].tolist()
     territory = lines.set_index("Issue").loc[bundled.labels["issue"]["territory"]]
     assert territory["Gap"].endswith("steps") and territory["Russia's latest option"] != gaps.NONE_PLACED
+
+
+def test_hiding_low_confidence_hides_low_confidence_plan_points_on_the_options_chart(on_bundled):
+    def plan_points(at) -> pd.DataFrame:
+        # Streamlit ships a spec's named datasets as Arrow beside the spec.
+        for chart in at.get("vega_lite_chart"):
+            for dataset in chart.proto.datasets:
+                if dataset.name == "plans":
+                    return pa.ipc.open_stream(dataset.data.data).read_all().to_pandas()
+        raise AssertionError("no chart draws the plans")
+
+    shown = plan_points(on_bundled(PAGE["positions"]))
+    assert shown["flags"].str.contains("low confidence").any(), "the bundled plans include leaked points"
+    hidden = plan_points(on_bundled(PAGE["positions"], {"hide_low": ["1"]}))
+    assert len(hidden) and not hidden["flags"].str.contains("low confidence").any()
