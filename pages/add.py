@@ -37,6 +37,7 @@ show_flash()
 refused = store_status().write_refused
 if refused:
     st.warning(refused, icon=":material/lock:")
+    st.stop()  # the draft could be neither kept nor imported; the banner above says how to fix the store
 render_saved_drafts(store)
 draft = start_draft(store)
 
