@@ -26,8 +26,8 @@ PAGES: tuple[PageEntry, ...] = (
     PageEntry("pages/sources.py", "Sources", ":material/newspaper:", "sources"),
     PageEntry("pages/search.py", "Search", ":material/search:", "search"),
     PageEntry("pages/codebook.py", "Codebook & data", ":material/menu_book:", "codebook"),
-    PageEntry("pages/import.py", "Import", ":material/upload_file:", "import"),
     PageEntry("pages/add.py", "Add an article", ":material/post_add:", "add"),
+    PageEntry("pages/import.py", "Import", ":material/upload_file:", "import"),
 )
 
 # Pages reached only by links (every id in every table links to its record); kept out of the navigation menu and of

@@ -42,6 +42,15 @@ def hostile_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]
         yield server
 
 
+def _reveal(page, button) -> None:
+    """A chart inside a tab that is not open is in the page but hidden: open the tabs until its button shows."""
+    for tab in page.get_by_test_id("stMain").get_by_role("tab").all():
+        if button.is_visible():
+            return
+        tab.click()
+        page.wait_for_timeout(200)
+
+
 def _healthy(server: Server) -> bool:
     with urllib.request.urlopen(f"{server.base}/_stcore/health", timeout=5) as response:
         return response.read().decode().strip() == "ok"
@@ -62,11 +71,13 @@ def test_markup_stays_text_and_every_image_download_keeps_the_server_up(
         expect(heading).to_contain_text("**B**")  # the asterisks are shown, not turned into bold
 
     main = page.get_by_test_id("stMain")
-    charts = {"overview": 1, "timeline": 1, "positions": 3, "plans": 2, "reactions": 4}.get(entry.url_path, 0)
+    per_page = {"overview": 2, "timeline": 1, "positions": 5, "plans": 2, "commitments": 3, "reactions": 4}
+    charts = per_page.get(entry.url_path, 0)
     for label, magic in (("PNG", b"\x89PNG"), ("SVG", b"<svg")):
         buttons = main.get_by_test_id("stDownloadButton").filter(has_text=label)
         expect(buttons).to_have_count(charts)  # one of each under every chart
         for i in range(charts):
+            _reveal(page, buttons.nth(i))
             name, data = download(page, buttons.nth(i))
             assert data.startswith(magic), name
     assert _healthy(hostile_server)
