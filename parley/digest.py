@@ -74,6 +74,22 @@ def _moves(positions: pd.DataFrame | Rows, since: pd.Timestamp) -> pd.DataFrame:
     )
 
 
+def _part(frame: pd.DataFrame, date: str, kind: object, who: str, what: pd.Series, key: str) -> pd.DataFrame:
+    """One kind of change as digest rows; `before` and `after` stay empty unless the caller fills them."""
+    return pd.DataFrame(
+        {
+            "date": frame[date],
+            "kind": kind,
+            "who": frame[who].astype(str),
+            "what": what.astype(str),
+            "before": "",
+            "after": "",
+            "flags": frame["flags"].astype(str),
+            "record": frame[key].astype(str).map(record_link),
+        }
+    )
+
+
 def _stance_and_option(stance: pd.Series, option: pd.Series) -> pd.Series:
     text = stance.astype(str)
     return text.where(option.astype(str) == "", text + " · " + option.astype(str))
@@ -93,73 +109,31 @@ def changes_since(
     day = np.datetime64(since)
     parts = []
     new_talks = talks[talks["start_date"].to_numpy() > day]
-    parts.append(
-        pd.DataFrame(
-            {
-                "date": new_talks["start_date"],
-                "kind": "round",
-                "who": new_talks["parties"].astype(str),
-                "what": new_talks["title"].astype(str),
-                "before": "",
-                "after": "",
-                "flags": new_talks["flags"].astype(str),
-                "record": new_talks["talk_id"].astype(str).map(record_link),
-            }
-        )
-    )
+    parts.append(_part(new_talks, "start_date", "round", "parties", new_talks["title"], "talk_id"))
     moves = _moves(positions, since)
     if len(moves):
         rows = date_ordered(as_rows(positions), "date").take(moves["row"].to_numpy())
         moved = rows.frame(["date", "actor_name", "issue_label", "summary", "flags", "position_id"])
         before = _stance_and_option(moves["before_stance"], moves["before_option"])
-        parts.append(
-            pd.DataFrame(
-                {
-                    "date": moved["date"],
-                    "kind": np.where(moves["before_stance"] == "", "new position", "position moved"),
-                    "who": moved["actor_name"].astype(str),
-                    "what": moved["issue_label"].astype(str) + ": " + moved["summary"].astype(str),
-                    "before": before.where(moves["before_stance"] != "", "—").to_numpy(),
-                    "after": _stance_and_option(moves["after_stance"], moves["after_option"]).to_numpy(),
-                    "flags": moved["flags"].astype(str),
-                    "record": moved["position_id"].astype(str).map(record_link),
-                }
-            )
+        part = _part(
+            moved,
+            "date",
+            np.where(moves["before_stance"] == "", "new position", "position moved"),
+            "actor_name",
+            moved["issue_label"].astype(str) + ": " + moved["summary"].astype(str),
+            "position_id",
         )
+        part["before"] = before.where(moves["before_stance"] != "", "—").to_numpy()
+        part["after"] = _stance_and_option(moves["after_stance"], moves["after_option"]).to_numpy()
+        parts.append(part)
     recent = date_ordered(as_rows(reactions), "date")
-    dates = recent.values("date")
-    recent = recent.take(np.flatnonzero(dates > day))
+    recent = recent.take(np.flatnonzero(recent.values("date") > day))
     if len(recent):
         r = recent.frame(["date", "actor_name", "stance_label", "summary", "flags", "reaction_id"])
-        parts.append(
-            pd.DataFrame(
-                {
-                    "date": r["date"],
-                    "kind": "reaction",
-                    "who": r["actor_name"].astype(str),
-                    "what": r["stance_label"].astype(str) + ": " + r["summary"].astype(str),
-                    "before": "",
-                    "after": "",
-                    "flags": r["flags"].astype(str),
-                    "record": r["reaction_id"].astype(str).map(record_link),
-                }
-            )
-        )
+        what = r["stance_label"].astype(str) + ": " + r["summary"].astype(str)
+        parts.append(_part(r, "date", "reaction", "actor_name", what, "reaction_id"))
     new_plans = plans[plans["presented"].to_numpy() > day]
-    parts.append(
-        pd.DataFrame(
-            {
-                "date": new_plans["presented"],
-                "kind": "plan",
-                "who": new_plans["proposer_names"].astype(str),
-                "what": new_plans["title"].astype(str),
-                "before": "",
-                "after": "",
-                "flags": new_plans["flags"].astype(str),
-                "record": new_plans["plan_id"].astype(str).map(record_link),
-            }
-        )
-    )
+    parts.append(_part(new_plans, "presented", "plan", "proposer_names", new_plans["title"], "plan_id"))
     if commitments is not None and len(commitments):
         parts.append(_status_changes(commitments, since))
     frames = [p for p in parts if len(p)]
