@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from parley.filters import Filters, plans_mask, provisions_mask
+from parley.gaps import scale_sizes
 from parley.loading import Dataset
 from parley.schema import CONFIDENCE_ORDER
 
@@ -88,10 +89,6 @@ def newest_pair(plans: pd.DataFrame) -> tuple[str | None, str | None]:
 
 
 # ---- the issue x plan matrix -------------------------------------------------------------------------------------
-def _scale_sizes(options: pd.DataFrame) -> pd.Series:
-    return options.groupby(options["issue_id"].astype(str), observed=True)["option_id"].count()
-
-
 def _merged_flags(flags: list[str]) -> str:
     """Every flag any of the cell's points carries, in the usual order: a cell is as doubtful as its weakest point."""
     present = {part.strip() for text in flags for part in text.split(",") if part.strip()}
@@ -192,7 +189,7 @@ def plan_matrix(provisions: pd.DataFrame, options: pd.DataFrame) -> pd.DataFrame
     ]
     cells = pd.DataFrame(rows)
     cells["option_rank"] = cells["option_rank"].astype("Int64")
-    cells["scale_size"] = cells["issue_id"].map(_scale_sizes(options)).astype("Int64")
+    cells["scale_size"] = cells["issue_id"].map(scale_sizes(options)).astype("Int64")
     spread = (cells["scale_size"] - 1).astype("Float64")
     cells["share"] = ((cells["option_rank"] - 1) / spread.where(spread > 0)).astype("Float64")
     cells["caution"] = cells["flags"].str.contains("|".join(CAUTION_FLAGS), regex=True)
