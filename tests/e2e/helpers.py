@@ -79,14 +79,23 @@ def free_port() -> int:
 
 
 @contextmanager
-def streamlit_server(workdir: Path, data_dir: Path | None = None, timeout: float = 60.0) -> Iterator[Server]:
-    """`streamlit run app.py` on a free local port, with a throwaway store (and optionally other data)."""
+def streamlit_server(
+    workdir: Path,
+    data_dir: Path | None = None,
+    timeout: float = 60.0,
+    store_url: str | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Iterator[Server]:
+    """`streamlit run app.py` on a free local port, with a throwaway store (and optionally other data).
+
+    `store_url` shares a store between servers (two replicas on one PostgreSQL database); `env` adds variables."""
     workdir.mkdir(parents=True, exist_ok=True)
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if k not in (STORE_ENV, DATA_ENV)}
-    env[STORE_ENV] = f"sqlite:///{(workdir / 'store.sqlite').resolve()}"
+    server_env = {k: v for k, v in os.environ.items() if k not in (STORE_ENV, DATA_ENV)}
+    server_env[STORE_ENV] = store_url or f"sqlite:///{(workdir / 'store.sqlite').resolve()}"
     if data_dir is not None:
-        env[DATA_ENV] = str(data_dir)
+        server_env[DATA_ENV] = str(data_dir)
+    server_env.update(env or {})
     command = [
         sys.executable,  # the venv's python when run as `.venv/bin/python -m pytest`
         "-m",
@@ -105,7 +114,7 @@ def streamlit_server(workdir: Path, data_dir: Path | None = None, timeout: float
     ]
     log = workdir / "server.log"
     with log.open("wb") as out:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, cwd=ROOT, env=server_env, stdout=out, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_healthy(process, base, log, timeout)
@@ -243,10 +252,15 @@ def wait_for_query(page: Page, expected: dict[str, list[str]], timeout: float = 
 
 
 def _after_heading(page: Page, heading: str, testid: str, predicate: str) -> Locator:
-    """The first element with `testid` (matching an XPath predicate) below the subheading `heading`."""
+    """The first element with `testid` (matching an XPath predicate) in the section under the subheading `heading`.
+
+    The element's nearest heading above must be `heading`: the browser mounts some elements (download buttons) a
+    second or more after the script has finished, and "the first one after the heading" would then be the next
+    section's."""
     return page.locator(
         f'xpath=//*[@data-testid="stHeading"][normalize-space(.)="{heading}"]'
-        f'/following::*[@data-testid="{testid}"][{predicate}][1]'
+        f'/following::*[@data-testid="{testid}"][{predicate}]'
+        f'[preceding::*[@data-testid="stHeading"][1][normalize-space(.)="{heading}"]][1]'
     )
 
 

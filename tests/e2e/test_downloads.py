@@ -16,7 +16,7 @@ from playwright.sync_api import Page
 
 from components.filters import filters_text
 from components.registry import PAGES
-from parley.export import neutralise
+from parley.export import neutralise, slug
 from parley.filters import Filters
 from parley.loading import Dataset, load_dataset
 from parley.views import View, apply_view
@@ -134,7 +134,7 @@ def test_chart_downloads_as_png_and_svg(page: Page, app_server: Server, dataset:
 
     # SVG first: its text names the chart, so a button that served another chart's image fails here.
     svg_name, svg = download(page, download_button(page, case.title, "SVG"))
-    assert svg_name.endswith(".svg"), svg_name
+    assert svg_name.endswith(".svg") and f"_{slug(case.title)}_" in svg_name, svg_name
     root = ET.fromstring(svg)
     assert root.tag.endswith("svg")
     words = " ".join(" ".join(root.itertext()).split())
@@ -146,7 +146,7 @@ def test_chart_downloads_as_png_and_svg(page: Page, app_server: Server, dataset:
     assert svg_width > 300 and svg_height > 150, root.attrib
 
     png_name, png = download(page, download_button(page, case.title, "PNG"))
-    assert png_name.endswith(".png") and f"_v{dataset.version}_" in png_name, png_name
+    assert png_name.endswith(".png") and f"_{slug(case.title)}_v{dataset.version}_" in png_name, png_name
     assert png.endswith(b"IEND\xaeB`\x82"), "a complete PNG ends with its IEND chunk"
     # The PNG is the same chart at twice the scale: another chart's image would have another size.
     assert _png_size(png) == (round(2 * svg_width), round(2 * svg_height)), (_png_size(png), root.attrib)
