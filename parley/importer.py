@@ -38,7 +38,7 @@ from parley.loading import (
     validate_frames,
 )
 from parley.store import Batch, Layers, Store, layered
-from parley.validation import Problem, codes_from, escaped, validate_links, validate_table
+from parley.validation import Problem, codes_from, escaped, validate_actor_types, validate_links, validate_table
 
 MAX_FILE_BYTES = 5 * 1024 * 1024  # per uploaded file, and per file inside a zip
 MAX_ZIP_TOTAL_BYTES = 50 * 1024 * 1024  # everything inside one zip, unpacked
@@ -47,10 +47,18 @@ MAX_ZIP_TOTAL_BYTES = 50 * 1024 * 1024  # everything inside one zip, unpacked
 MAX_CSV_COLUMNS = 200
 MAX_JSON_KEYS = 1000  # per JSON object
 BUNDLE_FORMAT = "parley-article-bundle/1"
-BUNDLE_LISTS = ("sources", *s.RECORD_TABLES)  # keys whose value is a list of records
+BUNDLE_LISTS = s.RECORD_TABLES  # keys whose value is a list of records (sources first)
 BUNDLE_KEYS = ("format", "comment", "source", *BUNDLE_LISTS)
 RELEASE_ONLY = ("codebook", "issues", "fact_checks")  # change only with a data release, never by import
 EXPORT_EXTRAS = ("README.md", "VERSION")
+SPREADSHEETS = (".xlsx", ".xlsm", ".xls", ".ods", ".numbers")  # workbooks: refused with how to save them as CSV
+SAVE_AS_CSV = (
+    "save each sheet as a CSV file named after its table (positions.csv, ...): in Excel, File > Save As > "
+    "'CSV UTF-8 (Comma delimited) (*.csv)'; in LibreOffice Calc, File > Save As > 'Text CSV (.csv)' with character "
+    "set 'Unicode (UTF-8)' and field delimiter ','; in Google Sheets, File > Download > 'Comma-separated values (.csv)'"
+)
+# The first bytes of a workbook: an .xlsx/.ods file is a zip, an old .xls an OLE2 compound file.
+WORKBOOK_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
 # Dates that cannot lie ahead of the day they are recorded (talks can: rounds are announced before they happen).
 NOT_IN_FUTURE = {"positions": ("date",), "reactions": ("date",), "sources": ("published",)}
 
@@ -111,9 +119,14 @@ def parse_csv(file: str, table: s.Table, raw: bytes) -> tuple[Part | None, list[
 
     The csv module checks the structure row by row first (pandas would silently shift a row with an extra cell);
     the frame itself is then read by loading.read_table_bytes, exactly as the app reads the bundled files."""
+    if raw.startswith(WORKBOOK_MAGIC):
+        return None, [Problem.whole_file(file, f"this file is a spreadsheet workbook, not CSV text: {SAVE_AS_CSV}")]
     text, problems = decode_text(file, raw)
     if text is None:
         return None, problems
+    json_saved_as_csv = _json_kind_of(text)
+    if json_saved_as_csv is not None:
+        return None, [Problem.whole_file(file, json_saved_as_csv)]
     try:
         rows = list(csv.reader(io.StringIO(text, newline=""), strict=True))
     except csv.Error as err:
@@ -130,6 +143,17 @@ def parse_csv(file: str, table: s.Table, raw: bytes) -> tuple[Part | None, list[
     if len(header) == 1 and ";" in header[0]:
         rule = "the file uses ';' between columns: save it as CSV with commas (in Excel: 'CSV UTF-8 (comma delimited)')"
         return None, [Problem(file, header_row, None, header[0][:80], rule)]
+    if not set(header) & set(table.column_names):
+        shown = ", ".join(escaped(h)[:40] for h in header[:5]) + (", ..." if len(header) > 5 else "")
+        none = (
+            f"none of its {len(header)} columns ({shown}) is" if len(header) > 1 else f"its one column ({shown}) is not"
+        )
+        rule = (
+            f"this does not look like a Parley {table.name} table: {none} a column of {table.file}, whose header is: "
+            f"{', '.join(table.column_names)}. Start from the {table.file} template (Import page), or name the file "
+            "after the table it holds"
+        )
+        return None, [Problem.whole_file(file, rule)]
     problems = [
         Problem(file, header_row, escaped(name), None, "column appears more than once in the header")
         for name, n in sorted(Counter(header).items())
@@ -157,6 +181,25 @@ def parse_csv(file: str, table: s.Table, raw: bytes) -> tuple[Part | None, list[
         if name not in frame.columns:
             frame[name] = ""
     return Part(table, file, frame, tuple(where)), []
+
+
+def _json_kind_of(text: str) -> str | None:
+    """What to say about a .csv file that holds JSON (an article bundle saved under the wrong name), else None."""
+    if not text.lstrip().startswith(("{", "[")):
+        return None
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    if isinstance(value, dict):
+        return (
+            "this file holds JSON, not CSV: an article bundle is imported as a .json file; rename it to end in "
+            ".json (for example article.json) and upload it on its own"
+        )
+    return (
+        "this file holds JSON, not CSV: a CSV file has a header row of column names, then one record per row; "
+        "JSON records are imported as an article bundle (.json, template on the Import page)"
+    )
 
 
 class _DuplicateKey(ValueError):
@@ -443,6 +486,11 @@ def parse_files(files: Sequence[tuple[str, bytes]], *, version: str = "", max_by
             problems += found
             notes += more
             continue
+        if suffix in SPREADSHEETS:
+            problems.append(
+                Problem.whole_file(name, f"a spreadsheet workbook ({suffix}) cannot be imported: {SAVE_AS_CSV}")
+            )
+            continue
         if suffix != ".csv":
             problems.append(
                 Problem.whole_file(
@@ -468,7 +516,40 @@ def parse_files(files: Sequence[tuple[str, bytes]], *, version: str = "", max_by
         problems += found
         if part is not None:
             parts[table.name] = part
+    for name, part in list(parts.items()):
+        parts[name], more = _filled_in(part)
+        notes += more
     return Parsed(parts, problems, notes)
+
+
+def _filled_in(part: Part) -> tuple[Part, list[str]]:
+    """What a spreadsheet or a hand-written bundle leaves that has one right reading, filled in and said in a note:
+    TRUE/FALSE (as spreadsheets save booleans) read as true/false, and a source without an id given the id its URL
+    gives (`source_id_for`), as the bundle's `source` is."""
+    frame, notes = part.frame, []
+    for col in part.table.columns:
+        if col.kind != s.BOOL or col.name not in frame.columns:
+            continue
+        values = frame[col.name].astype(str)
+        lower = values.str.lower()
+        spreadsheet = lower.isin(("true", "false")) & values.ne(lower)
+        if spreadsheet.any():
+            frame = frame.copy() if frame is part.frame else frame
+            frame.loc[spreadsheet, col.name] = lower[spreadsheet]
+            notes.append(
+                f"{part.file}: {int(spreadsheet.sum())} {col.name} value(s) written as a spreadsheet saves them "
+                f"({', '.join(sorted(set(values[spreadsheet])))}) were read as true/false."
+            )
+    if part.table.name == "sources" and {"source_id", "url"} <= set(frame.columns):
+        blank = frame["source_id"].astype(str).eq("") & frame["url"].astype(str).ne("")
+        if blank.any():
+            frame = frame.copy() if frame is part.frame else frame
+            frame.loc[blank, "source_id"] = frame.loc[blank, "url"].map(source_id_for)
+            ids = ", ".join(frame.loc[blank, "source_id"].head(5)) + (", ..." if blank.sum() > 5 else "")
+            notes.append(
+                f"{part.file}: {int(blank.sum())} source(s) without a source_id get the id from their URL: {ids}."
+            )
+    return (part if frame is part.frame else replace(part, frame=frame)), notes
 
 
 # -- planning ---------------------------------------------------------------------------------------------------
@@ -522,29 +603,22 @@ def _classify(part: Part, layers: Layers, plan: _Plan) -> None:
             if old == values:
                 skipped.append({"file": file, "row": row, "record": shown_key, "exists in": where_old})
                 continue
-            differs = [c for c, a, b in zip(columns, old, values, strict=True) if a != b]
+            differs = [(c, a, b) for c, a, b in zip(columns, old, values, strict=True) if a != b]
             conflicts.append(
                 {
                     "file": file,
                     "row": row,
                     "record": shown_key,
                     "exists in": where_old,
-                    "differs in": ", ".join(differs),
+                    "differs in": ", ".join(c for c, _, _ in differs),
+                    "old values": "; ".join(f"{c}: {_short(a)}" for c, a, _ in differs),
+                    "new values": "; ".join(f"{c}: {_short(b)}" for c, _, b in differs),
                 }
             )
+            changes = "; ".join(f"{c} was '{_short(a)}', here '{_short(b)}'" for c, a, b in differs)
+            rule = f"conflict: this id already exists in {where_old} with other values ({changes}); "
             plan.problems.append(
-                Problem(
-                    file,
-                    row,
-                    ", ".join(keys),
-                    shown_key,
-                    f"conflict: this id already exists in {where_old} with different {', '.join(differs)}; "
-                    + (
-                        "to cite that source, leave it out and give its id in source_ids"
-                        if name == "sources"
-                        else "give the new record another id, or undo the batch holding the old one"
-                    ),
-                )
+                Problem(file, row, ", ".join(keys), shown_key, rule + _conflict_advice(name, record, where_old))
             )
             continue
         if name == "sources" and record["url"] in urls:
@@ -564,7 +638,28 @@ def _classify(part: Part, layers: Layers, plan: _Plan) -> None:
     plan.new[name] = part.frame.iloc[keep][columns].reset_index(drop=True)
     plan.new_where[name] = [part.where[i] for i in keep]
     plan.skipped[name] = pd.DataFrame(skipped, columns=["file", "row", "record", "exists in"])
-    plan.conflicts[name] = pd.DataFrame(conflicts, columns=["file", "row", "record", "exists in", "differs in"])
+    plan.conflicts[name] = pd.DataFrame(conflicts, columns=CONFLICT_COLUMNS)
+
+
+CONFLICT_COLUMNS = ["file", "row", "record", "exists in", "differs in", "old values", "new values"]
+
+
+def _short(value: str, limit: int = 60) -> str:
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+def _conflict_advice(table: str, record: Mapping[str, str], where_old: str) -> str:
+    """What to do about a record that would replace another: a bundled record has no batch to undo, so it is changed
+    by a correction on its record page; an imported one also by undoing its batch."""
+    if table == "sources":
+        return "to cite that source, leave this row out and give its id in source_ids"
+    # A participant has no page of its own: it is corrected on its round's page.
+    page = record.get("talk_id", "") if table == "talk_participants" else record[s.TABLES_BY_NAME[table].key or ""]
+    correct = f"to change the existing record, open record?id={page} and use 'Propose a correction'"
+    if where_old == "the bundled data":
+        return f"bundled records have no import batch to undo: {correct}; to add a different record, give it a new id"
+    batch = where_old.removeprefix("imported ")
+    return f"{correct}, or undo {batch} and import again; to add a different record, give it a new id"
 
 
 def _future_dates(plan: _Plan, today: date) -> None:
@@ -593,12 +688,15 @@ def _links(plan: _Plan, layers: Layers, bundled: Mapping[str, pd.DataFrame]) -> 
         new = plan.new.get(name)
         union[name] = layers.frames[name] if new is None else pd.concat([layers.frames[name], new], ignore_index=True)
     by_file = {s.TABLES_BY_NAME[name].file: name for name in s.RECORD_TABLES}
-    for problem in validate_links(union):
+    # A cell already reported (a bad code, a stray character, a missing value) is not reported again as a link.
+    reported = {(p.file, p.row, p.column) for p in plan.problems}
+    for problem in validate_links(union) + validate_actor_types(union):
         table = by_file.get(problem.file)
         if table is None or problem.row is None or problem.row - 2 < offset[table]:
             continue  # a problem in the existing data was reported by validate_frames already
         file, row = plan.new_where[table][problem.row - 2 - offset[table]]
-        plan.problems.append(Problem(file, row, problem.column, problem.value, problem.rule))
+        if (file, row, problem.column) not in reported:
+            plan.problems.append(Problem(file, row, problem.column, problem.value, problem.rule))
 
 
 def _plan(
@@ -626,8 +724,7 @@ def _plan(
     for part in shaped:
         _classify(part, layers, plan)
     _future_dates(plan, today)
-    if not plan.problems:
-        _links(plan, layers, bundled)
+    _links(plan, layers, bundled)  # with the other problems, so that one pass lists them all
     plan.problems = sorted(dict.fromkeys(plan.problems), key=lambda p: (p.file, p.row or 0, p.column or "", p.rule))
     return plan
 
@@ -723,6 +820,8 @@ def preview_import(
 
 # What an unknown id is matched against to suggest the nearest codes: the id, then words a reader would know it by.
 _SUGGEST_FROM = {"actors": ("actor_id", "name", "aliases"), "talks": ("talk_id", "title", "city")}
+# Which kinds of actor a column may name (schema.ACTOR_TYPES), by column name: only those are suggested.
+_KINDS_BY_COLUMN = {column: kinds for (_, column), kinds in s.ACTOR_TYPES.items()}
 
 
 def with_suggestions(problems: Sequence[Problem], layers: Sequence[Mapping[str, pd.DataFrame]]) -> list[Problem]:
@@ -730,7 +829,7 @@ def with_suggestions(problems: Sequence[Problem], layers: Sequence[Mapping[str, 
     Russia?"); an unknown actor also says that a new one can be added in the bundle's `actors`."""
     from parley.article import nearest_codes  # parley.article builds on this module
 
-    candidates: dict[str, list[tuple[str, str, str]]] = {}
+    candidates: dict[str, list[tuple[str, str, str, str]]] = {}
     out = []
     for problem in problems:
         table = next((t for t in _SUGGEST_FROM if problem.rule == f"unknown id: not in {t}.csv"), None)
@@ -739,10 +838,12 @@ def with_suggestions(problems: Sequence[Problem], layers: Sequence[Mapping[str, 
             continue
         if table not in candidates:
             key, name, words = _SUGGEST_FROM[table]
+            kind = "actor_type" if table == "actors" else key  # (rounds are of one kind: the key fills the place)
             frames = [f[table] for f in layers if table in f and len(f[table])]
-            rows = pd.concat(frames)[[key, name, words]].astype(str).drop_duplicates(key) if frames else None
+            rows = pd.concat(frames)[[key, name, words, kind]].astype(str).drop_duplicates(key) if frames else None
             candidates[table] = [] if rows is None else list(rows.itertuples(index=False, name=None))
-        near = nearest_codes(problem.value, candidates[table])
+        kinds = _KINDS_BY_COLUMN.get(problem.column or "") if table == "actors" else None
+        near = nearest_codes(problem.value, [c[:3] for c in candidates[table] if kinds is None or c[3] in kinds])
         hint = ("; did you mean " + " or ".join(f"{code} — {name}" for code, name in near) + "?") if near else ""
         if table == "actors":
             hint += (

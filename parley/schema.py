@@ -303,6 +303,21 @@ RECORD_TABLES = ("sources", "actors", "talks", "talk_participants", "agreed_item
 # they are read as empty, so an analyst's older templates and exports still import.
 LATER_COLUMNS: dict[str, tuple[str, ...]] = {"positions": ("option_id",)}
 
+# The kinds of actor a column may name. A party (who holds a position, reacts, takes part in a round, proposes a
+# plan) is a state, organisation or bloc, so the party filter lists only those; a speaker is the person who said it.
+# Checked on every import (validation.validate_actor_types); the bundled data is held to it by a test.
+PARTY_TYPES = ("state", "organisation", "bloc")
+PERSON_TYPES = ("person",)
+ACTOR_TYPES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("positions", "actor_id"): PARTY_TYPES,
+    ("positions", "speaker_id"): PERSON_TYPES,
+    ("reactions", "actor_id"): PARTY_TYPES,
+    ("reactions", "speaker_id"): PERSON_TYPES,
+    ("talk_participants", "actor_id"): PARTY_TYPES,
+    ("talk_participants", "delegation_head_id"): PERSON_TYPES,
+    ("plans", "proposer_ids"): PARTY_TYPES,
+}
+
 # The ordinal level of each commitment status (the Peace Accords Matrix's 0-3 scale); violated and lapsed lie off it.
 COMMITMENT_LEVELS: dict[str, int] = {"not_started": 0, "minimal": 1, "intermediate": 2, "full": 3}
 COMMITMENT_BROKEN = ("violated", "lapsed")

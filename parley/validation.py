@@ -288,9 +288,44 @@ def text_rule(value: str, characters: str) -> str:
 # -- per table --------------------------------------------------------------------------------------------------
 
 
-def _element_rule(col: s.Column, codes: Mapping[str, frozenset[str]]) -> tuple[Callable[[str], bool], str] | None:
+DATE_RULE = f"must be a real date YYYY-MM-DD between {EARLIEST} and {LATEST}"
+# Dates as spreadsheets show them: 25/06/2025, 6/25/2025, 25.06.2025.
+_NUMERIC_DATE = re.compile(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})$")
+
+
+def date_rule(value: str) -> str:
+    """The date rule, with the exact fix when the value is a date written day-first or month-first.
+
+    Such dates are refused, not read: a record's date is evidence, and 03/06/2025 is 3 June in one spreadsheet and
+    6 March in another. When only one reading is a real date, the rule gives it to copy."""
+    found = _NUMERIC_DATE.match(value.strip())
+    if found is None:
+        return DATE_RULE
+    first, second, year = (int(g) for g in found.groups())
+    readings: dict[date, str] = {}
+    for day, month, order in ((first, second, "day/month/year"), (second, first, "month/day/year")):
+        try:
+            readings.setdefault(date(year, month, day), order)
+        except ValueError:
+            continue
+    tip = "in a spreadsheet, format the column as yyyy-mm-dd before saving it as CSV"
+    if len(readings) == 1:
+        ((when, order),) = readings.items()
+        return f"{DATE_RULE}: this date is written {order}; write it as {when.isoformat()} ({tip})"
+    if len(readings) == 2:
+        (a, _), (b, _) = readings.items()
+        return (
+            f"{DATE_RULE}: this date is written with the day and month in an unknown order; write {a.isoformat()} "
+            f"if it is day/month/year or {b.isoformat()} if it is month/day/year ({tip})"
+        )
+    return DATE_RULE
+
+
+def _element_rule(
+    col: s.Column, codes: Mapping[str, frozenset[str]]
+) -> tuple[Callable[[str], bool], str | Callable[[str], str]] | None:
     if col.kind == s.DATE:
-        return _is_date, f"must be a real date YYYY-MM-DD between {EARLIEST} and {LATEST}"
+        return _is_date, date_rule
     if col.kind == s.BOOL:
         return (lambda v: v in ("true", "false")), "must be true or false"
     if col.kind == s.INT:
@@ -338,7 +373,8 @@ def _column_problems(
     if element is not None:
         ok, rule = element
         found = _failing_values(text, ok)
-        problems += _cells(file, index, name, found, _values(text, found[:MAX_PER_RULE]), rule)
+        more = DATE_RULE if col.kind == s.DATE else None
+        problems += _cells(file, index, name, found, _values(text, found[:MAX_PER_RULE]), rule, more=more)
     if col.kind == s.ID:
         # Empty cells pass here ("required" reports them); a blank id of spaces fails both, as before.
         edged = np.flatnonzero(_edge_may_be_space(text))
@@ -577,6 +613,56 @@ def _options_of(file: str, frame: pd.DataFrame, options: pd.DataFrame, noun: str
         more = f"{len(elsewhere) - MAX_PER_RULE:,} more options are on another issue's scale"
         problems.append(Problem(file, None, "option_id", None, more))
     return sorted(problems, key=lambda p: (p.row is None, p.row or 0))
+
+
+# What to put in a column instead of an actor of the wrong kind.
+_TYPE_FIX = {
+    ("talk_participants", "actor_id"): "name the state, organisation or bloc here and the person who led its "
+    "delegation in delegation_head_id",
+    ("talk_participants", "delegation_head_id"): "give the person who led the delegation, or leave it empty",
+    ("plans", "proposer_ids"): "name the state, organisation or bloc that proposed it",
+}
+
+
+def _a(word: str) -> str:
+    return f"an {word}" if word[:1] in "aeiou" else f"a {word}"
+
+
+def validate_actor_types(frames: Mapping[str, pd.DataFrame]) -> list[Problem]:
+    """Every actor a column names is of a kind the column allows (schema.ACTOR_TYPES): a party is a state,
+    organisation or bloc, a speaker is a person. Ids not in actors.csv are left to validate_links."""
+    actors = frames.get(s.ACTORS.name)
+    if actors is None or not {"actor_id", "actor_type", "name"} <= set(actors.columns):
+        return []
+    keys = _text(actors["actor_id"])[0].cast(pa.large_string())
+    types, names = _text(actors["actor_type"])[0], _text(actors["name"])[0]
+    problems: list[Problem] = []
+    for (name, column), allowed in s.ACTOR_TYPES.items():
+        frame = frames.get(name)
+        if frame is None or column not in frame.columns:
+            continue
+        table = s.TABLES_BY_NAME[name]
+        probe = _probe(table, table.column(column), _text(frame[column])[0])
+        at = pc.index_in(probe.ids.cast(pa.large_string()), value_set=keys).fill_null(-1).to_numpy(zero_copy_only=False)
+        known = np.flatnonzero(at >= 0)
+        kinds = types.take(pa.array(at[known], type=pa.int64()))
+        wrong = known[_true(pc.invert(pc.is_in(kinds, value_set=pa.array(allowed, type=kinds.type))))]
+        rows = wrong if probe.parent is None else probe.parent[wrong]
+        if allowed == s.PERSON_TYPES:
+            must = f"{column} must name a person"
+            fix = _TYPE_FIX.get((name, column), "give the person who spoke, or leave it empty")
+        else:
+            must = f"{column} must name a party: a state, organisation or bloc"
+            fix = _TYPE_FIX.get((name, column), "name the state or organisation here and the person in speaker_id")
+        shown = wrong[:MAX_PER_RULE]
+        for row, actor, found in zip(rows[: len(shown)], _values(probe.ids, shown), at[shown], strict=True):
+            kind, label = types[int(found)].as_py(), names[int(found)].as_py()
+            rule = f"{must}; {escaped(actor or '')} is {_a(kind or '')} ({escaped(label or '')}): {fix}"
+            problems.append(Problem(table.file, int(row) + 2, column, actor, rule))
+        if len(wrong) > len(shown):
+            more = f"{len(wrong) - len(shown):,} more cells name an actor of the wrong kind: {must}"
+            problems.append(Problem(table.file, None, column, None, more))
+    return problems
 
 
 def validate_scales(frames: Mapping[str, pd.DataFrame]) -> list[Problem]:

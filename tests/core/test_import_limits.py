@@ -58,7 +58,7 @@ def test_a_csv_header_wider_than_the_limit_is_refused():
 
 
 def test_a_repeated_column_among_many_is_reported_once():
-    header = [f"c{i}" for i in range(50)] + ["c7", "c7"]
+    header = ["position_id"] + [f"c{i}" for i in range(50)] + ["c7", "c7"]  # one real column: a positions file
     raw = (",".join(header) + "\n" + ",".join("x" for _ in header) + "\n").encode()
     _, problems = parse_csv("positions.csv", s.POSITIONS, raw)
     assert [(p.row, p.column, p.rule) for p in problems] == [(1, "c7", "column appears more than once in the header")]
