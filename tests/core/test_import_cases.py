@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from parley.importer import ImportRefused, commit, preview_import
+from parley.schema import RECORD_TABLES
 from parley.store import Store
 
 CASES_DIR = Path(__file__).resolve().parents[1] / "import_cases"
@@ -77,4 +78,14 @@ def test_malformed_input_is_refused_with_its_problem_and_writes_nothing(slug, mi
     if "note" in case:
         assert any(case["note"] in note for note in preview.notes), (slug, preview.notes)
 
+    assert_nothing_written(preview, store, temp_store_url)
+
+
+@pytest.mark.parametrize("slug", ["json-unknown-key", "json-not-object"])
+def test_bundle_shape_messages_name_each_key_once(slug, mini_dir, temp_store_url):
+    store = Store(temp_store_url)
+    preview = preview_import(_files(slug), store, mini_dir)
+    [problem] = [p for p in preview.problems if "source, sources, actors" in p.rule]
+    keys = problem.rule[problem.rule.index("format, comment") :].split(", ")
+    assert keys == ["format", "comment", "source", "sources", *RECORD_TABLES[1:]], problem.rule
     assert_nothing_written(preview, store, temp_store_url)

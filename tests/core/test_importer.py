@@ -142,6 +142,71 @@ def test_conflicts_are_listed_with_the_columns_that_differ(store_url_for, mini_d
         commit(preview, _store(store_url_for))
 
 
+def test_a_conflict_with_an_imported_record_shows_both_values_and_its_batch_and_writes_nothing(store_url_for, mini_dir):
+    store = _store(store_url_for)
+    first = commit(preview_import([("positions.csv", csv_bytes("positions", [position(1)]))], store, mini_dir), store)
+    revision = store.revision()
+    changed = position(1, stance="reject")
+    preview = preview_import([("positions.csv", csv_bytes("positions", [changed]))], store, mini_dir)
+    [problem] = preview.problems
+    assert (problem.file, problem.row, problem.column, problem.value) == (
+        "positions.csv",
+        2,
+        "position_id",
+        "pos-00001",
+    )
+    assert problem.rule == (
+        f"conflict: this id already exists in imported batch {first.batch_id} with other values (stance was "
+        "'demand', here 'reject'); to change the existing record, open record?id=pos-00001 and use 'Propose a "
+        f"correction', or undo batch {first.batch_id} and import again; to add a different record, give it a new id"
+    )
+    conflict = preview.conflicts["positions"].iloc[0]
+    assert (conflict["old values"], conflict["new values"]) == ("stance: demand", "stance: reject")
+    with pytest.raises(ImportRefused):
+        commit(preview, store)
+    assert store.revision() == revision and len(store.batches()) == 1
+    assert store.imported_frames()["positions"]["stance"].tolist() == ["demand"]
+
+
+def test_sources_without_an_id_get_the_id_from_their_url_and_can_be_cited(store_url_for, mini_dir):
+    url = "https://example.org/second-source"
+    cited = position(7) | {"source_ids": [source_id_for(url)]}
+    raw = _bundle(sources=[{"url": url, "outlet": "Example Daily", "source_type": "wire"}], positions=[cited])
+    store = _store(store_url_for)
+    preview = preview_import([("bundle.json", raw)], store, mini_dir)
+    assert preview.ok, [str(p) for p in preview.problems]
+    assert preview.new["sources"]["source_id"].tolist() == [
+        source_id_for("https://example.org/round-3"),
+        source_id_for(url),
+    ]
+    commit(preview, store)
+    assert source_id_for(url) in store.imported_frames()["sources"]["source_id"].tolist()
+
+
+def test_spreadsheet_booleans_are_written_as_true_and_false(store_url_for, mini_dir):
+    rows = [position(1, disputed="TRUE"), position(2, disputed="FALSE"), position(3, disputed="false")]
+    store = _store(store_url_for)
+    preview = preview_import([("positions.csv", csv_bytes("positions", rows))], store, mini_dir)
+    assert preview.ok, [str(p) for p in preview.problems]
+    assert preview.notes == (
+        "positions.csv: 2 disputed value(s) written as a spreadsheet saves them (FALSE, TRUE) were read as true/false.",
+    )
+    commit(preview, store)
+    assert store.imported_frames()["positions"]["disputed"].tolist() == ["true", "false", "false"]
+
+
+@pytest.mark.parametrize(
+    "column,value,other_kind", [("speaker_id", "Russia", "RUS"), ("actor_id", "Medinsky", "vladimir")]
+)
+def test_only_actors_of_the_columns_kind_are_suggested(store_url_for, mini_dir, column, value, other_kind):
+    """Russia is no speaker and Medinsky no party: the nearest names of the other kind are not offered."""
+    rows = [position(1, **{column: value})]
+    preview = preview_import([("positions.csv", csv_bytes("positions", rows))], _store(store_url_for), mini_dir)
+    [problem] = preview.problems
+    assert problem.column == column and problem.rule.startswith("unknown id: not in actors.csv")
+    assert other_kind not in problem.rule and "did you mean" not in problem.rule
+
+
 def test_references_resolve_against_the_store_and_the_same_import(store_url_for, mini_dir):
     store = _store(store_url_for)
     commit(preview_import([("round3.json", _round_3_bundle())], store, mini_dir), store)

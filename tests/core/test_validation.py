@@ -8,8 +8,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from parley.loading import load_dataset
-from parley.validation import DataValidationError, Problem
+from parley import schema as s
+from parley.loading import DEFAULT_DATA_DIR, load_dataset, read_raw_tables
+from parley.validation import DATE_RULE, DataValidationError, Problem, date_rule, validate_actor_types
 from tests.mini import TABLES, write_mini
 
 
@@ -182,3 +183,53 @@ def test_an_empty_option_is_allowed_and_a_given_one_brings_its_label_and_rank(mi
     assert positions.loc["pos-0001", ["option_id", "option_label"]].tolist() == ["", ""]
     assert pd.isna(positions.loc["pos-0001", "option_rank"])
     assert positions["option_rank"].dtype == "Int64" and positions["option_label"].dtype == "category"
+
+
+# -- actor kinds and spreadsheet dates ----------------------------------------------------------------------------
+
+
+def test_the_bundled_data_names_parties_and_speakers_of_the_right_kind():
+    frames, problems = read_raw_tables(DEFAULT_DATA_DIR)
+    assert not problems
+    assert validate_actor_types(frames) == []
+    named = {
+        (table, column)
+        for (table, column) in s.ACTOR_TYPES
+        if table in frames and frames[table][column].astype(str).str.len().gt(0).any()
+    }
+    assert named == set(s.ACTOR_TYPES)  # every rule is exercised by the data, none holds vacuously
+
+
+def test_a_person_as_party_and_a_state_as_speaker_are_named_with_their_kind():
+    frames = {name: pd.DataFrame(rows, dtype=str) for name, rows in TABLES.items()}
+    frames["positions"].loc[0, "actor_id"] = "rustem_umerov"
+    frames["reactions"].loc[1, "speaker_id"] = "UN"
+    found = {(p.file, p.row, p.column, p.value): p.rule for p in validate_actor_types(frames)}
+    assert found == {
+        ("positions.csv", 2, "actor_id", "rustem_umerov"): "actor_id must name a party: a state, organisation or "
+        "bloc; rustem_umerov is a person (Rustem Umerov): name the state or organisation here and the person in "
+        "speaker_id",
+        ("reactions.csv", 3, "speaker_id", "UN"): "speaker_id must name a person; UN is an organisation (United "
+        "Nations): give the person who spoke, or leave it empty",
+    }
+
+
+@pytest.mark.parametrize(
+    "value,words",
+    [
+        ("25/06/2025", "this date is written day/month/year; write it as 2025-06-25"),
+        ("6/25/2025", "this date is written month/day/year; write it as 2025-06-25"),
+        ("25.06.2025", "write it as 2025-06-25"),
+        ("06/06/2025", "write it as 2025-06-06"),
+        ("03/06/2025", "write 2025-06-03 if it is day/month/year or 2025-03-06 if it is month/day/year"),
+    ],
+)
+def test_a_spreadsheet_date_is_refused_with_the_date_to_write(value, words):
+    rule = date_rule(value)
+    assert rule.startswith(DATE_RULE) and words in rule
+    assert "format the column as yyyy-mm-dd" in rule
+
+
+@pytest.mark.parametrize("value", ["2025-02-30", "31/31/2025", "June 3", "2025/06/03"])
+def test_other_bad_dates_get_the_plain_rule(value):
+    assert date_rule(value) == DATE_RULE
