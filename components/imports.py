@@ -19,6 +19,7 @@ from components.layout import show_empty
 from parley import schema as s
 from parley.importer import (
     MAX_FILE_BYTES,
+    SPREADSHEETS,
     ImportRefused,
     Preview,
     commit,
@@ -97,7 +98,9 @@ def render_upload() -> list[tuple[str, bytes]]:
     st.session_state.setdefault(K_ROUND, 0)
     uploaded = st.file_uploader(
         "CSV files named after their table, one JSON article bundle, or one Parley export (.zip)",
-        type=["csv", "json", "zip"],
+        # Workbooks are let through so that the importer can say how to save them as CSV UTF-8; the browser's own
+        # refusal would only say that the type is not allowed.
+        type=["csv", "json", "zip", *(suffix.lstrip(".") for suffix in SPREADSHEETS)],
         accept_multiple_files=True,
         key=f"import.files.{st.session_state[K_ROUND]}",
         max_upload_size=UPLOAD_LIMIT_MB,

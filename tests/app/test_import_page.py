@@ -9,6 +9,9 @@ from parley.schema import RECORD_TABLES
 from parley.store import Store
 from tests.app.conftest import assert_clean
 from tests.importing import csv_bytes, position
+from tests.mini import TABLES
+
+CASES = ROOT / "tests" / "import_cases"
 
 PAGE = {p.url_path: p for p in PAGES}
 UPLOADER = "import.files.0"
@@ -105,3 +108,27 @@ def test_templates_and_export_buttons_are_offered(on_mini):
     labels = [e.proto.label for e in at.get("download_button")]
     assert "Export everything (zip)" in labels and "article bundle (JSON)" in labels
     assert {f"{name}.csv" for name in RECORD_TABLES} <= set(labels)
+
+
+def test_a_workbook_is_taken_by_the_uploader_and_refused_with_how_to_save_csv(on_mini, temp_store_url):
+    at = on_mini(PAGE["import"])
+    assert {".csv", ".json", ".zip", ".xlsx", ".ods"} <= set(at.file_uploader(key=UPLOADER).proto.type)
+    workbook = (CASES / "xlsx-file" / "positions.xlsx").read_bytes()
+    at.file_uploader(key=UPLOADER).set_value(("positions.xlsx", workbook, "application/vnd.ms-excel")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    [rule] = _frame_with(at, "rule")["rule"].tolist()
+    assert rule.startswith("a spreadsheet workbook (.xlsx) cannot be imported: save each sheet as a CSV file")
+    assert "'CSV UTF-8 (Comma delimited) (*.csv)'" in rule
+    assert Store(temp_store_url).batches().empty
+
+
+def test_a_conflict_with_a_bundled_record_shows_old_and_new_values_and_the_correction_to_propose(on_mini):
+    changed = TABLES["positions"][0] | {"stance": "reject"}
+    at = on_mini(PAGE["import"])
+    at.file_uploader(key=UPLOADER).set_value(("positions.csv", csv_bytes("positions", [changed]), "text/csv")).run()
+    [rule] = _frame_with(at, "rule")["rule"].tolist()
+    assert "stance was 'demand', here 'reject'" in rule and "'Propose a correction'" in rule
+    conflicts = _frame_with(at, "old values")
+    assert conflicts[["record", "old values", "new values"]].values.tolist() == [
+        ["pos-0001", "stance: demand", "stance: reject"]
+    ]
