@@ -34,10 +34,9 @@ def show_chart(
     st.subheader(escape_markdown(title), anchor=False)
     event: object = None
     if isinstance(chart, go.Figure):
-        config = {
-            "displaylogo": False,
-            "toImageButtonOptions": {"filename": file_name(page, title, ds.version, date.today(), "png")[:-4]},
-        }
+        # No Plotly toolbar: its camera button saves an image without the filters and data version, and its zoom
+        # would make the screen differ from the image. The app's own buttons below are the way to download.
+        config = {"displayModeBar": False, "displaylogo": False}
         kwargs: dict[str, object] = {"width": "stretch", "config": config, "key": key, "theme": None}
         if on_select:
             kwargs.update(on_select="rerun", selection_mode="points")

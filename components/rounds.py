@@ -1,11 +1,14 @@
-"""render_round_picker: choose one round, from the list or by clicking the timeline."""
+"""render_round_picker: choose one round, from the list or by clicking the timeline; render_zoom: the span drawn."""
 
 from __future__ import annotations
+
+from datetime import date
 
 import pandas as pd
 import streamlit as st
 
 from components.filters import K_ROUND
+from parley.aggregate import round_span
 from parley.filters import format_date
 
 _LAST_CLICK = "timeline.last_click"
@@ -25,6 +28,9 @@ def render_round_picker(talks: pd.DataFrame, chart_event: object) -> str | None:
     clicked = _clicked(chart_event)
     if clicked and clicked != st.session_state.get(_LAST_CLICK):
         st.session_state[K_ROUND] = clicked
+        st.session_state[_LAST_CLICK] = clicked
+        # The link to this view was written before the page ran: run again so it names the round at once.
+        st.rerun()
     st.session_state[_LAST_CLICK] = clicked
     ordered = talks.sort_values("start_date", ascending=False)
     options = ordered["talk_id"].tolist()
@@ -42,3 +48,23 @@ def render_round_picker(talks: pd.DataFrame, chart_event: object) -> str | None:
         placeholder="Choose a round to see participants, outcome and sources",
         persist_state="session",
     )
+
+
+def render_zoom(talks: pd.DataFrame, key: str) -> tuple[date, date] | None:
+    """A slider over the rounds' span: the chart, and its image, show exactly this window (None: too short to zoom).
+
+    The bounds are part of the widget's key, so new filters start again from the whole span."""
+    span = round_span(talks)
+    if span is None or (span[1] - span[0]).days < 2:
+        return span
+    chosen = st.slider(
+        "Zoom",
+        min_value=span[0],
+        max_value=span[1],
+        value=span,
+        format="D MMM YYYY",
+        key=f"{key}.{span[0].isoformat()}.{span[1].isoformat()}",
+        help="The span the chart draws; the PNG and SVG downloads show the same span. The table lists every round "
+        "in the date filter.",
+    )
+    return (chosen[0], chosen[1])

@@ -13,8 +13,10 @@ import pandas as pd
 import streamlit as st
 
 from components.briefing import register_table
+from components.filters import K_CURRENT
 from parley.aggregate import newest_first
-from parley.export import file_name, to_csv_bytes
+from parley.export import file_name, filters_in_name, to_csv_bytes
+from parley.filters import Filters
 from parley.loading import Dataset
 from parley.record_links import AUTO_LINKS, LINK_DISPLAY, link_cell, safe_href
 from parley.selection import Rows, as_frame
@@ -33,6 +35,7 @@ CODE_SCHEMES = {
 # The record date a table is sorted by, newest first, when it shows one (the first found, in this order).
 RECORD_DATES = ("date", "start_date", "presented", "published", "round_date")
 DATE_SHOWN = "%-d %b %Y"  # as the DateColumn shows dates ("D MMM YYYY")
+CURRENT_VIEW = object()  # show_table's default `view`: the filters of this run
 
 
 def in_words(values: pd.Series, labels: dict[str, str]) -> pd.Series:
@@ -58,6 +61,11 @@ def blank_missing(column: pd.Series) -> pd.Series:
     return shown.astype(object).where(~missing, "").astype(str)
 
 
+def _filters_named(view: Filters | None | object) -> str:
+    f = st.session_state.get(K_CURRENT) if view is CURRENT_VIEW else view
+    return filters_in_name(f.to_query()) if isinstance(f, Filters) else ""
+
+
 def newest_order(frame: pd.DataFrame | Rows, columns: dict[str, str]) -> tuple[pd.DataFrame | Rows, str | None]:
     """The rows newest first by the table's record date, and that date's header; unchanged without one."""
     date = next((c for c in RECORD_DATES if c in columns and c in frame.columns), None)
@@ -78,11 +86,13 @@ def show_table(
     column_config: dict[str, object] | None = None,
     key: str,
     links: dict[str, str | None] | None = None,
+    view: Filters | None | object = CURRENT_VIEW,
 ) -> None:
     """Show `frame[columns]` with readable headers; the CSV has the same columns and every filtered row.
 
     `links` maps a shown column to the column holding the record id(s) it links to (None: no link); id columns and
-    round names (ID_COLUMNS, AUTO_LINKS) link without being named."""
+    round names (ID_COLUMNS, AUTO_LINKS) link without being named. `view` is the filters that made the rows, named
+    in the CSV's file name: the page's filters unless given (None: a table no filter applies to)."""
     total = len(frame)
     frame, newest_by = newest_order(frame, columns)
     wanted = {col: by for col, by in {**AUTO_LINKS, **(links or {})}.items() if col in columns and by}
@@ -127,7 +137,7 @@ def show_table(
     row.download_button(
         "Download CSV",
         data=lambda: to_csv_bytes(as_frame(frame, columns).rename(columns=columns)),
-        file_name=file_name(page, name, ds.version, date.today(), "csv"),
+        file_name=file_name(page, name, ds.version, date.today(), "csv", _filters_named(view)),
         mime="text/csv",
         key=f"{key}.csv",
         on_click="ignore",

@@ -26,6 +26,7 @@ show_table(
     name="issues",
     ds=ds,
     key="codebook.issues",
+    view=None,  # the codebook is not filtered
     columns={"issue_id": "Code", "label": "Issue", "definition": "Definition"},
 )
 st.subheader("Issue scales: how far apart")
@@ -40,6 +41,7 @@ show_table(
     name="issue scales",
     ds=ds,
     key="codebook.scales",
+    view=None,  # the codebook is not filtered
     columns={
         "issue_label": "Issue",
         "rank": "Rank",
@@ -56,6 +58,7 @@ show_table(
     name="codes",
     ds=ds,
     key="codebook.codes",
+    view=None,  # the codebook is not filtered
     columns={"scheme": "Scheme", "code": "Code", "label": "Label", "definition": "Definition"},
 )
 st.subheader("Colours: one palette per meaning")
@@ -75,6 +78,7 @@ show_table(
     name="actors",
     ds=ds,
     key="codebook.actors",
+    view=None,  # the codebook is not filtered
     columns={
         "actor_id": "Id",
         "name": "Name",

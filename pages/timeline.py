@@ -7,9 +7,9 @@ from components.data import get_dataset
 from components.filters import K_ROUND, current_filters, filters_text
 from components.layout import show_empty, show_flag_legend, show_header, show_text
 from components.record import record_link
-from components.rounds import render_round_picker
+from components.rounds import render_round_picker, render_zoom
 from components.tables import show_table
-from parley.aggregate import cities_by_rounds, newest_first, round_marks, rounds_in
+from parley.aggregate import cities_by_rounds, newest_first, round_marks, rounds_in, rounds_starting_in
 from parley.charts import timeline_chart, timeline_figure
 from parley.filters import Filters, apply_items, apply_positions, apply_reactions, format_date, sources_cited_by
 from parley.text import escape_markdown
@@ -38,21 +38,27 @@ city = st.selectbox(
     placeholder="None (e.g. Istanbul)",
     help="Rounds held in the city are drawn as large diamonds.",
 )
-marks = round_marks(view.talks)
+window = render_zoom(view.talks, key="timeline.zoom")
+marks = round_marks(rounds_starting_in(view.talks, window))
 event = show_chart(
-    timeline_figure(marks, formats, highlight=rounds_in(view.talks, city), selected=st.session_state.get(K_ROUND)),
+    timeline_figure(
+        marks,
+        formats,
+        highlight=rounds_in(view.talks, city),
+        selected=st.session_state.get(K_ROUND),
+        window=window,
+    ),
     title="Rounds by format",
     page="timeline",
     ds=ds,
-    filters_text=described,
+    filters_text=f"{described} · shown: {format_date(window[0])} – {format_date(window[1])}",
     key="timeline.chart",
-    export=lambda: timeline_chart(marks, formats),
+    export=lambda: timeline_chart(marks, formats, window),
     on_select=True,
 )
 st.caption(
     "Hover a point for venue, mediators and delegation heads; click it to open the round below. "
-    "Drag the slider under the chart or use the buttons to zoom; direct Istanbul rounds sit in the "
-    "'direct bilateral' lane."
+    "Move the zoom slider's ends to narrow the span; direct Istanbul rounds sit in the 'direct bilateral' lane."
 )
 
 talk_id = render_round_picker(view.talks, event)
@@ -88,6 +94,7 @@ if talk_id:
     talk = ds.talks[ds.talks["talk_id"] == talk_id].iloc[0]
     # Everything linked to the round, whatever the other filters, but "Hide low-confidence records" holds here too.
     confident = Filters(hide_low=f.hide_low)
+    round_view = Filters(hide_low=f.hide_low, talk=talk_id)  # what the round's tables (and their CSV names) follow
     items = apply_items(linked_to_talk(ds.items, talk_id), None, confident)
     positions = apply_positions(linked_to_talk(ds.positions, talk_id), confident)
     reactions = apply_reactions(linked_to_talk(ds.reactions, talk_id), confident)
@@ -109,6 +116,7 @@ if talk_id:
         name=f"{talk_id} participants",
         ds=ds,
         key="timeline.participants",
+        view=round_view,
         columns={
             "actor_name": "Participant",
             "role": "Role",
@@ -129,6 +137,7 @@ if talk_id:
             name=f"{talk_id} agreed items",
             ds=ds,
             key="timeline.items",
+            view=round_view,
             columns={
                 "item_id": "Record",
                 "issue_label": "Issue",
@@ -146,6 +155,7 @@ if talk_id:
         name=f"{talk_id} positions",
         ds=ds,
         key="timeline.positions",
+        view=round_view,
         columns={
             "position_id": "Record",
             "date": "Date",
@@ -162,6 +172,7 @@ if talk_id:
         name=f"{talk_id} reactions",
         ds=ds,
         key="timeline.reactions",
+        view=round_view,
         columns={
             "reaction_id": "Record",
             "date": "Date",
@@ -184,6 +195,7 @@ if talk_id:
         name=f"{talk_id} sources",
         ds=ds,
         key="timeline.sources",
+        view=round_view,
         columns={
             "source_id": "Record",
             "outlet": "Outlet",

@@ -314,6 +314,20 @@ def round_marks(talks: pd.DataFrame, cap: int = MAX_POINTS) -> Marks:
     return Marks(frame, binned=True)
 
 
+def round_span(talks: pd.DataFrame) -> tuple[date, date] | None:
+    """First start and last end of the rounds: the widest zoom of the timeline (None without rounds)."""
+    if talks.empty:
+        return None
+    return talks["start_date"].min().date(), talks["end_date"].fillna(talks["start_date"]).max().date()
+
+
+def rounds_starting_in(talks: pd.DataFrame, window: tuple[date, date]) -> pd.DataFrame:
+    """The rounds that start inside the zoomed window: a round is drawn at its start."""
+    lo, hi = pd.Timestamp(window[0]), pd.Timestamp(window[1]) + pd.Timedelta(days=1)
+    start = talks["start_date"]
+    return talks[(start >= lo) & (start < hi)]
+
+
 def sources_listed(sources: pd.DataFrame, limit: int = 10) -> pd.DataFrame:
     """Sources with at most `limit` of the records each supports named; the count says how many there are."""
 

@@ -6,6 +6,8 @@ the interactive Plotly timeline has an Altair twin for its image export.
 
 from __future__ import annotations
 
+from datetime import date
+
 import altair as alt
 import numpy as np
 import pandas as pd
@@ -18,11 +20,21 @@ from parley.text import plotly_text
 
 FONT = "Helvetica, Arial, sans-serif"
 LANE_CHARS = 28
+LANE_STEP = 32  # pixels per format lane in the compact timeline
 DATE_AXIS = "%b %Y"  # month and year: the format of a time axis whose ticks fall on month starts (see time_axis)
-# Counts are whole numbers: never a tick at 0.5, and no decimals on the ticks there are.
-COUNT_AXIS: dict = {"tickMinStep": 1, "format": "d"}
+# Words every count axis carries in its description: Vega writes the description into the axis's aria-label, so
+# screen readers hear it and the browser tests (tests/e2e/test_layout.py) find the count axes in the SVG by it.
+COUNT_AXIS_NOTE = "a count, on whole numbers"
 LEGEND_LABEL_LIMIT = 160  # pixels; a longer name ends in "…" and is whole in the marks' tooltips
 LEGEND_COLUMN = 180  # pixels per legend column: as many columns as fit the chart's width, then the next row
+# Room around every chart. Streamlit gives a chart no padding but at the bottom, and Vega's own measure of a text
+# can fall a pixel or two short of the browser's: a legend title or an axis label at the edge was cut.
+PADDING = {"top": 5, "left": 5, "right": 5, "bottom": 20}
+NARROW = 600  # pixels: a chart in an element narrower than this is on a phone (or in a narrow column)
+# The width of the element the chart is drawn in; 0 where there is none (an exported image). Limits are worked out
+# from it, not from `width`: `width` is what the labels leave of the element, so a limit taken from it lagged one
+# drawing behind and long labels ran past the chart's edge. `0 * width` makes Vega work it out again on a resize.
+CONTAINER = "(containerSize()[0] + 0 * width)"
 # Plotly's date ticks, formatted to the zoom: days when ticks are days or weeks apart, months, then years. Each
 # period is named once (a month format on weekly ticks printed "Mar 2025" four times).
 PLOTLY_DATE_FORMATS = [
@@ -48,6 +60,21 @@ def _order(colours: dict[str, str]) -> tuple[str, ...]:
     if colours is palette.REACTION_STANCE_COLOURS:
         return palette.REACTION_STANCE_ORDER
     return ()
+
+
+def container_share(share: float, low: int, high: int, image: int) -> dict:
+    """A label limit: `share` of the chart's element, between `low` and `high` pixels; `image` in an exported image."""
+    return {"expr": f"{CONTAINER} > 0 ? clamp({CONTAINER} * {share}, {low}, {high}) : {image}"}
+
+
+def when_narrow(narrow: object, wide: object) -> dict:
+    """One value on a phone (an element under NARROW pixels), another on a wider screen and in an exported image."""
+    return {"expr": f"{CONTAINER} > 0 && {CONTAINER} < {NARROW} ? {narrow} : {wide}"}
+
+
+def count_axis(title: str) -> dict:
+    """The axis of a count: never a tick at 0.5, and no decimals on the ticks there are."""
+    return {"tickMinStep": 1, "format": "d", "description": f"{title}: {COUNT_AXIS_NOTE}"}
 
 
 def time_axis(start: object, end: object, max_ticks: int = 8) -> dict:
@@ -78,7 +105,8 @@ def time_axis(start: object, end: object, max_ticks: int = 8) -> dict:
 _CONFIG: dict = {
     "font": FONT,
     "background": "white",
-    "axis": {"labelFontSize": 11, "titleFontSize": 12, "grid": True, "gridColor": "#EEEEEE"},
+    # Room between labels and title: a two-line title sat on the last tick label of a narrow axis.
+    "axis": {"labelFontSize": 11, "titleFontSize": 12, "grid": True, "gridColor": "#EEEEEE", "titlePadding": 6},
     # Legends below the plot, in as many columns as the width holds (one on a phone): never cut off at the side.
     "legend": {
         "labelFontSize": 11,
@@ -86,6 +114,8 @@ _CONFIG: dict = {
         "orient": "bottom",
         "columns": {"expr": f"max(1, floor(width / {LEGEND_COLUMN}))"},
         "labelLimit": LEGEND_LABEL_LIMIT,
+        # Vega spaces rows by the font size; the browser's text boxes are taller, and touched at the default 2 px.
+        "rowPadding": 5,
     },
     "view": {"stroke": None},
 }
@@ -128,6 +158,7 @@ def _chart(frame: pd.DataFrame, mark: dict, encoding: dict, height: object, **to
     return {
         "$schema": SCHEMA,
         "config": _CONFIG,
+        "padding": PADDING,
         "width": "container",
         "height": height,
         "data": {"values": _values(frame)},
@@ -222,11 +253,13 @@ def timeline_figure(
     format_labels: dict[str, str],
     highlight: set[str] | None = None,
     selected: str | None = None,
+    window: tuple[date, date] | None = None,
 ) -> go.Figure:
     """Rounds over time in one lane per format; venue, mediators and delegation heads on hover.
 
     Rounds in `highlight` (e.g. a city search) are drawn as large diamonds so they stand out among 50+.
-    Binned marks (too many rounds to draw one by one) are circles sized by the number of rounds."""
+    Binned marks (too many rounds to draw one by one) are circles sized by the number of rounds. `window` is the
+    span shown: the zoom is chosen on the server, and dragging cannot change it, so the image equals the screen."""
     frame = _timeline_frame(marks, format_labels)
     frame["hover"] = _round_hover(frame)
     if marks.binned:
@@ -258,16 +291,11 @@ def timeline_figure(
         xaxis={
             "type": "date",
             "tickformatstops": PLOTLY_DATE_FORMATS,
-            "rangeslider": {"visible": True, "thickness": 0.08},
-            "rangeselector": {
-                "buttons": [
-                    {"count": 6, "label": "6 m", "step": "month", "stepmode": "backward"},
-                    {"count": 1, "label": "1 y", "step": "year", "stepmode": "backward"},
-                    {"step": "all", "label": "all"},
-                ]
-            },
+            "fixedrange": True,
+            **({"range": _padded(window)} if window else {}),
         },
         yaxis={
+            "fixedrange": True,
             "title": None,
             "categoryorder": "array",
             "categoryarray": [_lane(v) for v in format_labels.values()][::-1],
@@ -277,19 +305,28 @@ def timeline_figure(
     return fig
 
 
-def timeline_chart(marks: Marks, format_labels: dict[str, str]) -> dict:
-    """The compact Overview timeline and the image export of the Timeline page (its Plotly figure's twin)."""
+def _padded(window: tuple[date, date]) -> list[str]:
+    """The window with half a day either side, so a round on its first or last day is drawn whole."""
+    lo, hi = pd.Timestamp(window[0]) - pd.Timedelta(hours=12), pd.Timestamp(window[1]) + pd.Timedelta(hours=12)
+    return [lo.isoformat(), hi.isoformat()]
+
+
+def timeline_chart(marks: Marks, format_labels: dict[str, str], window: tuple[date, date] | None = None) -> dict:
+    """The compact Overview timeline and the image export of the Timeline page (its Plotly figure's twin, over the
+    same `window`)."""
     frame = _timeline_frame(marks, format_labels)[
         ["start_date", "format", "format_label", "title", "when", "place", "parties", "flags", "n"]
     ]
     codes = [c for c in format_labels if c in set(frame["format"])] or list(format_labels)
     size = _field("n", "Q", "Rounds per month", scale={"range": [40, 600]}) if marks.binned else {"value": 110}
+    lo, hi = window or (frame["start_date"].min(), frame["start_date"].max())
     encoding = {
         "x": _field(
             "start_date",
             "T",
             None,
-            axis={**time_axis(frame["start_date"].min(), frame["start_date"].max()), "labelAngle": 0},
+            axis={**time_axis(lo, hi), "labelAngle": 0},
+            **({"scale": {"domain": _padded(window)}} if window else {}),
         ),
         "y": _field("format_label", "N", None, sort=[format_labels[c] for c in codes]),
         "color": _field("format_label", "N", "Format", scale=_scale(codes, palette.FORMAT_COLOURS, format_labels)),
@@ -302,7 +339,10 @@ def timeline_chart(marks: Marks, format_labels: dict[str, str]) -> dict:
             ("flags", "Flags", "N"),
         ),
     }
-    return _chart(frame, {"type": "circle", "opacity": 0.9, "stroke": "#333333", "strokeWidth": 0.6}, encoding, 220)
+    mark = {"type": "circle", "opacity": 0.9, "stroke": "#333333", "strokeWidth": 0.6, "clip": window is not None}
+    # A height per lane, not for the whole chart: the legend below (a line per format on a phone) took the plot's
+    # room, and the lanes' names overlapped.
+    return _chart(frame, mark, encoding, {"step": LANE_STEP})
 
 
 # ---- positions -------------------------------------------------------------------------------------
@@ -323,9 +363,16 @@ def stance_matrix_chart(latest: pd.DataFrame, stance_labels: dict[str, str]) -> 
     # The "!" is dark on the pale middle of the scale and white on its saturated ends (a flag, not data text).
     frame["pale"] = latest["stance"].astype(str).isin(PALE_STANCES).to_numpy()
     codes = palette.in_order(stance_labels, palette.POSITION_STANCE_ORDER)
+    # On a phone the issue names stand upright (slanted, twelve of them overlapped in the narrow grid) and the party
+    # names get less room; the full names are in every cell's tooltip.
+    upright = {
+        "labelAngle": when_narrow(-90, -30),
+        "labelAlign": {"expr": "'right'"},
+        "labelBaseline": when_narrow("'middle'", "'top'"),
+    }
     axes = {
-        "x": _field("issue_label", "N", None, axis={"labelAngle": -30, "labelLimit": 160, "grid": False}),
-        "y": _field("actor_name", "N", None, axis={"grid": False}),
+        "x": _field("issue_label", "N", None, axis={**upright, "labelLimit": 160, "grid": False}),
+        "y": _field("actor_name", "N", None, axis={"grid": False, "labelLimit": container_share(0.4, 90, 220, 220)}),
     }
     cells = {
         "mark": {"type": "rect", "stroke": "white", "strokeWidth": 2},
@@ -355,6 +402,7 @@ def stance_matrix_chart(latest: pd.DataFrame, stance_labels: dict[str, str]) -> 
     return {
         "$schema": SCHEMA,
         "config": _CONFIG,
+        "padding": PADDING,
         "width": "container",
         "height": {"step": 36},
         "data": {"values": _values(frame)},
@@ -371,7 +419,7 @@ def party_counts_chart(
     codes = list(dict.fromkeys(frame[category]))
     scale = {"domain": [names.get(c, c) for c in codes], "range": [palette.party_colour(c) for c in codes]}
     encoding = {
-        "x": _field("count", "Q", title, axis=COUNT_AXIS),
+        "x": _field("count", "Q", title, axis=count_axis(title)),
         "y": _field("name", "N", None, sort="-x"),
         "color": _field("name", "N", None, legend=None, scale=scale),
         "tooltip": _tooltip(("name", "Actor", "N"), ("count", title, "Q")),
@@ -388,7 +436,7 @@ def stance_counts_chart(
     codes = palette.in_order(stance_labels, _order(colours))
     # Stances in their order (one side, the middle, the other side), not by count: the scale reads as a scale.
     encoding = {
-        "x": _field("count", "Q", title, axis=COUNT_AXIS),
+        "x": _field("count", "Q", title, axis=count_axis(title)),
         "y": _field("stance_label", "N", None, sort=[stance_labels.get(c, c) for c in codes]),
         "color": _field("stance_label", "N", None, legend=None, scale=_scale(codes, colours, stance_labels)),
         "tooltip": _tooltip(("stance_label", "Stance", "N"), ("count", title, "Q")),
@@ -404,7 +452,7 @@ def actor_ranking_chart(ranking: pd.DataFrame, stance_labels: dict[str, str]) ->
     codes = palette.in_order(stance_labels, palette.REACTION_STANCE_ORDER)
     frame["stance_order"] = frame["stance"].map({c: i for i, c in enumerate(codes)})
     encoding = {
-        "x": _field("count", "Q", "Reactions", aggregate="sum", axis=COUNT_AXIS),
+        "x": _field("count", "Q", "Reactions", aggregate="sum", axis=count_axis("Reactions")),
         "y": _field("actor_name", "N", None, sort=order),
         "color": _field(
             "stance_label", "N", "Stance", scale=_scale(codes, palette.REACTION_STANCE_COLOURS, stance_labels)
@@ -435,7 +483,7 @@ def monthly_chart(
         axis = {"format": DATE_AXIS, "tickCount": {"interval": "month", "step": 1}, "labelOverlap": True}
     encoding = {
         "x": _field("month", "T", None, timeUnit="yearmonth", axis={**axis, "labelAngle": 0}),
-        "y": _field("count", "Q", title, aggregate="sum", axis=COUNT_AXIS),
+        "y": _field("count", "Q", title, aggregate="sum", axis=count_axis(title)),
         "color": _field("label", "N", None, scale=_scale(codes, colours, labels)),
         "order": _field("stack_order", "Q", None),
         "tooltip": _tooltip(("month_label", "Month", "N"), ("label", "Kind", "N"), ("count", title, "Q")),

@@ -70,9 +70,25 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "table"
 
 
-def file_name(page: str, what: str, version: str, today: date, ext: str) -> str:
-    """parley_<page>_<what>_v<data version>_<date>.<ext>: the data version travels with every download."""
-    return f"parley_{slug(page)}_{slug(what)}_v{version}_{today.isoformat()}.{ext}"
+MAX_FILTERS_IN_NAME = 100  # characters: file systems and mail clients cope, and the start says the most
+
+
+def filters_in_name(query: dict[str, list[str]]) -> str:
+    """The filters of a view (its URL query) as a file-name part: party-RUS-UKR_from-2025-11-01_hide_low-1.
+
+    Empty for the unfiltered view; cut with "-etc" past MAX_FILTERS_IN_NAME characters."""
+    parts = [f"{key}-" + "-".join(re.sub(r"[^A-Za-z0-9.-]+", "", v) for v in values) for key, values in query.items()]
+    text = "_".join(parts)
+    if len(text) > MAX_FILTERS_IN_NAME:
+        text = text[: MAX_FILTERS_IN_NAME - 4].rstrip("-_") + "-etc"
+    return text
+
+
+def file_name(page: str, what: str, version: str, today: date, ext: str, filters: str = "") -> str:
+    """parley_<page>_<what>[_<filters>]_v<data version>_<date>.<ext>: the data version, and for tables the filters
+    that made them, travel with every download."""
+    view = f"_{filters}" if filters else ""
+    return f"parley_{slug(page)}_{slug(what)}{view}_v{version}_{today.isoformat()}.{ext}"
 
 
 def stamp_lines(filters_text: str, version: str, today: date) -> list[str]:

@@ -16,7 +16,7 @@ from playwright.sync_api import Page
 
 from components.filters import filters_text
 from components.registry import PAGES
-from parley.export import neutralise, slug
+from parley.export import filters_in_name, neutralise, slug
 from parley.filters import Filters
 from parley.loading import Dataset, load_dataset
 from parley.views import View, apply_view
@@ -94,7 +94,8 @@ def test_csv_holds_exactly_the_filtered_rows(page: Page, app_server: Server, dat
     open_page(page, app_server.url(entry, case.query), entry.title)
     name, data = download(page, download_button(page, case.heading, "Download CSV"))
 
-    assert name.endswith(".csv") and f"_v{dataset.version}_" in name, name
+    view = filters_in_name(Filters.from_query(case.query).to_query())
+    assert name.endswith(".csv") and f"_{view}_v{dataset.version}_" in name, (name, view)
     assert data.startswith(b"\xef\xbb\xbf"), "UTF-8 BOM, so Excel reads the accents"
     got = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig", dtype=str, keep_default_na=False)
     expected = pd.DataFrame(case.expected(apply_view(dataset, Filters.from_query(case.query))))

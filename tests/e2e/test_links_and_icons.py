@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from components.registry import PAGES
-from tests.e2e.helpers import Watch, open_page, wait_title
+from tests.e2e.helpers import Watch, open_page, wait_idle, wait_title
 
 OVERVIEW = PAGES[0]
 
@@ -41,4 +41,22 @@ def test_icons_are_drawn_without_an_emoji_font_or_a_request_out(app_server, page
     assert not emoji.search(nav.inner_text())
     icon = page.locator("link[rel~='icon']").first.get_attribute("href") or ""
     assert icon and not icon.startswith("http") or icon.startswith(app_server.base), icon  # served by the app
+    watch.assert_clean()
+
+
+def test_a_round_clicked_on_the_timeline_is_in_the_link_at_once(app_server, page):
+    watch = Watch().attach(page)
+    timeline = next(p for p in PAGES if p.url_path == "timeline")
+    open_page(page, app_server.url(timeline, {"from": ["2025-01-01"]}), timeline.title)
+    point = page.locator(".js-plotly-plot .scatterlayer .points path.point").first
+    point.wait_for()
+    box = point.bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    # No other step: the page's own address and the link it offers name the round as soon as the click is handled.
+    page.wait_for_url(re.compile(r"[?&]round=[^&]+"), timeout=30_000)
+    wait_idle(page)
+    talk = re.search(r"[?&]round=([^&]+)", page.url).group(1)
+    assert f"round={talk}" in shared_link(page)
+    assert page.get_by_text("Positions and reactions linked to this round").count() == 1  # the round is open
     watch.assert_clean()
