@@ -14,6 +14,11 @@ next read after it is back reconnects by itself (pooled connections are checked 
 read-only disk (or with `mode=ro` / `immutable=1` in its URL, e.g. `sqlite:///file:/srv/parley/store.sqlite?mode=ro&uri=true`)
 is opened read-only and refuses writes with StoreReadOnly, as a PostgreSQL store does when its user may only read.
 A store from an older Parley that lacks columns added since is read with their defaults and upgraded on the next write.
+
+A correction is a batch too: it supersedes one existing record (bundled or imported), which keeps its id. The batch
+lists what it supersedes, and its `record_corrections` rows hold the fields it changed with their previous values;
+`layered` applies them over the two layers in the order they were written, and undo removes them like records. A
+record's corrections are undone newest first (undo refuses the others, saying which batch to undo first).
 """
 
 from __future__ import annotations
@@ -38,7 +43,14 @@ import sqlalchemy as sa
 from sqlalchemy.pool import NullPool, StaticPool
 
 from parley import schema as s
-from parley.validation import Problem
+from parley.layers import (  # noqa: F401  (Layers and layered: the store's rows seen over the bundled files)
+    BATCH_ID,
+    CORRECTION_COLUMNS,
+    CORRECTIONS_KEY,
+    Layers,
+    layered,
+    parse_changes,
+)
 
 STORE_URL_ENV = "PARLEY_STORE_URL"
 BUSY_TIMEOUT_ENV = "PARLEY_STORE_BUSY_TIMEOUT"  # seconds a writer waits for another writer before giving up
@@ -47,7 +59,9 @@ BUSY_TIMEOUT_ENV = "PARLEY_STORE_BUSY_TIMEOUT"  # seconds a writer waits for ano
 PAUSE_ENV = "PARLEY_TEST_PAUSE_IN_WRITE"
 DEFAULT_STORE_PATH = Path(__file__).resolve().parent.parent / ".parley" / "store.sqlite"
 DEFAULT_BUSY_TIMEOUT = 30.0
-LAYOUT_VERSION = "1"
+# 2: corrections (the record_corrections table, import_batches.supersedes). A Parley that reads up to layout 1 would
+# show the superseded records as if never corrected, so it refuses the store instead.
+LAYOUT_VERSION = "2"
 EMPTY_REVISION = "empty"
 # Any fixed number: the PostgreSQL advisory lock that writers take in turn (pg_advisory_xact_lock).
 WRITE_LOCK_KEY = 7_253_911_406
@@ -56,7 +70,6 @@ WRITE_LOCK_KEY = 7_253_911_406
 _PG_BUSY = {"55P03", "40001", "40P01"}
 _PG_READ_ONLY = {"25006", "42501"}
 
-BATCH_ID = "batch_id"
 ROW_SEQ = "seq"
 
 
@@ -112,10 +125,16 @@ class Batch:
     counts: dict[str, int]  # records written per table
     skipped: dict[str, int] = field(default_factory=dict)  # exact duplicates not written, per table
     undone_at: str | None = None
+    supersedes: tuple[tuple[str, str], ...] = ()  # (table, record id) of each record this batch corrects
 
     @property
     def n_records(self) -> int:
-        return sum(self.counts.values())
+        return sum(self.counts.values()) + len(self.supersedes)
+
+    @property
+    def superseded(self) -> str:
+        """The corrected records in words ("positions pos-0071"), or "" for an import."""
+        return ", ".join(f"{table} {record}" for table, record in self.supersedes)
 
 
 def _record_table(metadata: sa.MetaData, table: s.Table) -> sa.Table:
@@ -143,7 +162,19 @@ BATCHES = sa.Table(
     sa.Column("counts", sa.Text, nullable=False),  # JSON {table: records written}
     sa.Column("skipped", sa.Text, nullable=False, server_default="{}"),  # JSON {table: exact duplicates}
     sa.Column("undone_at", sa.Text, nullable=True),
+    sa.Column("supersedes", sa.Text, nullable=False, server_default="[]"),  # JSON [[table, record id], ...]
 )
+# One row per record a correction batch supersedes: the fields it changed, each with its previous and new value.
+CORRECTIONS = sa.Table(
+    CORRECTIONS_KEY,
+    METADATA,
+    sa.Column(ROW_SEQ, sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column(BATCH_ID, sa.Text, nullable=False, index=True),
+    sa.Column("table_name", sa.Text, nullable=False),
+    sa.Column("record_id", sa.Text, nullable=False),
+    sa.Column("changes", sa.Text, nullable=False),  # JSON {column: [previous value, corrected value]}
+)
+_CHECKED = {**RECORDS, BATCHES.name: BATCHES, CORRECTIONS.name: CORRECTIONS}  # tables whose columns are checked
 META = sa.Table(
     "store_meta",
     METADATA,
@@ -182,7 +213,17 @@ def _pause_if_asked(done: str) -> None:
         time.sleep(0.02)
 
 
-BATCH_COLUMNS = ("batch_id", "imported_at", "via", "files", "counts", "n_records", "skipped", "undone_at")
+BATCH_COLUMNS = (
+    "batch_id",
+    "imported_at",
+    "via",
+    "files",
+    "counts",
+    "supersedes",
+    "n_records",
+    "skipped",
+    "undone_at",
+)
 
 
 def _batch_frame(records: list[dict[str, object]]) -> pd.DataFrame:
@@ -192,8 +233,40 @@ def _batch_frame(records: list[dict[str, object]]) -> pd.DataFrame:
 
 
 def _empty(table: str, *, with_batch: bool) -> pd.DataFrame:
-    columns = s.TABLES_BY_NAME[table].column_names + ([BATCH_ID] if with_batch else [])
+    names = list(CORRECTION_COLUMNS) if table == CORRECTIONS_KEY else s.TABLES_BY_NAME[table].column_names
+    columns = names + ([BATCH_ID] if with_batch else [])
     return pd.DataFrame({c: pd.Series([], dtype=str) for c in columns})
+
+
+def _no_rows() -> dict[str, pd.DataFrame]:
+    return {name: _empty(name, with_batch=True) for name in (*s.RECORD_TABLES, CORRECTIONS_KEY)}
+
+
+@dataclass(frozen=True)
+class Correction:
+    """One superseded record: its table, its id and the fields changed, each as (previous value, corrected value)."""
+
+    table: str
+    record_id: str
+    changes: dict[str, tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class CorrectionEntry:
+    """A correction as the record's history shows it: the batch, when it was written, the fields it changed."""
+
+    batch_id: str
+    corrected_at: str  # UTC, ISO 8601
+    changes: dict[str, tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class RecordHistory:
+    """Where a record comes from (`imported_in`: its import batch and time; None: the bundled data) and its
+    corrections, oldest first."""
+
+    imported_in: tuple[str, str] | None
+    corrections: tuple[CorrectionEntry, ...]
 
 
 class Store:
@@ -457,7 +530,7 @@ class Store:
             inspector = sa.inspect(conn)
         self._check_layout(conn)
         columns: dict[str, frozenset[str] | None] = {}
-        for table in [*RECORDS.values(), BATCHES]:
+        for table in _CHECKED.values():
             found = [c["name"] for c in inspector.get_columns(table.name)] if inspector.has_table(table.name) else None
             columns[table.name] = None if found is None else frozenset(found)
             if found is None:
@@ -482,10 +555,7 @@ class Store:
 
     def _lacking(self) -> bool:
         assert self._columns is not None
-        return any(
-            found is None or len(found) < len(RECORDS.get(name, BATCHES).columns)
-            for name, found in self._columns.items()
-        )
+        return any(found is None or len(found) < len(_CHECKED[name].columns) for name, found in self._columns.items())
 
     def _check_layout(self, conn: sa.Connection) -> None:
         layout = conn.execute(sa.select(META.c.value).where(META.c.key == "layout")).scalar_one_or_none()
@@ -517,12 +587,13 @@ class Store:
         return f"{meta['store_id']}:{meta['revision']}"
 
     def imported_rows(self) -> dict[str, pd.DataFrame]:
-        """Every record table's imported rows in import order: the schema columns plus `batch_id`, all text."""
+        """Every record table's imported rows in import order: the schema columns plus `batch_id`, all text; and
+        under CORRECTIONS_KEY the corrections in the order written (table_name, record_id, changes, batch_id)."""
         if not self.exists():
-            return {name: _empty(name, with_batch=True) for name in s.RECORD_TABLES}
+            return _no_rows()
         with self._transaction(write=False) as conn:
             if conn is None:
-                return {name: _empty(name, with_batch=True) for name in s.RECORD_TABLES}
+                return _no_rows()
             return self._read_rows(conn)
 
     def _read_rows(self, conn: sa.Connection) -> dict[str, pd.DataFrame]:
@@ -536,11 +607,48 @@ class Store:
             rows = conn.execute(query).all()
             frame = pd.DataFrame.from_records(rows, columns=columns) if rows else _empty(name, with_batch=True)
             frames[name] = frame.astype(str)
+        frames[CORRECTIONS_KEY] = _empty(CORRECTIONS_KEY, with_batch=True)
+        if self._columns is not None and self._columns.get(CORRECTIONS.name) is not None:
+            columns = [*CORRECTION_COLUMNS, BATCH_ID]
+            rows = conn.execute(sa.select(*[CORRECTIONS.c[c] for c in columns]).order_by(CORRECTIONS.c[ROW_SEQ])).all()
+            if rows:
+                frames[CORRECTIONS_KEY] = pd.DataFrame.from_records(rows, columns=columns).astype(str)
         return frames
 
     def imported_frames(self) -> dict[str, pd.DataFrame]:
         """Imported records as raw all-text frames with exactly the schema columns, like read_raw_tables gives."""
-        return {name: frame.drop(columns=BATCH_ID) for name, frame in self.imported_rows().items()}
+        rows = self.imported_rows()
+        return {name: rows[name].drop(columns=BATCH_ID) for name in s.RECORD_TABLES}
+
+    def history(self, table: str, record_id: str) -> RecordHistory:
+        """The import batch a record came in with (None: bundled, or not in the store) and its corrections."""
+        if not self.exists() or table not in RECORDS:
+            return RecordHistory(None, ())
+        with self._transaction(write=False) as conn:
+            if conn is None:
+                return RecordHistory(None, ())
+            imported_in = None
+            key = s.TABLES_BY_NAME[table].key
+            if key is not None and self._columns is not None and self._columns.get(table) is not None:
+                records = RECORDS[table]
+                query = (
+                    sa.select(BATCHES.c[BATCH_ID], BATCHES.c.imported_at)
+                    .select_from(records.join(BATCHES, BATCHES.c[BATCH_ID] == records.c[BATCH_ID]))
+                    .where(records.c[key] == record_id)
+                )
+                found = conn.execute(query).first()
+                imported_in = (found[0], found[1]) if found else None
+            entries: list[CorrectionEntry] = []
+            if self._columns is not None and self._columns.get(CORRECTIONS.name) is not None:
+                query = (
+                    sa.select(CORRECTIONS.c[BATCH_ID], BATCHES.c.imported_at, CORRECTIONS.c.changes)
+                    .select_from(CORRECTIONS.join(BATCHES, BATCHES.c[BATCH_ID] == CORRECTIONS.c[BATCH_ID]))
+                    .where(CORRECTIONS.c.table_name == table, CORRECTIONS.c.record_id == record_id)
+                    .order_by(CORRECTIONS.c[ROW_SEQ])
+                )
+                for batch_id, at, changes in conn.execute(query):
+                    entries.append(CorrectionEntry(batch_id, at, parse_changes(changes)))
+            return RecordHistory(imported_in, tuple(entries))
 
     def batches(self) -> pd.DataFrame:
         """Every batch, newest first: id, time, files, readable counts, number of records, when undone."""
@@ -556,6 +664,7 @@ class Store:
                     "via": b.via,
                     "files": ", ".join(b.files),
                     "counts": ", ".join(f"{t} {n}" for t, n in b.counts.items() if n),
+                    "supersedes": b.superseded,
                     "n_records": b.n_records,
                     "skipped": ", ".join(f"{t} {n}" for t, n in b.skipped.items() if n),
                     "undone_at": b.undone_at or "",
@@ -577,6 +686,7 @@ class Store:
                 counts=json.loads(row.counts),
                 skipped=json.loads(row.skipped),
                 undone_at=row.undone_at,
+                supersedes=tuple((str(t), str(r)) for t, r in json.loads(row.supersedes)),
             )
             for row in conn.execute(query)
         ]
@@ -639,13 +749,14 @@ class Store:
         via: str = "",
         expect_revision: str | None = None,
         recheck: Callable[[dict[str, pd.DataFrame]], None] | None = None,
+        corrections: Sequence[Correction] = (),
     ) -> Batch:
         """Write one batch in ONE transaction: every row lands, or none does.
 
         `expect_revision` is the revision the rows were checked against. If another import or undo landed since,
         `recheck` is called inside the transaction (the write lock held) with the store's current rows; it raises
-        to refuse the write."""
-        unknown = set(rows) - set(RECORDS)
+        to refuse the write. `corrections` supersede existing records (checked by the caller, as the rows are)."""
+        unknown = set(rows) - set(RECORDS) | {c.table for c in corrections} - set(RECORDS)
         if unknown:
             raise StoreError(f"Cannot import into {', '.join(sorted(unknown))}: not a record table.")
         batch = Batch(
@@ -655,6 +766,7 @@ class Store:
             files=tuple(files),
             counts={name: len(rows[name]) for name in s.RECORD_TABLES if name in rows},
             skipped={k: int(v) for k, v in (skipped or {}).items()},
+            supersedes=tuple((c.table, c.record_id) for c in corrections),
         )
         with self._transaction(write=True) as conn:
             assert conn is not None  # a writer always has the tables
@@ -669,8 +781,23 @@ class Store:
                     files=json.dumps(list(batch.files)),
                     counts=json.dumps(batch.counts),
                     skipped=json.dumps(batch.skipped),
+                    supersedes=json.dumps([list(pair) for pair in batch.supersedes]),
                 )
             )
+            if corrections:
+                conn.execute(
+                    sa.insert(CORRECTIONS),
+                    [
+                        {
+                            BATCH_ID: batch.batch_id,
+                            "table_name": c.table,
+                            "record_id": c.record_id,
+                            "changes": json.dumps({k: list(v) for k, v in c.changes.items()}, ensure_ascii=False),
+                        }
+                        for c in corrections
+                    ],
+                )
+                _pause_if_asked(f"inserted {len(corrections)} correction(s)")
             paused = False
             for name in s.RECORD_TABLES:
                 frame = rows.get(name)
@@ -706,6 +833,7 @@ class Store:
                 raise StoreError(f"No import batch {batch_id!r}. `python -m parley batches` lists them.")
             if found[0].undone_at:
                 raise StoreError(f"Import batch {batch_id} was already undone at {found[0].undone_at}.")
+            self._refuse_undo_under_corrections(conn, batch_id)
             if check is not None:
                 now = self._read_rows(conn)
                 check(now, {name: rows[rows[BATCH_ID] != batch_id] for name, rows in now.items()})
@@ -713,12 +841,43 @@ class Store:
             undone_at = _now()
             conn.execute(sa.update(BATCHES).where(BATCHES.c[BATCH_ID] == batch_id).values(undone_at=undone_at))
             paused = False
-            for name, table in RECORDS.items():
+            for name, table in _CHECKED.items():
+                if name == BATCHES.name or (self._columns or {}).get(name) is None:
+                    continue
                 deleted = conn.execute(sa.delete(table).where(table.c[BATCH_ID] == batch_id)).rowcount
                 if deleted and not paused:
                     _pause_if_asked(f"deleted {deleted} {name}")
                     paused = True
         return Batch(**{**found[0].__dict__, "undone_at": undone_at})
+
+    def _refuse_undo_under_corrections(self, conn: sa.Connection, batch_id: str) -> None:
+        """A correction rests on the version before it: undoing that version while the correction stays would leave
+        the correction's previous values wrong (or its record gone). Such undos are refused, naming the batch to undo
+        first; undoing corrections newest first always works."""
+        if (self._columns or {}).get(CORRECTIONS.name) is None:
+            return
+        c = CORRECTIONS.c
+        rows = conn.execute(sa.select(c[ROW_SEQ], c[BATCH_ID], c.table_name, c.record_id)).all()
+        mine = {(r.table_name, r.record_id): r.seq for r in rows if r.batch_id == batch_id}
+        for r in rows:
+            if r.batch_id != batch_id and r.seq > mine.get((r.table_name, r.record_id), r.seq):
+                raise StoreError(
+                    f"Batch {batch_id} cannot be undone yet: {r.table_name} {r.record_id} was corrected again later, "
+                    f"in batch {r.batch_id}. Undo {r.batch_id} first (a record's corrections are undone newest "
+                    "first). Nothing was changed."
+                )
+        others = {(r.table_name, r.record_id): r.batch_id for r in rows if r.batch_id != batch_id}
+        for name, table in RECORDS.items():
+            key = s.TABLES_BY_NAME[name].key
+            if key is None or (self._columns or {}).get(name) is None or not any(t == name for t, _ in others):
+                continue
+            for (record,) in conn.execute(sa.select(table.c[key]).where(table.c[BATCH_ID] == batch_id)):
+                later = others.get((name, record))
+                if later is not None:
+                    raise StoreError(
+                        f"Batch {batch_id} cannot be undone yet: its record {name} {record} was corrected later, in "
+                        f"batch {later}. Undo {later} first. Nothing was changed."
+                    )
 
 
 def _default_of(column: sa.Column) -> sa.ColumnElement:
@@ -732,70 +891,3 @@ def _column_ddl(column: sa.Column) -> str:
         value = str(default.arg).replace("'", "''")
         return f"{column.name} TEXT NOT NULL DEFAULT '{value}'"
     return f"{column.name} TEXT"
-
-
-# -- the two layers seen as one ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Layers:
-    """Bundled rows first, then the imported rows that are not exact copies of a bundled row."""
-
-    frames: dict[str, pd.DataFrame]  # schema columns only, ready for validation
-    n_bundled: dict[str, int]
-    batch_ids: dict[str, list[str]]  # per record table: the batch of each imported row kept, in order
-
-    def with_origin(self) -> dict[str, pd.DataFrame]:
-        """The frames plus an `origin` column ('bundled' / 'imported') on every record table."""
-        out = dict(self.frames)
-        for name in s.RECORD_TABLES:
-            if name in out:
-                n = self.n_bundled.get(name, len(out[name]))
-                origin = ["bundled"] * n + ["imported"] * (len(out[name]) - n)
-                out[name] = out[name].assign(origin=pd.Series(origin, index=out[name].index, dtype=str))
-        return out
-
-    def relabel(self, problems: list[Problem]) -> list[Problem]:
-        """A problem in an imported row names the record and its batch (the row number would mean nothing)."""
-        by_file = {s.TABLES_BY_NAME[name].file: name for name in self.batch_ids}
-        out = []
-        for p in problems:
-            name = by_file.get(p.file)
-            position = (p.row - 2 - self.n_bundled.get(name, 0)) if name and p.row is not None else -1
-            if name is None or position < 0 or position >= len(self.batch_ids[name]):
-                out.append(p)
-                continue
-            table = s.TABLES_BY_NAME[name]
-            row = self.frames[name].iloc[self.n_bundled.get(name, 0) + position]
-            record = row[table.key] if table.key else "/".join(row[c] for c in table.unique_together)
-            batch = self.batch_ids[name][position]
-            out.append(
-                Problem(f"{table.file} (imported record {record}, batch {batch})", None, p.column, p.value, p.rule)
-            )
-        return out
-
-
-def layered(bundled: Mapping[str, pd.DataFrame], imported: Mapping[str, pd.DataFrame]) -> Layers:
-    """Put the imported rows (with `batch_id`) on top of the bundled raw frames."""
-    frames = dict(bundled)
-    n_bundled: dict[str, int] = {}
-    batch_ids: dict[str, list[str]] = {}
-    for name in s.RECORD_TABLES:
-        base = frames.get(name)
-        if base is None:
-            continue
-        n_bundled[name] = len(base)
-        rows = imported.get(name)
-        if rows is None or rows.empty:
-            batch_ids[name] = []
-            continue
-        columns = s.TABLES_BY_NAME[name].column_names
-        if set(base.columns) != set(columns):  # a malformed bundled file: validation reports it, nothing to merge onto
-            batch_ids[name] = []
-            continue
-        seen = set(base[columns].itertuples(index=False, name=None))
-        keep = [values not in seen for values in rows[columns].itertuples(index=False, name=None)]
-        kept = rows[keep]
-        batch_ids[name] = kept[BATCH_ID].tolist()
-        frames[name] = pd.concat([base, kept[columns]], ignore_index=True)
-    return Layers(frames=frames, n_bundled=n_bundled, batch_ids=batch_ids)

@@ -1,0 +1,134 @@
+"""The bundled rows and the store's rows seen as one set of raw tables: imports appended, corrections applied.
+
+Pure: `layered(bundled, imported)` takes the raw bundled frames and what Store.imported_rows gives (the record tables'
+rows with their batch, and the corrections under CORRECTIONS_KEY) and returns the frames the app validates and builds.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from parley import schema as s
+from parley.validation import Problem
+
+BATCH_ID = "batch_id"
+# The key under which `imported_rows` carries the corrections beside the record tables (not a record table itself):
+# read in the same snapshot as the rows, handed to `layered` and to an undo's check with them.
+CORRECTIONS_KEY = "record_corrections"
+CORRECTION_COLUMNS = ("table_name", "record_id", "changes")
+
+
+def parse_changes(text: str) -> dict[str, tuple[str, str]]:
+    """A correction's changed fields as stored (JSON {column: [previous, corrected]})."""
+    return {str(k): (str(v[0]), str(v[1])) for k, v in json.loads(text).items()}
+
+
+@dataclass(frozen=True)
+class Layers:
+    """Bundled rows first, then the imported rows that are not exact copies of a bundled row; corrections applied."""
+
+    frames: dict[str, pd.DataFrame]  # schema columns only, ready for validation
+    n_bundled: dict[str, int]
+    batch_ids: dict[str, list[str]]  # per record table: the batch of each imported row kept, in order
+    corrected: dict[str, dict[str, str]] = field(default_factory=dict)  # table: {record id: its latest correction}
+    dangling: tuple[Problem, ...] = ()  # corrections whose record is not in the data (any more)
+
+    def with_origin(self) -> dict[str, pd.DataFrame]:
+        """The frames plus an `origin` column ('bundled' / 'imported') on every record table."""
+        out = dict(self.frames)
+        for name in s.RECORD_TABLES:
+            if name in out:
+                n = self.n_bundled.get(name, len(out[name]))
+                origin = ["bundled"] * n + ["imported"] * (len(out[name]) - n)
+                out[name] = out[name].assign(origin=pd.Series(origin, index=out[name].index, dtype=str))
+        return out
+
+    def relabel(self, problems: list[Problem]) -> list[Problem]:
+        """A problem in an imported or corrected row names the record and its batch (the row number would mean
+        nothing); a correction whose record is gone is a problem too, naming its batch."""
+        by_file = {s.TABLES_BY_NAME[name].file: name for name in self.batch_ids}
+        out = []
+        for p in problems:
+            name = by_file.get(p.file)
+            n = self.n_bundled.get(name, 0) if name else 0
+            position = (p.row - 2 - n) if name and p.row is not None else None
+            if name is None or position is None or position >= len(self.batch_ids[name]):
+                out.append(p)
+                continue
+            table = s.TABLES_BY_NAME[name]
+            row = self.frames[name].iloc[n + position]
+            record = row[table.key] if table.key else "/".join(row[c] for c in table.unique_together)
+            fixed = self.corrected.get(name, {}).get(record)
+            if position < 0 and fixed is None:
+                out.append(p)
+                continue
+            where = [] if position < 0 else [f"imported record {record}, batch {self.batch_ids[name][position]}"]
+            where += [] if fixed is None else [f"{'' if where else f'record {record}, '}corrected in batch {fixed}"]
+            out.append(Problem(f"{table.file} ({'; '.join(where)})", None, p.column, p.value, p.rule))
+        return out + list(self.dangling)
+
+
+def layered(bundled: Mapping[str, pd.DataFrame], imported: Mapping[str, pd.DataFrame]) -> Layers:
+    """Put the imported rows (with `batch_id`) on top of the bundled raw frames."""
+    frames = dict(bundled)
+    n_bundled: dict[str, int] = {}
+    batch_ids: dict[str, list[str]] = {}
+    for name in s.RECORD_TABLES:
+        base = frames.get(name)
+        if base is None:
+            continue
+        n_bundled[name] = len(base)
+        rows = imported.get(name)
+        if rows is None or rows.empty:
+            batch_ids[name] = []
+            continue
+        columns = s.TABLES_BY_NAME[name].column_names
+        if set(base.columns) != set(columns):  # a malformed bundled file: validation reports it, nothing to merge onto
+            batch_ids[name] = []
+            continue
+        seen = set(base[columns].itertuples(index=False, name=None))
+        keep = [values not in seen for values in rows[columns].itertuples(index=False, name=None)]
+        kept = rows[keep]
+        batch_ids[name] = kept[BATCH_ID].tolist()
+        frames[name] = pd.concat([base, kept[columns]], ignore_index=True)
+    corrected, dangling = _apply_corrections(frames, imported.get(CORRECTIONS_KEY))
+    return Layers(frames=frames, n_bundled=n_bundled, batch_ids=batch_ids, corrected=corrected, dangling=dangling)
+
+
+def _apply_corrections(
+    frames: dict[str, pd.DataFrame], corrections: pd.DataFrame | None
+) -> tuple[dict[str, dict[str, str]], tuple[Problem, ...]]:
+    """Each correction sets its fields on its record, in the order written (`frames` is updated; a frame shared
+    with the caller's bundled tables is copied first, never changed in place)."""
+    corrected: dict[str, dict[str, str]] = {}
+    dangling: list[Problem] = []
+    if corrections is None or corrections.empty:
+        return corrected, ()
+    for name, group in corrections.groupby("table_name", sort=False):
+        table = s.TABLES_BY_NAME.get(str(name))
+        frame = frames.get(str(name))
+        if table is None or table.key is None or frame is None or table.key not in frame.columns:
+            continue
+        frame = frame.copy()
+        where: dict[str, int] = {}
+        for i, record in enumerate(frame[table.key].tolist()):
+            where.setdefault(record, i)
+        for record, changes, batch in group[["record_id", "changes", BATCH_ID]].itertuples(index=False, name=None):
+            i = where.get(record)
+            if i is None:
+                rule = (
+                    "a correction of a record that is not in the data (a data release removed it or changed its id): "
+                    f"undo batch {batch} (python -m parley undo {batch}), then correct the record again if it exists"
+                )
+                dangling.append(Problem(f"{table.file} (correction, batch {batch})", None, table.key, record, rule))
+                continue
+            for column, (_, new) in parse_changes(changes).items():
+                if column in frame.columns and column != table.key:
+                    frame.iat[i, frame.columns.get_loc(column)] = new
+            corrected.setdefault(table.name, {})[record] = batch
+        frames[table.name] = frame
+    return corrected, tuple(dangling)
