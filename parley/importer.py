@@ -692,6 +692,10 @@ def _links(plan: _Plan, layers: Layers, bundled: Mapping[str, pd.DataFrame]) -> 
     reported = {(p.file, p.row, p.column) for p in plan.problems}
     for problem in validate_links(union) + validate_actor_types(union):
         table = by_file.get(problem.file)
+        if table is not None and problem.row is None and plan.new_where.get(table):
+            # "N more ids break this rule": the existing data had none, so they are all in the new records.
+            plan.problems.append(replace(problem, file=plan.new_where[table][0][0]))
+            continue
         if table is None or problem.row is None or problem.row - 2 < offset[table]:
             continue  # a problem in the existing data was reported by validate_frames already
         file, row = plan.new_where[table][problem.row - 2 - offset[table]]
@@ -830,6 +834,7 @@ def with_suggestions(problems: Sequence[Problem], layers: Sequence[Mapping[str, 
     from parley.article import nearest_codes  # parley.article builds on this module
 
     candidates: dict[str, list[tuple[str, str, str, str]]] = {}
+    hints: dict[tuple[str, str, str], str] = {}  # a value repeated on many rows is matched once
     out = []
     for problem in problems:
         table = next((t for t in _SUGGEST_FROM if problem.rule == f"unknown id: not in {t}.csv"), None)
@@ -842,14 +847,17 @@ def with_suggestions(problems: Sequence[Problem], layers: Sequence[Mapping[str, 
             frames = [f[table] for f in layers if table in f and len(f[table])]
             rows = pd.concat(frames)[[key, name, words, kind]].astype(str).drop_duplicates(key) if frames else None
             candidates[table] = [] if rows is None else list(rows.itertuples(index=False, name=None))
-        kinds = _KINDS_BY_COLUMN.get(problem.column or "") if table == "actors" else None
-        near = nearest_codes(problem.value, [c[:3] for c in candidates[table] if kinds is None or c[3] in kinds])
-        hint = ("; did you mean " + " or ".join(f"{code} — {name}" for code, name in near) + "?") if near else ""
-        if table == "actors":
-            hint += (
-                "" if near else "."
-            ) + " A new actor can be added in the bundle's `actors` (or actors.csv) in the same import."
-        out.append(replace(problem, rule=problem.rule + hint))
+        seen = (table, problem.column or "", problem.value)
+        if seen not in hints:
+            kinds = _KINDS_BY_COLUMN.get(problem.column or "") if table == "actors" else None
+            near = nearest_codes(problem.value, [c[:3] for c in candidates[table] if kinds is None or c[3] in kinds])
+            hint = ("; did you mean " + " or ".join(f"{code} — {name}" for code, name in near) + "?") if near else ""
+            if table == "actors":
+                hint += (
+                    "" if near else "."
+                ) + " A new actor can be added in the bundle's `actors` (or actors.csv) in the same import."
+            hints[seen] = hint
+        out.append(replace(problem, rule=problem.rule + hints[seen]))
     return out
 
 

@@ -207,6 +207,15 @@ def test_only_actors_of_the_columns_kind_are_suggested(store_url_for, mini_dir, 
     assert other_kind not in problem.rule and "did you mean" not in problem.rule
 
 
+def test_unknown_ids_past_the_listed_thousand_are_counted(mini_dir, temp_store_url):
+    rows = [position(i, actor_id="ATLANTIS") for i in range(1, 1006)]
+    preview = preview_import([("positions.csv", csv_bytes("positions", rows))], Store(temp_store_url), mini_dir)
+    assert len(preview.problems) == 1001
+    assert str(preview.problems[0]) == (
+        "positions.csv, column 'actor_id': 5 more ids break this rule: unknown id: not in actors.csv"
+    )
+
+
 def test_references_resolve_against_the_store_and_the_same_import(store_url_for, mini_dir):
     store = _store(store_url_for)
     commit(preview_import([("round3.json", _round_3_bundle())], store, mini_dir), store)
