@@ -38,24 +38,26 @@ city = st.selectbox(
     placeholder="None (e.g. Istanbul)",
     help="Rounds held in the city are drawn as large diamonds.",
 )
+chart_area = st.container()  # the zoom slider sits under the chart it narrows, but is read first
 window = render_zoom(view.talks, key="timeline.zoom")
 marks = round_marks(rounds_starting_in(view.talks, window))
-event = show_chart(
-    timeline_figure(
-        marks,
-        formats,
-        highlight=rounds_in(view.talks, city),
-        selected=st.session_state.get(K_ROUND),
-        window=window,
-    ),
-    title="Rounds by format",
-    page="timeline",
-    ds=ds,
-    filters_text=f"{described} · shown: {format_date(window[0])} – {format_date(window[1])}",
-    key="timeline.chart",
-    export=lambda: timeline_chart(marks, formats, window),
-    on_select=True,
-)
+with chart_area:
+    event = show_chart(
+        timeline_figure(
+            marks,
+            formats,
+            highlight=rounds_in(view.talks, city),
+            selected=st.session_state.get(K_ROUND),
+            window=window,
+        ),
+        title="Rounds by format",
+        page="timeline",
+        ds=ds,
+        filters_text=f"{described} · shown: {format_date(window[0])} – {format_date(window[1])}",
+        key="timeline.chart",
+        export=lambda: timeline_chart(marks, formats, window),
+        on_select=True,
+    )
 st.caption(
     "Hover a point for venue, mediators and delegation heads; click it to open the round below. "
     "Move the zoom slider's ends to narrow the span; direct Istanbul rounds sit in the 'direct bilateral' lane."

@@ -306,9 +306,11 @@ def timeline_figure(
 
 
 def _padded(window: tuple[date, date]) -> list[str]:
-    """The window with half a day either side, so a round on its first or last day is drawn whole."""
-    lo, hi = pd.Timestamp(window[0]) - pd.Timedelta(hours=12), pd.Timestamp(window[1]) + pd.Timedelta(hours=12)
-    return [lo.isoformat(), hi.isoformat()]
+    """The window with a margin either side (2% of the span, at least half a day), so a round on its first or last
+    day is drawn whole rather than cut by the plot's edge."""
+    lo, hi = pd.Timestamp(window[0]), pd.Timestamp(window[1])
+    margin = max(pd.Timedelta(hours=12), (hi - lo) * 0.02).round("h")
+    return [(lo - margin).isoformat(), (hi + margin).isoformat()]
 
 
 def timeline_chart(marks: Marks, format_labels: dict[str, str], window: tuple[date, date] | None = None) -> dict:
