@@ -89,19 +89,23 @@ def test_a_field_shows_its_import_rule_as_soon_as_it_is_entered(on_mini):
     assert json.loads(Store().draft(draft_id))["positions"] == []
 
 
-def test_an_actor_added_inline_can_hold_a_position_and_ids_are_given(on_mini, temp_store_url):
-    at = on_mini(PAGE["add"])
-    _article(at)
-    at.text_input(key="add.actor.actor_id").set_value("example_envoy")
-    at.text_input(key="add.actor.name").set_value("Example Envoy")
-    at.selectbox(key="add.actor.actor_type").set_value("person")
+def _actor(at, actor_id: str, name: str, actor_type: str) -> None:
+    at.text_input(key="add.actor.actor_id").set_value(actor_id)
+    at.text_input(key="add.actor.name").set_value(name)
+    at.selectbox(key="add.actor.actor_type").set_value(actor_type)
     at.text_input(key="add.actor.country_iso3").set_value("TURKEY").run()
     assert "country_iso3" in _rules(at)  # the importer's ISO3 rule, beside the form
     at.text_input(key="add.actor.country_iso3").set_value("TUR").run()
     at.button(key="add.add.actors").click().run()
     assert_clean(at)
-    assert "example_envoy" in at.selectbox(key="add.pos.actor_id").options[-1]
-    _position(at, actor="example_envoy")
+
+
+def test_an_actor_added_inline_can_hold_a_position_and_ids_are_given(on_mini, temp_store_url):
+    at = on_mini(PAGE["add"])
+    _article(at)
+    _actor(at, "example_group", "Example Contact Group", "bloc")
+    assert "example_group" in at.selectbox(key="add.pos.actor_id").options[-1]
+    _position(at, actor="example_group")
     assert _rules(at) == {}
     at.button(key="add.add.positions").click().run()
     assert_clean(at)
@@ -110,6 +114,16 @@ def test_an_actor_added_inline_can_hold_a_position_and_ids_are_given(on_mini, te
     listed = next(f for f in _frames(at) if "position_id" in f.columns)
     assert listed["position_id"].tolist() == ["pos-0006", "pos-0007"]  # after the mini data's pos-0005
     assert listed["source_ids"].tolist() == [str([source_id_for(URL)])] * 2  # the article, by default
+
+
+def test_a_person_added_inline_cannot_hold_a_position_as_a_party(on_mini):
+    at = on_mini(PAGE["add"])
+    _article(at)
+    _actor(at, "example_envoy", "Example Envoy", "person")
+    _position(at, actor="example_envoy")
+    assert _rules(at)["actor_id"].startswith(
+        "actor_id must name a party: a state, organisation or bloc; example_envoy is a person (Example Envoy)"
+    )
 
 
 def test_the_draft_survives_a_new_session_and_confirm_writes_one_batch(on_mini, temp_store_url):
