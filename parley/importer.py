@@ -650,15 +650,19 @@ def _short(value: str, limit: int = 60) -> str:
 
 def _conflict_advice(table: str, record: Mapping[str, str], where_old: str) -> str:
     """What to do about a record that would replace another: a bundled record has no batch to undo, so it is changed
-    by a correction on its record page; an imported one also by undoing its batch."""
-    if table == "sources":
-        return "to cite that source, leave this row out and give its id in source_ids"
-    # A participant has no page of its own: it is corrected on its round's page.
-    page = record.get("talk_id", "") if table == "talk_participants" else record[s.TABLES_BY_NAME[table].key or ""]
-    correct = f"to change the existing record, open record?id={page} and use 'Propose a correction'"
-    if where_old == "the bundled data":
-        return f"bundled records have no import batch to undo: {correct}; to add a different record, give it a new id"
+    by 'Propose a correction' on its record page; an imported one also by undoing its batch."""
+    bundled = where_old == "the bundled data"
     batch = where_old.removeprefix("imported ")
+    if table == "talk_participants":  # no record page of its own, so no correction form
+        if bundled:
+            return "bundled records have no import batch to undo, and a round's participants change with a data release"
+        return f"to change it, undo {batch} and import the participant again"
+    key = record[s.TABLES_BY_NAME[table].key or ""]
+    correct = f"to change the existing record, open record?id={key} and use 'Propose a correction'"
+    if table == "sources":
+        return f"to cite that source, leave this row out and give its id in source_ids; {correct}"
+    if bundled:
+        return f"bundled records have no import batch to undo: {correct}; to add a different record, give it a new id"
     return f"{correct}, or undo {batch} and import again; to add a different record, give it a new id"
 
 
