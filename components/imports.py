@@ -186,7 +186,11 @@ def _undo(store: Store, batch_id: str, data_dir: Path) -> None:
         show_problems(getattr(err, "problems", []), str(err), key="import.undo_problems")
         return
     st.session_state.pop(K_UNDO, None)
-    _flash("success", f"Undone batch {batch.batch_id}: {batch.n_records} record(s) removed.")
+    if batch.supersedes:  # a correction: the record stays, as it was before
+        what = escape_markdown(batch.superseded)  # record ids are data
+        _flash("success", f"Undone batch {batch.batch_id}: {what} back to the version before it.")
+    else:
+        _flash("success", f"Undone batch {batch.batch_id}: {batch.n_records} record(s) removed.")
     st.rerun()
 
 
@@ -216,13 +220,17 @@ def render_batches(store: Store, data_dir: Path) -> None:
     pending = st.session_state.get(K_UNDO)
     for row in active.itertuples():
         left, right = st.columns([5, 1], vertical_alignment="center")
-        left.caption(escape_markdown(f"{row.batch_id} · {row.imported_at} · {row.n_records} record(s) · {row.files}"))
+        what = f"corrects {row.supersedes}" if row.supersedes else f"{row.n_records} record(s) · {row.files}"
+        left.caption(escape_markdown(f"{row.batch_id} · {row.imported_at} · {what}"))
         if right.button("Undo", key=f"import.undo.{row.batch_id}", icon=":material/undo:"):
             st.session_state[K_UNDO] = pending = row.batch_id
         if pending == row.batch_id:
-            st.warning(
-                f"Undo batch {row.batch_id}? Its {row.n_records} record(s) will be removed.", icon=":material/warning:"
+            effect = (
+                f"{escape_markdown(row.supersedes)} goes back to the version before it"  # record ids are data
+                if row.supersedes
+                else f"Its {row.n_records} record(s) will be removed"
             )
+            st.warning(f"Undo batch {row.batch_id}? {effect}.", icon=":material/warning:")
             yes, no, _ = st.columns([1, 1, 3])
             if yes.button("Yes, undo it", type="primary", key="import.undo_confirm"):
                 _undo(store, row.batch_id, data_dir)

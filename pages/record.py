@@ -1,8 +1,10 @@
-"""Record: everything about one record, where it comes from, and what links to it (opened as record?id=<id>)."""
+"""Record: everything about one record, where it comes from, what links to it, its history and how to correct it
+(opened as record?id=<id>)."""
 
 import streamlit as st
 
-from components.data import get_dataset
+from components.correction import render_correction, show_flash, show_history
+from components.data import data_dir, get_dataset, get_store
 from components.filters import current_filters
 from components.layout import show_header
 from components.record import requested, show_candidates, show_help, show_record, show_unknown
@@ -16,6 +18,7 @@ show_header(
     "All records (a record is shown whatever the filters)",
     ds,
 )
+show_flash()
 record_id, kind = requested()
 if not record_id:
     show_help()
@@ -27,4 +30,7 @@ if not found:
 if len(found) > 1 and kind not in {m.kind for m in found}:
     show_candidates(record_id, found)
     st.stop()
-show_record(find(ds, record_id, kind if len(found) > 1 else found[0].kind))
+record = find(ds, record_id, kind if len(found) > 1 else found[0].kind)
+show_record(record)
+show_history(get_store(), record, ds)
+render_correction(ds, get_store(), data_dir(), record)

@@ -121,7 +121,7 @@ def cmd_batches(_args: argparse.Namespace, store: Store, _data_dir: Path) -> int
         say(f"No imports in {store.url}.")
         return 0
     shown = batches.assign(status=batches["undone_at"].map(lambda u: f"undone {u}" if u else "active"))
-    columns = ["batch_id", "imported_at", "via", "n_records", "counts", "files", "status"]
+    columns = ["batch_id", "imported_at", "via", "n_records", "counts", "supersedes", "files", "status"]
     say(shown[columns].to_string(index=False))
     return 0
 
@@ -133,7 +133,10 @@ def cmd_undo(args: argparse.Namespace, store: Store, data_dir: Path) -> int:
         say(str(err), file=sys.stderr)
         _print_problems(err.problems, sys.stderr)
         return 1
-    say(f"Undone batch {batch.batch_id}: removed {batch.n_records} record(s).")
+    if batch.supersedes:  # a correction: its records stay, as they were before it
+        say(f"Undone batch {batch.batch_id}: {batch.superseded} back to the version before it.")
+    else:
+        say(f"Undone batch {batch.batch_id}: removed {batch.n_records} record(s).")
     return 0
 
 
