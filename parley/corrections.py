@@ -21,7 +21,7 @@ from parley import schema as s
 from parley.importer import NOT_IN_FUTURE, ImportRefused, with_suggestions
 from parley.loading import DEFAULT_DATA_DIR, read_raw_tables, validate_frames
 from parley.store import Batch, Correction, RecordHistory, Store, layered
-from parley.validation import Problem, codes_from, validate_table
+from parley.validation import Problem, codes_from, validate_actor_types, validate_table
 
 # The record page's kinds that can be corrected, and their tables: the record tables an analyst imports into.
 CORRECTABLE = {
@@ -177,16 +177,26 @@ def _evaluate(
     corrected[table] = frame.copy()
     for column, value in changes.items():
         corrected[table].iat[i, corrected[table].columns.get_loc(column)] = value
-    found = layers.relabel(_relabelled(validate_frames(corrected), t, i, label))
-    if found:
-        existing = set(layers.relabel(_relabelled(validate_frames(layers.frames), t, i, label)))
+
+    def checked(frames: Mapping[str, pd.DataFrame], rules) -> list[Problem]:  # type: ignore[no-untyped-def]
+        return layers.relabel(_relabelled(rules(frames), t, i, label))
+
+    problems = checked(corrected, validate_frames)
+    if problems:
+        existing = checked(layers.frames, validate_frames)
         if existing:
             raise ImportRefused(
                 "The data has problems already (listed below), so a correction cannot be checked. "
                 "Nothing was written; undo the batch each problem names first.",
-                sorted(existing, key=str),
+                sorted(set(existing), key=str),
             )
-        problems = [p for p in found if p not in existing]
+    else:
+        # The import holds new records to the actor kinds (a party is a state, organisation or bloc, a speaker a
+        # person); a correction is held to them wherever it makes a record break them.
+        kinds = checked(corrected, validate_actor_types)
+        if kinds:
+            existing_kinds = set(checked(layers.frames, validate_actor_types))
+            problems = [p for p in kinds if p not in existing_kinds]
     return before, after, with_suggestions(problems, [base.bundled, base.imported])
 
 

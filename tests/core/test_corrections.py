@@ -179,6 +179,8 @@ def _import_problem(column: str, value: str, mini_dir: Path, store: Store) -> tu
         ("date", "16/05/2025"),  # not a date in the import's format
         ("disputed", "maybe"),
         ("summary", ""),  # required
+        ("actor_id", "vladimir_medinsky"),  # a party must be a state, organisation or bloc
+        ("speaker_id", "RUS"),  # a speaker must be a person
     ],
 )
 def test_a_correction_is_refused_with_the_message_an_import_gets(temp_store_url, mini_dir, column, value):
