@@ -191,26 +191,35 @@ def _sources(ds: Dataset) -> tuple[list[str], Callable[[str], str]]:
 
 
 def _render_fields(ds: Dataset, table: str) -> None:
-    left, right = st.columns(2)
-    for i, column in enumerate(editable_columns(table)):
-        key, label = _field(column.name), _label(column)
-        long = column.characters == s.MULTI_LINE or column.kind == s.REFS
-        where = st if long else (left if i % 2 == 0 else right)
-        choices = _choices(ds, table, column)
-        if choices is not None:
-            where.selectbox(label, choices[0], key=key, format_func=choices[1])
-        elif column.kind == s.DATE:
-            where.date_input(label, key=key, min_value=EARLIEST, max_value=LATEST, format="YYYY-MM-DD")
-        elif column.kind == s.BOOL:
-            where.checkbox(label, key=key)
-        elif column.kind == s.REFS:
-            options, label_of = _sources(ds)
-            chosen = st.session_state.get(key) or []
-            where.multiselect(label, options + [c for c in chosen if c not in options], key=key, format_func=label_of)
-        elif column.characters == s.MULTI_LINE:
-            where.text_area(label, key=key, height=110 if column.name in ("summary", "outcome") else 80)
-        else:
-            where.text_input(label, key=key)
+    """Short fields two by two, in the table's order (one row per pair, so a phone stacks them in that order too),
+    then the prose and the sources at full width."""
+    columns = editable_columns(table)
+    wide = [c for c in columns if c.characters == s.MULTI_LINE or c.kind == s.REFS]
+    short = [c for c in columns if c not in wide]
+    for i in range(0, len(short), 2):
+        for where, column in zip(st.columns(2), short[i : i + 2], strict=False):
+            _render_field(ds, table, column, where)
+    for column in wide:
+        _render_field(ds, table, column, st)
+
+
+def _render_field(ds: Dataset, table: str, column: s.Column, where) -> None:  # type: ignore[no-untyped-def]
+    key, label = _field(column.name), _label(column)
+    choices = _choices(ds, table, column)
+    if choices is not None:
+        where.selectbox(label, choices[0], key=key, format_func=choices[1])
+    elif column.kind == s.DATE:
+        where.date_input(label, key=key, min_value=EARLIEST, max_value=LATEST, format="YYYY-MM-DD")
+    elif column.kind == s.BOOL:
+        where.checkbox(label, key=key)
+    elif column.kind == s.REFS:
+        options, label_of = _sources(ds)
+        chosen = st.session_state.get(key) or []
+        where.multiselect(label, options + [c for c in chosen if c not in options], key=key, format_func=label_of)
+    elif column.characters == s.MULTI_LINE:
+        where.text_area(label, key=key, height=110 if column.name in ("summary", "outcome") else 80)
+    else:
+        where.text_input(label, key=key)
 
 
 def render_correction(ds: Dataset, store: Store, data_dir: Path, record: Record) -> None:
