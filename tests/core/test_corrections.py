@@ -261,3 +261,29 @@ def test_a_store_from_before_corrections_is_read_and_upgraded_by_the_first_corre
     _correct(store, mini_dir, "positions", "pos-00001", stance="propose")
     assert _position(store, mini_dir, "pos-00001")["stance"] == "propose"
     assert query(temp_store_url, "SELECT value FROM store_meta WHERE key = 'layout'") == [(LAYOUT_VERSION,)]
+
+
+def test_search_and_the_command_line_see_the_correction(temp_store_url, mini_dir, tmp_path):
+    from parley.search import build_index, search
+    from tests.importing import cli_env, run_cli
+
+    store = Store(temp_store_url)
+    fix = _correct(store, mini_dir, "positions", "pos-0003", summary="Quadrilateral guarantees were asked for.")
+    ds = load_dataset(mini_dir, store, use_cache=False)
+    found = search(build_index(ds), ds, "quadrilateral").results
+    assert found["id"].tolist() == ["pos-0003"]
+
+    env = cli_env(temp_store_url, mini_dir)
+    listed = run_cli("batches", env=env)
+    assert listed.returncode == 0 and fix.batch_id in listed.stdout and "positions pos-0003" in listed.stdout
+    out = tmp_path / "everything.zip"
+    assert run_cli("export", str(out), env=env).returncode == 0
+    with zipfile.ZipFile(out) as archive:
+        exported = pd.read_csv(archive.open("positions.csv"), dtype=str, keep_default_na=False)
+    assert exported.set_index("position_id").loc["pos-0003", "summary"] == "Quadrilateral guarantees were asked for."
+    undone = run_cli("undo", fix.batch_id, env=env)
+    assert undone.returncode == 0, undone.stderr
+    assert f"Undone batch {fix.batch_id}: positions pos-0003 back to the version before it." in undone.stdout
+    assert (
+        "quadrilateral" not in load_dataset(mini_dir, store, use_cache=False).positions["summary"].str.lower().str.cat()
+    )
