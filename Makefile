@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8501
 
-.PHONY: setup run test lint e2e bench bench-quick bench-browser bench-search clean
+.PHONY: setup run replicas test lint e2e bench bench-quick bench-browser bench-search bench-load bench-load-quick clean
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,12 @@ setup: $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/streamlit run app.py --server.port $(PORT)
+
+# Two app processes against one store (PARLEY_STORE_URL, PostgreSQL for a team), for a proxy with sticky sessions
+# (docs/deploy/nginx.conf). REPLICA_ARGS=--throwaway-postgres tries it with a temporary local PostgreSQL server.
+REPLICA_PORTS ?= 8501 8502
+replicas: $(STAMP)
+	$(BIN)/python scripts/replicas.py --ports $(REPLICA_PORTS) $(REPLICA_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -54,6 +60,15 @@ bench-browser: $(STAMP)
 # The search: index build time and memory, then each query's median time, at today's size and ~1M positions.
 bench-search: $(STAMP)
 	$(BIN)/python benchmarks/search_bench.py
+
+# Many sessions at once through Streamlit's own websocket protocol (no browsers): 20 and 50 sessions against one
+# server, then two replicas on one PostgreSQL store, while an import and an undo run. About 10 minutes.
+bench-load: $(STAMP)
+	$(BIN)/python benchmarks/load_bench.py
+
+# A few sessions for a few seconds: checks the load client itself.
+bench-load-quick: $(STAMP)
+	$(BIN)/python benchmarks/load_bench.py --quick
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

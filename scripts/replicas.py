@@ -20,6 +20,7 @@ import time
 import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
+from typing import IO
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # tests/pg.py, for --throwaway-postgres
@@ -42,11 +43,18 @@ def replica_command(port: int, address: str) -> list[str]:
     ]
 
 
-def start_replicas(ports: Sequence[int], address: str, store_url: str) -> list[subprocess.Popen]:
+def start_replicas(
+    ports: Sequence[int], address: str, store_url: str, output: IO[bytes] | None = None
+) -> list[subprocess.Popen]:
+    """One `streamlit run` per port; their output goes to this terminal, or to `output` (benchmarks/load_bench.py)."""
     env = {**os.environ, STORE_URL_ENV: store_url}
+    err = subprocess.STDOUT if output is not None else None
     # Each in its own process group, so Ctrl-C in this terminal reaches this script once and it stops them in turn.
     return [
-        subprocess.Popen(replica_command(port, address), cwd=ROOT, env=env, start_new_session=True) for port in ports
+        subprocess.Popen(
+            replica_command(port, address), cwd=ROOT, env=env, stdout=output, stderr=err, start_new_session=True
+        )
+        for port in ports
     ]
 
 
