@@ -1,5 +1,5 @@
-"""Add an article: how does an analyst code one article's positions and reactions without editing a file or
-typing an id?"""
+"""Add an article: how does an analyst code one article's rounds, participants, agreed items, positions and reactions
+without editing a file or typing an id?"""
 
 import streamlit as st
 
@@ -10,8 +10,6 @@ from components.article import (
     known_urls,
     render_article,
     render_confirm,
-    render_draft_records,
-    render_record_forms,
     render_saved_drafts,
     save_draft,
     show_article_problems,
@@ -19,6 +17,7 @@ from components.article import (
     show_saved_where,
     start_draft,
 )
+from components.article_forms import render_draft_records, render_record_forms
 from components.data import data_dir, get_dataset, get_store, store_status
 from components.filters import current_filters, filters_text
 from components.layout import show_header
@@ -29,7 +28,8 @@ f = current_filters(ds)
 store = get_store()
 show_header(
     "Add an article",
-    "Code one article's positions and reactions in forms: checked as you type, ids given for you, one import batch.",
+    "Code one article's rounds, participants, agreed items, positions and reactions in forms: checked as you type, "
+    "ids given for you, one import batch.",
     filters_text(ds, f),
     ds,
 )
@@ -55,11 +55,14 @@ if not source["url"]:
     st.stop()
 
 st.subheader("What the article reports")
+st.caption("Commitment events and peace-plan provisions change with a data release: they are not coded here.")
 render_record_forms(ds, draft, store, data_dir(), article_source_id(source["url"], known_urls(ds)))
 
 st.subheader("Preview and confirm")
 if draft_size(draft) == 0:
-    st.caption("Nothing added yet: add a position, a reaction or an actor above.")
+    st.caption(
+        "Nothing added yet: add a position, a reaction, a round, a participant, an agreed item or an actor above."
+    )
 else:
     render_draft_records(draft, built, store)
     render_confirm(preview, store, built)

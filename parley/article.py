@@ -19,21 +19,32 @@ from parley.validation import Problem
 
 BUNDLE_FILE = "article.json"  # the name problems are reported under
 ARTICLE_FIELDS = ("url", "outlet", "title", "published", "source_type", "reliability_notes")
-# What the forms fill in; ids and source_ids are given when the bundle is built.
-FORM_TABLES = ("actors", "positions", "reactions")
-ID_PREFIX = {"positions": "pos", "reactions": "rea"}
-ID_COLUMN = {"positions": "position_id", "reactions": "reaction_id"}
+# What the forms fill in, in the bundle's order; ids and source_ids are given when the bundle is built. Commitment
+# events and plan provisions are not here: they change only with a data release (schema.RELEASE_TABLES).
+FORM_TABLES = ("actors", "talks", "talk_participants", "agreed_items", "positions", "reactions")
+ID_PREFIX = {"positions": "pos", "reactions": "rea", "agreed_items": "itm"}
+ID_COLUMN = {"positions": "position_id", "reactions": "reaction_id", "agreed_items": "item_id", "talks": "talk_id"}
 MIN_ID_DIGITS = 4
+MAX_SLUG = 40  # characters of the city in a round's id: ids appear in links and file names
 
 
 def empty_draft() -> dict[str, object]:
     return {
         "source": {name: "" for name in ARTICLE_FIELDS},
         "sources": [],  # further articles the records may cite
-        "actors": [],  # actors added inline
-        "positions": [],
-        "reactions": [],
+        **{table: [] for table in FORM_TABLES},  # actors are the ones added inline
     }
+
+
+def as_draft(saved: Mapping[str, object]) -> dict[str, object]:
+    """A saved draft with every key of today's drafts: one saved before rounds, participants and agreed items could
+    be coded lacks their lists."""
+    draft = empty_draft() | dict(saved)
+    draft["source"] = empty_draft()["source"] | dict(draft.get("source") or {})  # type: ignore[call-overload]
+    for name in ("sources", *FORM_TABLES):
+        if not isinstance(draft.get(name), list):
+            draft[name] = []
+    return draft
 
 
 def draft_title(draft: Mapping[str, object]) -> str:
@@ -43,16 +54,40 @@ def draft_title(draft: Mapping[str, object]) -> str:
 
 
 def draft_size(draft: Mapping[str, object]) -> int:
-    return sum(len(draft.get(name) or []) for name in ("sources", *FORM_TABLES))  # type: ignore[arg-type]
+    return sum(len(_list(draft, name)) for name in ("sources", *FORM_TABLES))
+
+
+def _list(mapping: Mapping[str, object], name: str) -> list:
+    value = mapping.get(name)
+    return value if isinstance(value, list) else []
 
 
 def next_ids(existing: Iterable[str], table: str, n: int) -> list[str]:
-    """The next n ids after the highest `pos-NNNN` (or `rea-NNNN`) in use, as wide as the widest in use."""
+    """The next n ids after the highest `pos-NNNN` (or `rea-NNNN`, `itm-NNNN`) in use, as wide as the widest in use."""
     pattern = re.compile(rf"^{ID_PREFIX[table]}-(\d+)$")
     numbers = [(int(m.group(1)), len(m.group(1))) for m in map(pattern.match, existing) if m]
     top = max((number for number, _ in numbers), default=0)
     width = max([MIN_ID_DIGITS, *(digits for _, digits in numbers)])
     return [f"{ID_PREFIX[table]}-{top + i:0{width}d}" for i in range(1, n + 1)]
+
+
+def slug(text: str) -> str:
+    """Lower-case ASCII letters and digits joined by '-' ('Abu Dhabi' -> 'abu-dhabi', 'Genève' -> 'geneve')."""
+    folded = unicodedata.normalize("NFKD", text)
+    ascii_only = "".join(c for c in folded if not unicodedata.combining(c)).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_only.lower()).strip("-")[:MAX_SLUG].strip("-")
+
+
+def talk_id_for(start_date: str, city: str, taken: Iterable[str]) -> str:
+    """A round's id in the bundled style, `<start date>-<city>` (2025-06-02-istanbul), with -2, -3 ... when a round
+    of that day and city is already recorded or drafted."""
+    base = f"{start_date.strip() or 'undated'}-{slug(city) or 'round'}"
+    used = set(taken)
+    n, talk_id = 1, base
+    while talk_id in used:
+        n += 1
+        talk_id = f"{base}-{n}"
+    return talk_id
 
 
 def article_source_id(url: str, known: Mapping[str, str]) -> str:
@@ -74,7 +109,7 @@ class Built:
 
 
 def _cited(record: Mapping[str, object], default: str) -> list[str]:
-    extra = [str(v) for v in record.get("source_ids") or [] if str(v).strip()]  # type: ignore[union-attr]
+    extra = [str(v) for v in _list(record, "source_ids") if str(v).strip()]
     return extra or [default]
 
 
@@ -86,9 +121,10 @@ def to_bundle(
     candidates: Mapping[str, Mapping[str, object]] | None = None,
 ) -> Built:
     """The draft as an article bundle. Record ids continue after `existing_ids`; a record cites the article unless
-    it names its sources; the article (and each further source) is left out when its URL is already recorded, and
-    cited by the recorded id. `candidates` ({table: record}) are appended last to their tables: the records being
-    entered, checked with the rest."""
+    it names its sources; a round's id is `<start date>-<city>`, unique against `existing_ids` and the draft; the
+    article (and each further source) is left out when its URL is already recorded, and cited by the recorded id.
+    `candidates` ({table: record}) are appended last to their tables: the records being entered, checked with the
+    rest."""
     candidates = candidates or {}
     article = dict(draft.get("source") or {})  # type: ignore[call-overload]
     url = str(article.get("url") or "").strip()
@@ -105,22 +141,44 @@ def to_bundle(
             )
     bundle["sources"] = sources
     bundle["actors"] = [dict(a) for a in draft.get("actors") or []]  # type: ignore[attr-defined]
+    if "actors" in candidates:
+        bundle["actors"].append(dict(candidates["actors"]))  # type: ignore[attr-defined]
     ids: dict[str, list[str]] = {}
-    for table in ("positions", "reactions"):
+    for table in FORM_TABLES[1:]:
         records = [dict(r) for r in draft.get(table) or []]  # type: ignore[attr-defined]
         if table in candidates:
             records.append(dict(candidates[table]))
-        ids[table] = next_ids(existing_ids.get(table, ()), table, len(records))
-        column = ID_COLUMN[table]
+        if table == "talks":
+            ids[table] = _talk_ids(records, existing_ids.get(table, ()))
+        elif table in ID_PREFIX:
+            ids[table] = next_ids(existing_ids.get(table, ()), table, len(records))
+        cites = "source_ids" in s.TABLES_BY_NAME[table].column_names
+        column = ID_COLUMN.get(table)
         bundle[table] = [
-            {column: new_id, **{k: v for k, v in r.items() if k != column}, "source_ids": _cited(r, article_id)}
-            for new_id, r in zip(ids[table], records, strict=True)
+            {
+                **({column: ids[table][i]} if column else {}),
+                **{k: v for k, v in r.items() if k != column},
+                **({"source_ids": _cited(r, article_id)} if cites else {}),
+            }
+            for i, r in enumerate(records)
         ]
-    if "actors" in candidates:
-        bundle["actors"].append(dict(candidates["actors"]))  # type: ignore[attr-defined]
     if not bundle["sources"]:
         del bundle["sources"]
     return Built(bundle, ids)
+
+
+def _talk_ids(records: Sequence[Mapping[str, object]], existing: Iterable[str]) -> list[str]:
+    """A drafted round keeps the id it was given when it was added (participants, items and positions of the draft
+    name it); one not yet added gets the next free id for its day and city."""
+    taken = {*existing, *(str(r["talk_id"]) for r in records if r.get("talk_id"))}
+    ids = []
+    for record in records:
+        given = str(record.get("talk_id") or "")
+        if not given:
+            given = talk_id_for(str(record.get("start_date") or ""), str(record.get("city") or ""), taken)
+            taken.add(given)
+        ids.append(given)
+    return ids
 
 
 def problems_of(problems: Sequence[Problem], table: str, number: int) -> list[Problem]:
