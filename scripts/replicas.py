@@ -135,8 +135,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("Note: a SQLite store is shared only by replicas on this one machine.", flush=True)
 
     processes = start_replicas(args.ports, args.address, store_url)
-    # SIGTERM (a service manager stopping this script) is handled like Ctrl-C: stop the replicas, then exit.
+    # SIGTERM (a service manager stopping this script) is handled like Ctrl-C: stop the replicas, then exit. SIGINT
+    # too, explicitly: a shell starts a background job with it ignored, and Python then never turns it into Ctrl-C.
     signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)
     try:
         if not wait_healthy(processes, args.ports, args.address):
             print("A replica did not start; see its output above. Stopping all.", file=sys.stderr)
