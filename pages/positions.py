@@ -67,7 +67,6 @@ else:
         ds=ds,
         filters_text=described,
         key="positions.path",
-        stretch=False,
     )
     st.caption(
         "Each party's option on each issue over time: a step is a statement that moved it; a line runs on until "

@@ -30,6 +30,7 @@ LEGEND_COLUMN = 180  # pixels per legend column: as many columns as fit the char
 # Room around every chart. Streamlit gives a chart no padding but at the bottom, and Vega's own measure of a text
 # can fall a pixel or two short of the browser's: a legend title or an axis label at the edge was cut.
 PADDING = {"top": 5, "left": 5, "right": 5, "bottom": 20}
+FIT_WIDTH = {"type": "fit-x", "contains": "padding"}  # as wide as the element; as tall as plot, axes and legends
 NARROW = 600  # pixels: a chart in an element narrower than this is on a phone (or in a narrow column)
 # The width of the element the chart is drawn in; 0 where there is none (an exported image). Limits are worked out
 # from it, not from `width`: `width` is what the labels leave of the element, so a limit taken from it lagged one
@@ -161,6 +162,8 @@ def _chart(frame: pd.DataFrame, mark: dict, encoding: dict, height: object, **to
         "padding": PADDING,
         "width": "container",
         "height": height,
+        # The height is the plot's: under Vega's 'fit' a legend below (a line per entry on a phone) took it all.
+        "autosize": FIT_WIDTH,
         "data": {"values": _values(frame)},
         "mark": mark,
         "encoding": encoding,

@@ -10,15 +10,16 @@ from __future__ import annotations
 import pandas as pd
 
 from parley import palette
-from parley.charts import _CONFIG, COUNT_AXIS, SCHEMA, _field, _values, time_axis
+from parley.charts import _CONFIG, PADDING, SCHEMA, _field, _values, container_share, count_axis, time_axis
 from parley.schema import COMMITMENT_BROKEN, COMMITMENT_LEVELS
 
 STATUS_COLOURS = palette.STATUS_COLOURS
 STATUS_SHAPES: dict[str, str] = {"violated": "cross", "lapsed": "square"}  # every other status: a circle
 STATUS_ORDER = (*COMMITMENT_LEVELS, *COMMITMENT_BROKEN)
 ROW_STEP = 22  # pixels per commitment: one thin bar and its event points
-# Room for a commitment's label: most of a wide chart, only the id and a word or two at phone width.
-LABEL_LIMIT = "clamp(width * 0.45, 70, 360)"
+# Room for a commitment's label: most of a wide chart, only the id and a word or two at phone width (the whole text
+# is in the tooltip).
+LABEL_LIMIT = container_share(0.4, 70, 360, 340)
 PARTS = (  # the three parts of a share bar: (key, legend text, colour)
     ("full", "carried out in full", STATUS_COLOURS["full"]),
     ("open", "not started or under way", STATUS_COLOURS["minimal"]),
@@ -47,7 +48,7 @@ def commitment_steps_chart(steps: pd.DataFrame, status_labels: dict[str, str]) -
         shape=steps["status"].astype(str).map(lambda s: STATUS_SHAPES.get(s, "circle")),
     )
     order = list(dict.fromkeys(frame["label"].astype(str)))
-    y = _field("label", "N", None, sort=order, axis={"labelLimit": {"expr": LABEL_LIMIT}})
+    y = _field("label", "N", None, sort=order, axis={"labelLimit": LABEL_LIMIT})
     colour = _field("legend", "N", "Status (level 0–3)", scale=_status_scale(status_labels))
     tooltip = [
         _field("label", "N", "Commitment"),
@@ -76,6 +77,7 @@ def commitment_steps_chart(steps: pd.DataFrame, status_labels: dict[str, str]) -
     return {
         "$schema": SCHEMA,
         "config": _CONFIG,
+        "padding": PADDING,
         "width": "container",
         "height": {"step": ROW_STEP},
         "data": {"values": _values(frame)},
@@ -116,13 +118,16 @@ def share_chart(shares: pd.DataFrame, group: str, title: str) -> dict:
     return {
         "$schema": SCHEMA,
         "config": _CONFIG,
+        "padding": PADDING,
         "width": "container",
         "height": {"step": ROW_STEP},
         "data": {"values": _values(frame)},
         "mark": {"type": "bar"},
         "encoding": {
-            "y": _field("group", "N", None, sort=order, axis={"labelLimit": 260}),
-            "x": _field("n", "Q", "Commitments", stack="zero", axis=COUNT_AXIS),
+            # A round's or party's name takes at most 40% of a phone's width: the legend below starts where the
+            # bars do, and ran off the right edge behind 260-pixel names.
+            "y": _field("group", "N", None, sort=order, axis={"labelLimit": container_share(0.4, 90, 260, 260)}),
+            "x": _field("n", "Q", "Commitments", stack="zero", axis=count_axis("Commitments")),
             "color": _field(
                 "part",
                 "N",

@@ -11,19 +11,40 @@ from __future__ import annotations
 import pandas as pd
 
 from parley import palette
-from parley.charts import _CONFIG, LEGEND_COLUMN, SCHEMA, _field, _tooltip, _values, time_axis
+from parley.charts import _CONFIG, PADDING, SCHEMA, _field, _tooltip, _values, container_share, time_axis
 from parley.filters import DATE_FORMAT
 
 PLAN_COLOUR = palette.PLAN_COLOUR
 GAP_COLOUR = "#555555"  # the gap is one quantity, drawn in one neutral colour: its thickness says how wide it is
 GAP_SIZES = (2, 22)  # bar thickness in pixels for no gap and for the whole scale
 ISSUE_TITLE_CHARS = 40
-SUBCHART_WIDTH = 520
 ROW_HEIGHT = 26
+HEADING = "§"  # starts the row key of an issue's heading row: our own key, never data text; its axis label is blank
+ZERO_WIDTH = "\u200b"  # added to an option's words that another scale also uses, so the two stay two rows
 
 
 def _party_scale(names: dict[str, str]) -> dict:
     return {"domain": list(names.values()), "range": [palette.party_colour(a) for a in names]}
+
+
+def _rows(options: pd.DataFrame, issues: list[str]) -> tuple[list[str], dict[tuple[str, str], str], list[dict]]:
+    """The rows of the chart, top down: each issue's heading row, then its options from Ukraine's end to Russia's.
+    Returns the row keys in order, the key of each (issue, option) and the heading rows with their issue names."""
+    order: list[str] = []
+    keys: dict[tuple[str, str], str] = {}
+    headings: list[dict] = []
+    for n, issue in enumerate(issues):
+        scale = options[options["issue_id"].astype(str) == issue].sort_values("rank")
+        heading = f"{HEADING}{n}"
+        order.append(heading)
+        headings.append({"row": heading, "issue_label": str(scale["issue_label"].iloc[0])[:ISSUE_TITLE_CHARS]})
+        for label in scale["label"].astype(str):
+            key = ZERO_WIDTH + label if label.startswith(HEADING) else label
+            while key in keys.values():
+                key += ZERO_WIDTH
+            keys[(issue, label)] = key
+            order.append(key)
+    return order, keys, headings
 
 
 def option_path_chart(
@@ -34,13 +55,20 @@ def option_path_chart(
     *,
     binned: bool = False,
 ) -> dict:
-    """One small chart per issue: each party's option over time as steps on the issue's scale (Ukraine's end at the
-    top), plans as black diamonds on the same scale. `path` comes from gaps.option_path, `plan_marks` holds plan
-    provisions with an option (presented, plan_title, issue_id, option_label, summary, caution), `parties` maps the
-    drawn actor ids to names in legend order."""
+    """Each party's option over time on each issue's scale, as steps (Ukraine's end at the top of each issue), plans
+    as black diamonds on the same scale. `path` comes from gaps.option_path, `plan_marks` holds plan provisions with
+    an option (presented, plan_title, issue_id, option_label, summary, caution), `parties` maps the drawn actor ids
+    to names in legend order.
+
+    One chart as wide as its container, each issue a block of rows under its name: small charts side by side or one
+    above the other need a fixed width, and at 520 pixels they ran off a phone's screen, legend and all."""
     path = path.assign(when=path["date"].dt.strftime(DATE_FORMAT))
     plans = plan_marks.assign(when=plan_marks["presented"].dt.strftime(DATE_FORMAT))
     shown_issues = [i for i in dict.fromkeys(options["issue_id"].astype(str)) if i in set(path["issue_id"])]
+    order, keys, headings = _rows(options, shown_issues)
+    path["row"] = [keys.get((i, o), o) for i, o in zip(path["issue_id"], path["option_label"], strict=True)]
+    plans["row"] = [keys.get((i, o), o) for i, o in zip(plans["issue_id"], plans["option_label"], strict=True)]
+    plans = plans[plans["issue_id"].isin(shown_issues)]
     start = min([path["date"].min(), *([plans["presented"].min()] if len(plans) else [])])
     end = max([path["date"].max(), *([plans["presented"].max()] if len(plans) else [])])
     x_scale = {"domain": [start.strftime("%Y-%m-%d"), (end + pd.Timedelta(days=20)).strftime("%Y-%m-%d")]}
@@ -52,85 +80,90 @@ def option_path_chart(
         ("summary", "Summary", "N"),
         ("flags", "Flags", "N"),
     )
-    charts = []
-    for issue in shown_issues:
-        scale = options[options["issue_id"].astype(str) == issue].sort_values("rank")
-        labels = scale["label"].astype(str).tolist()
-        label = str(scale["issue_label"].iloc[0])
-        y = {
-            "field": "option_label",
-            "type": "ordinal",
-            "title": None,
-            "scale": {"domain": labels},
-            "axis": {"labelLimit": 170, "grid": True},
-        }
-        x = _field("date", "T", None, scale=x_scale, axis=time_axis(start, end))
-        only = [{"filter": {"field": "issue_id", "equal": issue}}]
-        layers = [
-            {
-                "data": {"name": "path"},
-                "transform": only,
-                "mark": {"type": "line", "interpolate": "step-after", "strokeWidth": 2, "opacity": 0.7},
-                "encoding": {"x": x, "y": y, "color": colour, "detail": {"field": "actor_id"}},
+    heading_row = f"indexof(datum.value, '{HEADING}') == 0"
+    y = {
+        "field": "row",
+        "type": "ordinal",
+        "title": None,
+        "scale": {"domain": order},
+        "axis": {
+            # An option's words take at most 45% of the width (the whole option is in the points' tooltips).
+            "labelLimit": container_share(0.45, 90, 220, 220),
+            "labelExpr": f"{heading_row} ? '' : datum.label",
+            "grid": True,
+            "gridOpacity": {"condition": {"test": heading_row, "value": 0}, "value": 1},
+            "tickOpacity": {"condition": {"test": heading_row, "value": 0}, "value": 1},
+        },
+    }
+    axis = time_axis(start, end)
+    # The time axis above and below the rows: the chart is tall. Two layers carry an axis, the others none.
+    x_top = _field("date", "T", None, scale=x_scale, axis={**axis, "orient": "top"})
+    x_bottom = _field("date", "T", None, scale=x_scale, axis={**axis, "orient": "bottom"})
+    x_plain = _field("date", "T", None, scale=x_scale, axis=None)
+    layers = [
+        {
+            "data": {"name": "path"},
+            "mark": {"type": "line", "interpolate": "step-after", "strokeWidth": 2, "opacity": 0.7},
+            "encoding": {"x": x_top, "y": y, "color": colour, "detail": [{"field": "actor_id"}, {"field": "issue_id"}]},
+        },
+        {
+            "data": {"name": "path"},
+            "transform": [{"filter": "!datum.caution"}],
+            "mark": {"type": "point", "filled": True, "size": 70, "opacity": 1},
+            "encoding": {"x": x_bottom, "y": y, "color": colour, "tooltip": point_tip},
+        },
+        {
+            "data": {"name": "path"},
+            "transform": [{"filter": "datum.caution"}],
+            "mark": {"type": "point", "filled": False, "size": 70, "strokeWidth": 2, "fill": "white"},
+            "encoding": {"x": x_plain, "y": y, "color": colour, "tooltip": point_tip},
+        },
+        {
+            "data": {"name": "plans"},
+            "mark": {"type": "point", "shape": "diamond", "size": 90, "color": PLAN_COLOUR, "strokeWidth": 1.5},
+            "encoding": {
+                "x": {**x_plain, "field": "presented"},
+                "y": y,
+                "fillOpacity": {"condition": {"test": "datum.caution", "value": 0}, "value": 1},
+                "tooltip": _tooltip(
+                    ("plan_title", "Plan", "N"),
+                    ("when", "Presented", "N"),
+                    ("option_label", "Option", "N"),
+                    ("summary", "Provision", "N"),
+                    ("flags", "Flags", "N"),
+                ),
             },
-            {
-                "data": {"name": "path"},
-                "transform": [*only, {"filter": "!datum.caution"}],
-                "mark": {"type": "point", "filled": True, "size": 70, "opacity": 1},
-                "encoding": {"x": x, "y": y, "color": colour, "tooltip": point_tip},
+        },
+        {
+            # Each issue's name on its heading row, from the left of the plot, cut to the plot's width.
+            "data": {"values": headings},
+            "mark": {
+                "type": "text",
+                "align": "left",
+                "baseline": "middle",
+                "fontSize": 13,
+                "fontWeight": "bold",
+                "color": "#222222",
+                "limit": {"expr": "width"},
             },
-            {
-                "data": {"name": "path"},
-                "transform": [*only, {"filter": "datum.caution"}],
-                "mark": {"type": "point", "filled": False, "size": 70, "strokeWidth": 2, "fill": "white"},
-                "encoding": {"x": x, "y": y, "color": colour, "tooltip": point_tip},
-            },
-            {
-                "data": {"name": "plans"},
-                "transform": only,
-                "mark": {"type": "point", "shape": "diamond", "size": 90, "color": PLAN_COLOUR, "strokeWidth": 1.5},
-                "encoding": {
-                    "x": {**x, "field": "presented"},
-                    "y": y,
-                    "fillOpacity": {"condition": {"test": "datum.caution", "value": 0}, "value": 1},
-                    "tooltip": _tooltip(
-                        ("plan_title", "Plan", "N"),
-                        ("when", "Presented", "N"),
-                        ("option_label", "Option", "N"),
-                        ("summary", "Provision", "N"),
-                        ("flags", "Flags", "N"),
-                    ),
-                },
-            },
-        ]
-        charts.append(
-            {
-                "title": {"text": label[:ISSUE_TITLE_CHARS], "anchor": "start", "fontSize": 13},
-                "width": SUBCHART_WIDTH,
-                "height": ROW_HEIGHT * len(labels),
-                "layer": layers,
-            }
-        )
-    plan_frame = plans[
-        [
-            c
-            for c in ("presented", "when", "plan_title", "issue_id", "option_label", "summary", "flags", "caution")
-            if c in plans.columns
-        ]
+            "encoding": {"x": {"value": 0}, "y": y, "text": {"field": "issue_label", "type": "nominal"}},
+        },
     ]
+    plan_columns = ("presented", "when", "plan_title", "issue_id", "row", "option_label", "summary", "flags", "caution")
+    plan_frame = plans[[c for c in plan_columns if c in plans.columns]]
     path_frame = path[
-        ["date", "when", "actor_id", "actor_name", "issue_id", "option_label", "summary", "flags", "caution"]
+        ["date", "when", "actor_id", "actor_name", "issue_id", "row", "option_label", "summary", "flags", "caution"]
     ]
     return {
         "$schema": SCHEMA,
-        # Sub-charts of a fixed width: the legend's columns are counted from it (a concatenation has no `width`).
-        "config": {
-            **_CONFIG,
-            "legend": {**_CONFIG["legend"], "orient": "top", "columns": max(1, SUBCHART_WIDTH // LEGEND_COLUMN)},
-        },
+        # The party legend above the rows (below, it would sit a long scroll away from the first issue).
+        "config": {**_CONFIG, "legend": {**_CONFIG["legend"], "orient": "top"}},
+        "padding": PADDING,
+        "width": "container",
+        "height": {"step": ROW_HEIGHT},
         "datasets": {"path": _values(path_frame), "plans": _values(plan_frame)},
-        "vconcat": charts,
-        "spacing": 18,
+        "layer": layers,
+        "resolve": {"axis": {"x": "independent"}},
     }
 
 
@@ -176,6 +209,7 @@ def gap_now_chart(table: pd.DataFrame, names: tuple[str, str], colours: tuple[st
     return {
         "$schema": SCHEMA,
         "config": _CONFIG,
+        "padding": PADDING,
         "width": "container",
         "height": {"step": 34},
         "data": {"values": _values(frame)},
@@ -226,6 +260,7 @@ def gap_over_time_chart(frame: pd.DataFrame, sizes: dict[str, int]) -> dict:
     return {
         "$schema": SCHEMA,
         "config": _CONFIG,
+        "padding": PADDING,
         "width": "container",
         "height": {"step": 30},
         "data": {"values": _values(data[["date", "until", "when", "issue_label", "share", "steps", "caution"]])},

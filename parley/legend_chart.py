@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from parley import palette
-from parley.charts import _CONFIG, SCHEMA, _values
+from parley.charts import _CONFIG, PADDING, SCHEMA, _values
 
 ROW = 22  # pixels per colour
 WIDTH = 260
@@ -31,6 +31,7 @@ def legend_chart(rows: pd.DataFrame) -> dict:
     return {
         "$schema": SCHEMA,
         "config": _CONFIG,
+        "padding": PADDING,
         "width": WIDTH,
         "height": {"step": ROW},
         "data": {"values": _values(frame)},

@@ -16,7 +16,7 @@ from __future__ import annotations
 import pandas as pd
 
 from parley import palette
-from parley.charts import _CONFIG, SCHEMA
+from parley.charts import _CONFIG, PADDING, SCHEMA
 from parley.filters import DATE_FORMAT
 from parley.geo import Place, place_of
 
@@ -196,6 +196,7 @@ def reaction_map_chart(states: pd.DataFrame, topology: dict, stance_labels: dict
     return {
         "$schema": SCHEMA,
         "config": _CONFIG,
+        "padding": PADDING,
         "width": "container",
         "height": 460 if area == EUROPE else 320,
         # The map keeps its height: under 'fit' the legends (eleven stances, a line each on a phone) took it all.

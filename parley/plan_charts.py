@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from parley import palette
-from parley.charts import _CONFIG, SCHEMA, _field, _tooltip, _values
+from parley.charts import _CONFIG, FIT_WIDTH, PADDING, SCHEMA, _field, _tooltip, _values, container_share
 from parley.filters import DATE_FORMAT
 
 # Below this width per plan column, option labels cannot be read: the cell shows its rank ("2/5") instead; below
@@ -146,6 +146,7 @@ def plan_matrix_chart(cells: pd.DataFrame, issue_order: list[str] | None = None)
     return {
         "$schema": SCHEMA,
         "config": _CONFIG,
+        "padding": PADDING,
         "width": "container",
         "height": {"step": 34},
         "data": {"values": _values(frame)},
@@ -196,8 +197,10 @@ def comparison_chart(marks: pd.DataFrame, title_a: str, title_b: str, issue_orde
     return {
         "$schema": SCHEMA,
         "config": _CONFIG,
+        "padding": PADDING,
         "width": "container",
         "height": 38 * max(len(issues), 1),  # a fixed height per issue: a step would count the A/B offsets
+        "autosize": FIT_WIDTH,  # the legend below adds to that height instead of squeezing the rows
         "data": {"values": _values(frame)},
         "layer": [
             {
@@ -224,7 +227,14 @@ def comparison_chart(marks: pd.DataFrame, title_a: str, title_b: str, issue_orde
                         None,
                         scale={"domain": plans, "range": ["white", "#222222"]},
                         # One plan per line: two long titles side by side would be wider than a phone.
-                        legend={"orient": "bottom", "direction": "vertical", "columns": 1, "labelLimit": 230},
+                        # On a phone the titles are cut shorter: the legend starts where the plot does, after
+                        # the issue names (the whole titles are in the tooltips and the page's plan choosers).
+                        legend={
+                            "orient": "bottom",
+                            "direction": "vertical",
+                            "columns": 1,
+                            "labelLimit": container_share(0.55, 120, 230, 230),
+                        },
                     ),
                     "tooltip": tooltip,
                 },

@@ -8,7 +8,7 @@ from altair.utils.schemapi import validate_jsonschema
 from altair.vegalite.v6.schema import load_schema
 
 from parley import gaps
-from parley.gap_charts import gap_now_chart, gap_over_time_chart, option_path_chart
+from parley.gap_charts import HEADING, ZERO_WIDTH, gap_now_chart, gap_over_time_chart, option_path_chart
 
 OPTIONS = pd.DataFrame(
     {
@@ -143,9 +143,37 @@ def test_gap_charts_are_valid_vega_lite_and_draw_flagged_options_hollow():
     assert hollow and hollow[0]["transform"] == [{"filter": "datum.caution"}]
     drawn = {(r["party"], r["caution"]) for r in now["data"]["values"] if r["issue_label"] == "Territory"}
     assert drawn == {("Russia", False), ("Ukraine", True)}  # only Ukraine's latest option rests on a flagged record
-    # Each issue's axis lists its whole scale in rank order, whether or not a party holds every option.
-    domains = [c["layer"][0]["encoding"]["y"]["scale"]["domain"] for c in path["vconcat"]]
-    assert ["T one", "T two", "T three", "T four"] in domains
+    # Each issue's rows list its whole scale in rank order under its heading row, whether or not a party holds
+    # every option.
+    rows = path["layer"][0]["encoding"]["y"]["scale"]["domain"]
+    first = rows.index("T one")
+    assert rows[first : first + 4] == ["T one", "T two", "T three", "T four"]
+    assert rows[first - 1].startswith(HEADING)
+    headings = next(layer["data"]["values"] for layer in path["layer"] if layer["mark"]["type"] == "text")
+    assert {"row": rows[first - 1], "issue_label": "Territory"} in headings
+
+
+def test_option_path_keeps_one_row_per_option_when_two_scales_share_words():
+    options = OPTIONS.assign(label=OPTIONS["label"].replace({"C two": "T two"}))
+    path = pd.DataFrame(
+        {
+            "date": pd.to_datetime(["2025-01-01", "2025-02-01"]),
+            "actor_id": ["RUS", "UKR"],
+            "actor_name": ["Russia", "Ukraine"],
+            "issue_id": ["territory", "ceasefire"],
+            "option_label": ["T two", "T two"],
+            "summary": ["s", "s"],
+            "flags": ["", ""],
+            "caution": [False, False],
+        }
+    )
+    no_plans = pd.DataFrame(columns=["presented", "plan_title", "issue_id", "option_label", "summary", "caution"])
+    spec = option_path_chart(path, no_plans.astype({"presented": "datetime64[ns]"}), options, {"RUS": "Russia"})
+    rows = spec["layer"][0]["encoding"]["y"]["scale"]["domain"]
+    assert len(rows) == len(set(rows)) == 2 + len(options)  # a heading row per issue, then every option once
+    drawn = [r["row"] for r in spec["datasets"]["path"]]
+    assert drawn[0] != drawn[1] and drawn[0] in rows and drawn[1] in rows
+    assert drawn[1].strip(ZERO_WIDTH) == "T two"  # the same words on screen, a row of its own
 
 
 def test_core_lines_give_every_core_issue_in_words():
