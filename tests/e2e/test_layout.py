@@ -1,0 +1,116 @@
+"""Every chart of every page reads on a laptop (1440×900) and on a phone (390×844), measured in Chromium's DOM:
+no legend outside its chart, no two texts of a chart overlapping, no text running past the chart's edge, no time
+axis naming a period twice, no count axis with a tick between whole numbers.
+
+One browser tab per width visits every page once (and the record page with one record); charts in a tab not yet
+open, and the Europe view of the reactions map, are measured after opening them. How the DOM is read, and why the
+charts can be measured at all (SVG, not canvas): tests/e2e/layout.py.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page
+
+from components.registry import PAGES, RECORD_PAGE, ROOT, PageEntry
+from parley import palette
+from tests.e2e.helpers import Server, open_page, wait_idle
+from tests.e2e.layout import (
+    Chart,
+    fractional_count_ticks,
+    legends_outside,
+    not_measurable,
+    overlapping_texts,
+    repeated_time_ticks,
+    texts_cut,
+    wait_charts_drawn,
+)
+
+pytestmark = pytest.mark.e2e
+
+SCREENS = {"laptop": {"width": 1440, "height": 900}, "phone": {"width": 390, "height": 844}}
+CHECKS = (not_measurable, legends_outside, overlapping_texts, texts_cut, repeated_time_ticks, fractional_count_ticks)
+# What each page must be found to draw on the bundled data, so that no check passes by measuring nothing.
+CHARTS_AT_LEAST = {
+    "overview": 2,
+    "timeline": 1,
+    "positions": 5,
+    "plans": 2,
+    "commitments": 3,
+    "reactions": 4,
+    "codebook": len(palette.MEANINGS),
+}
+AXES_AT_LEAST = {
+    "overview": {"time"},
+    "timeline": {"time"},
+    "positions": {"time", "count"},
+    "commitments": {"time", "count"},
+    "reactions": {"time", "count"},
+}
+# Views a page draws after a click, measured too: the option that opens the view, and the chart it draws.
+MORE_VIEWS = {"reactions": ("Europe", "Where reacting states stand (Europe)")}
+
+
+def _first_talk_id() -> str:
+    with (ROOT / "data" / "talks.csv").open(encoding="utf-8", newline="") as handle:
+        return next(csv.DictReader(handle))["talk_id"]
+
+
+VISITS = [*PAGES, RECORD_PAGE]
+
+
+@pytest.fixture(scope="module", params=list(SCREENS))
+def screen(request: pytest.FixtureRequest, browser: Browser) -> Iterator[Page]:
+    """One tab per screen size, kept for every page: each page is visited once per size."""
+    context = browser.new_context(viewport=SCREENS[request.param])
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+def _url(server: Server, entry: PageEntry) -> str:
+    return server.url(entry, {"id": [_first_talk_id()]} if entry == RECORD_PAGE else None)
+
+
+def _measure_every_chart(page: Page, entry: PageEntry) -> list[Chart]:
+    """Every chart of the page as drawn, opening the page's tabs one by one until each chart has been on show."""
+    charts = wait_charts_drawn(page, CHARTS_AT_LEAST.get(entry.url_path, 0))
+    seen: dict[int, Chart] = {i: c for i, c in enumerate(charts) if c.shown}
+    tabs = page.get_by_test_id("stMain").get_by_role("tab")
+    for n in range(tabs.count()):
+        if len(seen) == len(charts):
+            break
+        tabs.nth(n).click()
+        for i, chart in enumerate(wait_charts_drawn(page, len(charts))):
+            if chart.shown and i not in seen:
+                seen[i] = chart
+    assert len(seen) == len(charts), f"charts never shown: {[c.name for i, c in enumerate(charts) if i not in seen]}"
+    measured = list(seen.values())
+    if entry.url_path in MORE_VIEWS:
+        option, drawn = MORE_VIEWS[entry.url_path]
+        page.get_by_test_id("stMain").get_by_role("radio", name=option, exact=True).click()
+        page.get_by_role("heading", name=drawn, exact=True).wait_for()
+        wait_idle(page)
+        measured += [c for c in wait_charts_drawn(page, len(charts)) if c.shown and c.name == drawn]
+        assert any(c.name == drawn for c in measured), f"{drawn!r} was not drawn"
+    return measured
+
+
+@pytest.mark.parametrize("entry", VISITS, ids=[p.url_path for p in VISITS])
+def test_every_chart_reads_without_overlaps_cuts_or_repeated_ticks(
+    screen: Page, app_server: Server, entry: PageEntry
+) -> None:
+    open_page(screen, _url(app_server, entry), entry.title)
+    charts = _measure_every_chart(screen, entry)
+
+    problems = [problem for chart in charts for check in CHECKS for problem in check(chart)]
+    width = screen.viewport_size["width"] if screen.viewport_size else 0
+    assert not problems, f"{entry.url_path} at {width} px:\n" + "\n".join(problems[:40])
+    kinds = {axis["kind"] for chart in charts for axis in chart.axes}
+    assert AXES_AT_LEAST.get(entry.url_path, set()) <= kinds, (entry.url_path, kinds)
+    if entry.url_path in CHARTS_AT_LEAST:  # the checks read something: texts were found in every chart
+        assert all(chart.texts for chart in charts), [c.name for c in charts if not c.texts]
