@@ -1,6 +1,6 @@
 """An analyst codes an article in the browser: the article, an actor found by its alias, two positions and one
-reaction through the forms, no id typed, one batch on confirm; an open page hears of it within seconds and keeps
-its filters (issue 13)."""
+reaction through the forms, no id typed, one batch on confirm; a new round with a participant and an agreed item,
+found on the Timeline; an open page hears of an import within seconds and keeps its filters (issue 13)."""
 
 from __future__ import annotations
 
@@ -15,12 +15,24 @@ from components.registry import PAGES
 from parley.importer import commit, example_bundle, preview_import
 from parley.loading import load_dataset
 from parley.store import Store
-from tests.e2e.helpers import Server, Watch, choose, expect_chosen, nav_link, open_page, streamlit_server, wait_idle
+from tests.e2e.helpers import (
+    Server,
+    Watch,
+    choose,
+    expect_chosen,
+    nav_link,
+    open_page,
+    query,
+    streamlit_server,
+    wait_idle,
+    wait_title,
+)
 
 pytestmark = pytest.mark.e2e
 
 ADD = next(p for p in PAGES if p.url_path == "add")
 POSITIONS = next(p for p in PAGES if p.url_path == "positions")
+TIMELINE = next(p for p in PAGES if p.url_path == "timeline")
 URL = "https://example.org/news/2025/06/03/e2e-coded-article"
 FIRST = "Moscow asked for the four regions first (e2e form)."
 SECOND = "Kyiv asked for an unconditional ceasefire (e2e form)."
@@ -121,6 +133,84 @@ def test_code_an_article_with_two_positions_and_a_reaction(page: Page, add_serve
     assert rows["positions"]["position_id"].tolist() == [f"pos-{top + 1:04d}", f"pos-{top + 2:04d}"]
     assert rows["reactions"]["summary"].tolist() == [REACTION]
     assert rows["sources"]["url"].tolist() == [URL]
+    watch.assert_clean()
+    store.dispose()
+
+
+ROUND_TITLE = "Valletta round (e2e form)"
+ROUND_ID = "2026-03-10-valletta"
+ITEM = "An exchange of 300 prisoners per side (e2e form)."
+
+
+def _article(page: Page, url: str, title: str) -> None:
+    _type(page, "Article URL", url)
+    _type(page, "Outlet", "E2E Wire")
+    _type(page, "Title", title)
+    _pick(page, "Source type", "wire")
+
+
+def _added(page: Page, button: str, text: str) -> None:
+    page.get_by_role("button", name=button).click()
+    _settle(page)
+    expect(page.get_by_test_id("stAlertContentSuccess")).to_contain_text(text)
+    wait_idle(page)
+
+
+def test_code_a_round_with_a_participant_and_an_item_and_find_it_on_the_timeline(
+    page: Page, add_server: Server
+) -> None:
+    watch = Watch().attach(page)
+    store = Store(f"sqlite:///{(add_server.log.parent / 'store.sqlite').resolve()}")
+    open_page(page, add_server.url(ADD), ADD.title)
+    _article(page, "https://example.org/news/2026/03/10/e2e-valletta-round", "Talks in Valletta (e2e)")
+    expect(page.get_by_text("Commitment events and peace-plan provisions change with a data release")).to_be_visible()
+
+    page.get_by_role("tab", name="Round", exact=True).click()
+    _type(page, "Round title", ROUND_TITLE)
+    _type(page, "City", "Valletta")
+    _date(page, "Start date", "2026-03-10")
+    _date(page, "End date", "2026-03-10")
+    _type(page, "Country (ISO3)", "MLT")
+    _pick(page, "Format", "mediated")
+    _pick(page, "Status", "held")
+    _pick(page, "Confidence", "medium")
+    _type(page, "Outcome", "Agreed a prisoner exchange (e2e form).")
+    expect(page.get_by_test_id("stCaptionContainer").filter(has_text=ROUND_ID)).to_be_visible()  # the id it will get
+    _added(page, "Add round", f"Added round {ROUND_ID}")
+
+    page.get_by_role("tab", name="Participant", exact=True).click()
+    _pick(page, "Round", "Valletta", ROUND_TITLE)  # the round drafted a moment ago
+    _pick(page, "Actor", "Kyiv", "Ukraine (UKR)")
+    _pick(page, "Role", "party")
+    _added(page, "Add participant", "Added participant")
+
+    page.get_by_role("tab", name="Agreed item", exact=True).click()
+    _pick(page, "Round", "Valletta", ROUND_TITLE)
+    _pick(page, "Issue", "Prisoners")
+    _pick(page, "Status", "agreed")
+    _pick(page, "Confidence", "medium")
+    _type(page, "Quantity (a whole number, optional)", "300")
+    _type(page, "Unit (optional)", "prisoners per side")
+    _type(page, "Summary", ITEM)
+    _added(page, "Add agreed item", "Added agreed item itm-")
+
+    assert store.batches().empty  # nothing is imported before the confirm
+    page.get_by_role("button", name="Confirm: write 4 new record(s) as one import batch").click()
+    expect(page.get_by_test_id("stAlertContentSuccess")).to_contain_text("Imported batch")
+    rows = store.imported_rows()
+    assert rows["talks"]["talk_id"].tolist() == [ROUND_ID]
+    assert rows["talk_participants"][["talk_id", "actor_id", "role"]].values.tolist() == [[ROUND_ID, "UKR", "party"]]
+    assert rows["agreed_items"][["talk_id", "quantity", "summary"]].values.tolist() == [[ROUND_ID, "300", ITEM]]
+
+    nav_link(page, TIMELINE.title).click()
+    wait_title(page, TIMELINE.title)
+    picker = page.get_by_role("combobox", name="Open a round", exact=True)
+    picker.click()
+    picker.fill("Valletta")
+    page.get_by_test_id("stSelectboxVirtualDropdown").get_by_role("option").filter(has_text=ROUND_TITLE).first.click()
+    expect(page.get_by_role("heading", level=2, name=ROUND_TITLE, exact=True)).to_be_visible()
+    wait_idle(page)
+    assert query(page).get("round") == [ROUND_ID]
     watch.assert_clean()
     store.dispose()
 
