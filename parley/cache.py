@@ -31,7 +31,17 @@ OFF = ("off", "none", "0")
 # Bump when the stored layout changes; changes to the code that builds the tables are caught by CODE_FILES.
 FORMAT = "1"
 # The modules whose source decides what a built, validated Dataset holds.
-CODE_FILES = ("loading.py", "schema.py", "validation.py", "aggregate.py", "store.py", "layers.py", "cache.py")
+CODE_FILES = (
+    "loading.py",
+    "schema.py",
+    "validation.py",
+    "aggregate.py",
+    "store.py",
+    "store_engine.py",
+    "store_tables.py",
+    "layers.py",
+    "cache.py",
+)
 KEEP = 4
 # A file modified this recently may be modified again within the file system's timestamp granularity
 # without its size or mtime changing: such a file is keyed on its content too.
