@@ -311,6 +311,8 @@ def report(
         print(f"  {line}")
     for i, (c, r) in enumerate(zip(cpu, rss, strict=True)):
         print(f"app server {i + 1}: {c:.1f} CPU s ({c / wall * 100:.0f}% of one core), peak RSS {r:.0f} MB")
+    # CPU per run is what the load asks of the servers whatever else the machine is doing: the times above are not.
+    print(f"app servers' CPU per run (polls included): {sum(cpu) / max(1, len(runs)) * 1000:.0f} ms")
     if pg is not None:
         print(f"PostgreSQL: {pg:.1f} CPU s")
     print(f"this client: {client_cpu:.1f} CPU s; load average before {load_before}, after {loadavg()}")
