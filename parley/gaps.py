@@ -275,7 +275,8 @@ def gap_over_time(data: Placed, pair: tuple[str, str], labels: dict[str, str] | 
     last_of_day = np.r_[(track.issue[1:] != track.issue[:-1]) | (track.day[1:] != track.day[:-1]), True] if n else both
     keep = np.flatnonzero(both & last_of_day)
     issue, gap, caution, day = track.issue[keep], gap[keep], caution[keep], track.day[keep]
-    same = np.r_[False, (issue[1:] == issue[:-1]) & (gap[1:] == gap[:-1]) & (caution[1:] == caution[:-1])]
+    # np.r_[False, <empty>] has one element: with nothing kept, nothing repeats.
+    same = np.r_[False, (issue[1:] == issue[:-1]) & (gap[1:] == gap[:-1]) & (caution[1:] == caution[:-1])][: len(issue)]
     keep = ~same
     issue_ids = track.issues[issue[keep]].astype(str)
     return pd.DataFrame(

@@ -13,6 +13,7 @@ by the same rule.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from parley import palette
@@ -95,7 +96,8 @@ def _with_places(rows: pd.DataFrame, area: str, small_only: bool) -> pd.DataFram
     keep = [
         p is not None and in_area(p, area) and (not small_only or p.area_km2 < POINT_BELOW_KM2[area]) for p in places
     ]
-    kept = rows[keep].copy()
+    # A boolean array, not the list: an empty list would select no columns rather than no rows.
+    kept = rows[np.array(keep, dtype=bool)].copy()
     kept["lon"] = [p.lon for p, k in zip(places, keep, strict=True) if k and p]
     kept["lat"] = [p.lat for p, k in zip(places, keep, strict=True) if k and p]
     return kept
@@ -137,7 +139,7 @@ def reaction_map_chart(states: pd.DataFrame, topology: dict, stance_labels: dict
     """The map of reacting states (`states` from reactions_by_state), of the world or of Europe."""
     rows = _rows(states, stance_labels)
     # Only the states of the view: a far state would show as a sliver of colour at the edge of Europe's map.
-    rows = rows[[in_area(place_of(m), area) for m in rows["map_id"]]]
+    rows = rows[np.array([in_area(place_of(m), area) for m in rows["map_id"]], dtype=bool)]
     fields = [c for c in rows.columns if c != "map_id"]
     lookup = {"lookup": "id", "from": {"data": {"values": _records(rows)}, "key": "map_id", "fields": fields}}
     clip = area == EUROPE  # outlines beyond Europe's box would spill over the page
