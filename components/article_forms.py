@@ -253,13 +253,19 @@ def render_form(ds: Dataset, draft: Mapping, table: str, article_id: str) -> dic
     if clear:
         for column, _ in FORMS[table]:
             st.session_state.pop(_key(table, column), None)
-    columns = st.columns(2)
     given: dict[str, str] = {}
+    row: list = []
     placed = 0
     for column, kind in FORMS[table]:
         wide = kind in ("long", "sources")
-        where = st if wide else columns[placed % 2]
-        placed += not wide
+        if wide:
+            where, placed = st, 0
+        else:
+            # Two fields a row, each row its own columns: on a phone the rows stack in reading order (a whole left
+            # column first would put the city far below the round's title).
+            if placed % 2 == 0:
+                row = st.columns(2)
+            where, placed = row[placed % 2], placed + 1
         label, key = _label(table, column), _key(table, column)
         if kind in ("short",):
             where.text_input(label, key=key)
@@ -345,7 +351,7 @@ def problems_for(preview: Preview, built: Built, table: str) -> list[Problem]:
 
 
 def _show_round_id(ds: Dataset, draft: Mapping, record: Mapping[str, str]) -> None:
-    if record["start_date"] or record["city"]:
+    if record["start_date"]:
         taken = [*ds.talks["talk_id"].astype(str), *(str(t.get("talk_id", "")) for t in draft["talks"])]
         st.caption(escape_markdown(f"Round id: {talk_id_for(record['start_date'], record['city'], taken)}"))
 
@@ -359,7 +365,10 @@ def _added(table: str, built: Built, record: Mapping[str, object]) -> str:
 def render_record_forms(ds: Dataset, draft: dict, store: Store, data_dir: Path, article_id: str) -> None:
     """One tab per kind of record: its form, the rules it breaks so far beside it, and the button that adds it."""
     forms, slots, clicked = {}, {}, {}
-    for table, tab in zip(TAB_NAMES, st.tabs(list(TAB_NAMES.values())), strict=True):
+    # Keyed, so the open tab is kept by the server: the page above may gain an element (the data reloaded after the
+    # first draft makes a new store, or after an import elsewhere), and unkeyed tabs would then reopen the first.
+    tabs = st.tabs(list(TAB_NAMES.values()), key="add.tabs", on_change="rerun")
+    for table, tab in zip(TAB_NAMES, tabs, strict=True):
         with tab:
             if table in NOTES:
                 st.caption(NOTES[table])
