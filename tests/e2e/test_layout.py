@@ -3,8 +3,9 @@ no legend outside its chart, no two texts of a chart overlapping, no text runnin
 axis naming a period twice, no count axis with a tick between whole numbers.
 
 One browser tab per width visits every page once (and the record page with one record); charts in a tab not yet
-open, and the Europe view of the reactions map, are measured after opening them. How the DOM is read, and why the
-charts can be measured at all (SVG, not canvas): tests/e2e/layout.py.
+open, and the Europe view of the reactions map, are measured after opening them. The pages with time axes are also
+read at phone width over two short windows, where the axes tick on months and on days or weeks instead of years.
+How the DOM is read, and why the charts can be measured at all (SVG, not canvas): tests/e2e/layout.py.
 """
 
 from __future__ import annotations
@@ -13,11 +14,11 @@ import csv
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Locator, Page
 
 from components.registry import PAGES, RECORD_PAGE, ROOT, PageEntry
 from parley import palette
-from tests.e2e.helpers import Server, open_page, wait_idle
+from tests.e2e.helpers import Server, nav_link, open_page, query, wait_idle, wait_title
 from tests.e2e.layout import (
     Chart,
     fractional_count_ticks,
@@ -76,6 +77,30 @@ def _url(server: Server, entry: PageEntry) -> str:
     return server.url(entry, {"id": [_first_talk_id()]} if entry == RECORD_PAGE else None)
 
 
+def _visit(page: Page, server: Server, entry: PageEntry) -> None:
+    """Open a page as a reader does: by the menu once the app is open (a page switch, much quicker than starting
+    the app again), by its address the first time and for the record page, which is not in the menu."""
+    if entry not in PAGES or not page.url.startswith(server.base):
+        open_page(page, _url(server, entry), entry.title)
+        return
+    link = nav_link(page, entry.title)
+    if _folded(link):  # on a phone the menu is folded away to the left
+        page.get_by_test_id("stExpandSidebarButton").click()
+    link.click()
+    wait_title(page, entry.title)
+    if not _folded(link) and _folded_by_default(page):  # the menu must not cover the page being measured
+        page.get_by_test_id("stSidebarCollapseButton").click()
+        page.wait_for_function("e => e.getBoundingClientRect().right <= 0", arg=link.element_handle())
+
+
+def _folded(link: Locator) -> bool:
+    return bool(link.evaluate("e => e.getBoundingClientRect().right <= 0"))
+
+
+def _folded_by_default(page: Page) -> bool:
+    return bool(page.viewport_size) and page.viewport_size["width"] < 600
+
+
 def _measure_every_chart(page: Page, entry: PageEntry) -> list[Chart]:
     """Every chart of the page as drawn, opening the page's tabs one by one until each chart has been on show."""
     charts = wait_charts_drawn(page, CHARTS_AT_LEAST.get(entry.url_path, 0))
@@ -100,17 +125,41 @@ def _measure_every_chart(page: Page, entry: PageEntry) -> list[Chart]:
     return measured
 
 
-@pytest.mark.parametrize("entry", VISITS, ids=[p.url_path for p in VISITS])
-def test_every_chart_reads_without_overlaps_cuts_or_repeated_ticks(
-    screen: Page, app_server: Server, entry: PageEntry
-) -> None:
-    open_page(screen, _url(app_server, entry), entry.title)
-    charts = _measure_every_chart(screen, entry)
-
+def _assert_reads_well(page: Page, entry: PageEntry, charts: list[Chart]) -> None:
     problems = [problem for chart in charts for check in CHECKS for problem in check(chart)]
-    width = screen.viewport_size["width"] if screen.viewport_size else 0
+    width = page.viewport_size["width"] if page.viewport_size else 0
     assert not problems, f"{entry.url_path} at {width} px:\n" + "\n".join(problems[:40])
     kinds = {axis["kind"] for chart in charts for axis in chart.axes}
     assert AXES_AT_LEAST.get(entry.url_path, set()) <= kinds, (entry.url_path, kinds)
     if entry.url_path in CHARTS_AT_LEAST:  # the checks read something: texts were found in every chart
         assert all(chart.texts for chart in charts), [c.name for c in charts if not c.texts]
+
+
+@pytest.mark.parametrize("entry", VISITS, ids=[p.url_path for p in VISITS])
+def test_every_chart_reads_without_overlaps_cuts_or_repeated_ticks(
+    screen: Page, app_server: Server, entry: PageEntry
+) -> None:
+    _visit(screen, app_server, entry)
+    _assert_reads_well(screen, entry, _measure_every_chart(screen, entry))
+
+
+# Windows whose time axes tick on months and on days or weeks (the whole record ticks on years), on the pages that
+# draw time axes, at the phone's width, where the labels have least room.
+WINDOWS = {"four-months": ("2025-03-01", "2025-06-30"), "five-weeks": ("2025-05-10", "2025-06-14")}
+TIMED = [p for p in PAGES if p.url_path in ("overview", "timeline", "positions", "reactions")]
+
+
+@pytest.mark.parametrize("screen", ["phone"], indirect=True)
+@pytest.mark.parametrize("window", list(WINDOWS))
+def test_short_windows_name_each_period_once(screen: Page, app_server: Server, window: str) -> None:
+    start, end = WINDOWS[window]
+    wanted = {"from": [start], "to": [end]}
+    for entry in TIMED:
+        if entry == TIMED[0]:
+            open_page(screen, app_server.url(entry, wanted), entry.title)
+        else:
+            _visit(screen, app_server, entry)
+        if query(screen) != wanted:  # the filters travel with a page switch; if not, the address brings them
+            open_page(screen, app_server.url(entry, wanted), entry.title)
+        charts = [c for c in wait_charts_drawn(screen, 1) if c.shown]
+        _assert_reads_well(screen, entry, charts)
