@@ -102,12 +102,12 @@ def share_chart(shares: pd.DataFrame, group: str, title: str) -> dict:
             "broken": int(rec.n_broken),
             "open": int(rec.n_commitments) - int(rec.n_full) - int(rec.n_broken),
         }
-        for order, (key, text, _colour) in enumerate(PARTS):
+        for place, (key, text, _colour) in enumerate(PARTS):
             rows.append(
                 {
                     "group": str(getattr(rec, group)),
                     "part": text,
-                    "order": order,
+                    "order": place,
                     "n": counts[key],
                     "total": int(rec.n_commitments),
                     "share_full": float(rec.share_full),
