@@ -26,11 +26,9 @@ def show_chart(
     key: str,
     export: Callable[[], alt.TopLevelMixin | dict] | None = None,
     on_select: bool = False,
-    stretch: bool = True,
 ) -> object:
-    """Draw the chart; `export` builds the Altair twin used for images when `chart` is a Plotly figure (only when
-    an image is asked for). `stretch=False` keeps the spec's own width: Streamlit would give every sub-chart of a
-    concatenated chart the container's width, which pushes the axis labels off the side."""
+    """Draw the chart as wide as its column; `export` builds the Altair twin used for images when `chart` is a
+    Plotly figure (only when an image is asked for)."""
     st.subheader(escape_markdown(title), anchor=False)
     event: object = None
     if isinstance(chart, go.Figure):
@@ -44,7 +42,7 @@ def show_chart(
     else:
         # theme=None: the app shows the chart exactly as the exported image (fonts, colours, every axis label).
         # A plain spec, not st.altair_chart: that would validate the whole spec against the schema on every rerun.
-        st.vega_lite_chart(to_spec(chart), width="stretch" if stretch else "content", key=key, theme=None)
+        st.vega_lite_chart(to_spec(chart), width="stretch", key=key, theme=None)
     if export is not None or not isinstance(chart, go.Figure):
         register_chart(title, export if export is not None else lambda: chart, filters_text)
 

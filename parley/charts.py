@@ -38,9 +38,11 @@ NARROW = 600  # pixels: a chart in an element narrower than this is on a phone (
 CONTAINER = "(containerSize()[0] + 0 * width)"
 # Plotly's date ticks, formatted to the zoom: days when ticks are days or weeks apart, months, then years. Each
 # period is named once (a month format on weekly ticks printed "Mar 2025" four times).
+# Plotly's dtick ranges include both ends and the first match wins: the day format stops short of a month (in ms)
+# and the month format short of a year, so monthly ticks read "Mar 2025", not "1 Mar 2025", and yearly "2025".
 PLOTLY_DATE_FORMATS = [
-    {"dtickrange": [None, "M1"], "value": "%-d %b %Y"},
-    {"dtickrange": ["M1", "M12"], "value": "%b %Y"},
+    {"dtickrange": [None, 28 * 86_400_000], "value": "%-d %b %Y"},
+    {"dtickrange": ["M1", "M11"], "value": "%b %Y"},
     {"dtickrange": ["M12", None], "value": "%Y"},
 ]
 

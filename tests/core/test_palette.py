@@ -197,6 +197,17 @@ def test_plotly_timeline_formats_dates_to_the_zoom(mini):
     assert fig.layout.xaxis.tickformat is None  # one format for every zoom repeated a month on weekly ticks
     assert [s.value for s in stops] == ["%-d %b %Y", "%b %Y", "%Y"]
 
+    # Plotly picks the first stop whose range holds the tick step, ends included (months compared as 30.44 days).
+    def ms(step: object) -> float:
+        return float("inf") if step is None else int(step[1:]) * 30.44 * 86_400_000 if str(step)[0] == "M" else step
+
+    def shown(step: str | int) -> str:
+        return next(s.value for s in stops if ms(s.dtickrange[0] or 0) <= ms(step) <= ms(s.dtickrange[1]))
+
+    assert shown(7 * 86_400_000) == "%-d %b %Y"  # weekly ticks name the day
+    assert shown("M1") == shown("M3") == "%b %Y"  # monthly ticks do not print "1 Mar 2025"
+    assert shown("M12") == shown("M24") == "%Y"
+
 
 # Colour-vision deficiency simulation (Machado, Oliveira and Fernandes 2009, severity 1.0), on linear RGB.
 CVD = {
