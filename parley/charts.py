@@ -89,10 +89,10 @@ def time_axis(start: object, end: object, max_ticks: int = 8) -> dict:
         return {"format": DATE_AXIS, "tickCount": {"interval": "month", "step": 1}, "labelOverlap": True}
     days = max((hi - lo).days, 1)
     if days <= 62:
-        step = 1 if days <= 10 else 7
+        # Weeks, not every 7th day: a day step restarts each month (29 May, then 1 Jun), a week is always 7 days.
         return {
             "format": "%-d %b" if lo.year == hi.year else "%-d %b %Y",
-            "tickCount": {"interval": "day", "step": step},
+            "tickCount": {"interval": "day", "step": 1} if days <= 10 else {"interval": "week", "step": 1},
             "labelOverlap": True,
         }
     if days <= 731:

@@ -136,7 +136,8 @@ def test_codebook_shows_every_palette_with_its_colours_and_labels(on_bundled, bu
 
 
 COUNT_FIELDS = {"count", "n"}  # the fields that hold a number of records in the chart builders' aggregates
-PERIOD_TOKENS = {"day": ("%d", "%-d", "%e"), "month": ("%b", "%B", "%m"), "year": ("%Y", "%y")}
+DAY_TOKENS = ("%d", "%-d", "%e")
+PERIOD_TOKENS = {"day": DAY_TOKENS, "week": DAY_TOKENS, "month": ("%b", "%B", "%m"), "year": ("%Y", "%y")}
 
 
 def positional_encodings(spec: dict):

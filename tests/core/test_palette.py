@@ -137,13 +137,15 @@ def test_count_axes_tick_on_whole_numbers(mini, name):
     assert axis["tickMinStep"] == 1 and axis["format"] == "d"
 
 
-FORMAT_UNITS = {"day": ("%d", "%-d", "%e"), "month": ("%b", "%B", "%m"), "year": ("%Y", "%y")}
+DAY = ("%d", "%-d", "%e")
+FORMAT_UNITS = {"day": DAY, "week": DAY, "month": ("%b", "%B", "%m"), "year": ("%Y", "%y")}
 
 
 def tick_labels(axis: dict, start: str, end: str) -> list[str]:
     """The labels the axis prints: one tick per `step` of its interval between start and end, in its format."""
     interval, step = axis["tickCount"]["interval"], axis["tickCount"]["step"]
-    freq = {"day": f"{step}D", "month": f"{step}MS", "year": f"{step}YS"}[interval]
+    # Vega's weeks start on Sunday.
+    freq = {"day": f"{step}D", "week": f"{step}W-SUN", "month": f"{step}MS", "year": f"{step}YS"}[interval]
     return [d.strftime(axis["format"]) for d in pd.date_range(pd.Timestamp(start), pd.Timestamp(end), freq=freq)]
 
 
