@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from components.data import store_status
+from components.data import get_store, store_status
 from components.layout import show_empty
 from parley import schema as s
 from parley.importer import (
@@ -33,7 +33,7 @@ from parley.importer import (
     undo_batch,
 )
 from parley.loading import Dataset
-from parley.store import Store, StoreError
+from parley.store import CORRECTIONS_KEY, Store, StoreError
 from parley.text import escape_markdown
 from parley.validation import Problem
 from parley.views import View
@@ -154,15 +154,16 @@ def show_preview(preview: Preview) -> bool:
     if len(skipped):
         with st.expander(f"Exact duplicates skipped: {len(skipped)}"):
             st.dataframe(skipped, hide_index=True, width="stretch", key="import.skipped")
-    if preview.n_new == 0:
+    if not preview.has_changes:
         st.info("Nothing new to import: every record already exists.", icon=":material/info:")
         return False
     return True
 
 
 def render_confirm(preview: Preview, store: Store) -> None:
+    also = f", then re-apply {len(preview.corrections)} correction(s)" if preview.corrections else ""
     if not st.button(
-        f"Confirm: write {preview.n_new} new record(s) as one import batch", type="primary", key="import.confirm"
+        f"Confirm: write {preview.n_new} new record(s) as one import batch{also}", type="primary", key="import.confirm"
     ):
         return
     try:
@@ -171,9 +172,13 @@ def render_confirm(preview: Preview, store: Store) -> None:
         show_problems(getattr(err, "problems", []), str(err), key="import.commit_problems")
         return
     counts = ", ".join(f"{name} {n}" for name, n in batch.counts.items() if n)
-    _flash(
-        "success", f"Imported batch {batch.batch_id}: {batch.n_records} record(s) ({counts}). Every page shows them."
+    imported = "" if batch.supersedes else f"Imported batch {batch.batch_id}: {batch.n_records} record(s) ({counts}). "
+    corrected = (
+        f"Re-applied {len(preview.corrections)} correction(s) from the export, each as its own batch. "
+        if preview.corrections
+        else ""
     )
+    _flash("success", f"{imported}{corrected}Every page shows them.")
     st.session_state[K_ROUND] = st.session_state.get(K_ROUND, 0) + 1
     st.session_state.pop(K_PREVIEW, None)
     st.rerun()
@@ -264,6 +269,13 @@ def show_origin(view: View, ds: Dataset) -> None:
         st.dataframe(imported, hide_index=True, width="stretch", key="import.imported")
 
 
+def _corrections() -> pd.DataFrame | None:
+    """The store's corrections, listed in the export so that it restores corrected bundled records too."""
+    if store_status().unreadable:
+        return None
+    return get_store().imported_rows()[CORRECTIONS_KEY]
+
+
 def render_export(ds: Dataset, data_dir: Path) -> None:
     st.caption(
         "Every table, bundled plus imported, as raw CSV files with the data dictionary and the version. "
@@ -273,7 +285,7 @@ def render_export(ds: Dataset, data_dir: Path) -> None:
         st.caption("While the store cannot be read, this export holds the bundled records only.")
     st.download_button(
         "Export everything (zip)",
-        data=lambda: export_all(ds, data_dir),
+        data=lambda: export_all(ds, data_dir, _corrections()),
         file_name=f"parley_export_v{ds.version}_{date.today().isoformat()}.zip",
         mime="application/zip",
         key="import.export",

@@ -28,7 +28,7 @@ from parley.importer import (
 )
 from parley.loading import DEFAULT_DATA_DIR, load_dataset
 from parley.schema import TABLES_BY_NAME
-from parley.store import Store, StoreError
+from parley.store import CORRECTIONS_KEY, Store, StoreError
 from parley.validation import DataValidationError, Problem, escaped
 
 DATA_DIR_ENV = "PARLEY_DATA_DIR"  # the same variable the app reads (components.data)
@@ -72,14 +72,15 @@ def _show_preview(preview: Preview) -> None:
             say(f"New {name}: {shown}{more}")
 
 
-def _confirm(n: int, yes: bool) -> bool:
+def _confirm(n: int, yes: bool, corrections: int = 0) -> bool:
     if yes:
         return True
     if not sys.stdin.isatty():
         say("Nothing written: this was a preview. Run again with --yes to write.")
         return False
     try:
-        answer = input(f"Write these {n} new record(s) as one import batch? [y/N] ")
+        also = f", then re-apply {corrections} correction(s)" if corrections else ""
+        answer = input(f"Write these {n} new record(s) as one import batch{also}? [y/N] ")
     except EOFError:
         answer = ""
     if answer.strip().lower() not in ("y", "yes"):
@@ -97,10 +98,10 @@ def cmd_import(args: argparse.Namespace, store: Store, data_dir: Path) -> int:
     _show_preview(preview)
     if preview.problems:
         return 1
-    if preview.n_new == 0:
+    if not preview.has_changes:
         say("Nothing new to import: every record already exists. Nothing was written.")
         return 0
-    if not _confirm(preview.n_new, args.yes):
+    if not _confirm(preview.n_new, args.yes, len(preview.corrections)):
         return 0
     sys.stdout.flush()  # the preview shows before a wait for another import's lock
     try:
@@ -109,9 +110,15 @@ def cmd_import(args: argparse.Namespace, store: Store, data_dir: Path) -> int:
         say(str(err), file=sys.stderr)
         _print_problems(err.problems, sys.stderr)
         return 1
-    counts = ", ".join(f"{name} {n}" for name, n in batch.counts.items() if n)
-    say(f"Imported batch {batch.batch_id}: {batch.n_records} record(s) ({counts}).")
-    say(f"Undo it with: python -m parley undo {batch.batch_id}")
+    if not batch.supersedes:
+        counts = ", ".join(f"{name} {n}" for name, n in batch.counts.items() if n)
+        say(f"Imported batch {batch.batch_id}: {batch.n_records} record(s) ({counts}).")
+        say(f"Undo it with: python -m parley undo {batch.batch_id}")
+    if preview.corrections:
+        say(
+            f"Re-applied {len(preview.corrections)} correction(s) from the export, each as its own batch "
+            "(python -m parley batches lists them; a record's corrections are undone newest first)."
+        )
     return 0
 
 
@@ -153,7 +160,8 @@ def cmd_export(args: argparse.Namespace, store: Store, data_dir: Path) -> int:
     dataset = _load(store, data_dir)
     if dataset is None:
         return 1
-    args.out.write_bytes(export_all(dataset, data_dir))
+    # The corrections go along (corrections.csv), so that the zip restores a corrected bundled record too.
+    args.out.write_bytes(export_all(dataset, data_dir, store.imported_rows()[CORRECTIONS_KEY]))
     say(
         f"Exported {len(dataset.talks)} talks, {len(dataset.positions)} positions, {len(dataset.reactions)} "
         f"reactions and every other table (data version {dataset.version}) to {args.out}."

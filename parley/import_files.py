@@ -17,6 +17,7 @@ from pathlib import PurePath, PurePosixPath
 from parley import schema as s
 from parley.import_bundle import parse_bundle, source_id_for
 from parley.import_csv import SAVE_AS_CSV, Part, parse_csv
+from parley.import_restore import CORRECTIONS_FILE
 from parley.validation import Problem, escaped
 
 MAX_FILE_BYTES = 5 * 1024 * 1024  # per uploaded file, and per file inside a zip
@@ -107,6 +108,8 @@ def parse_zip(file: str, raw: bytes, version: str, max_bytes: int) -> tuple[dict
             )
             continue
         stem = PurePath(name).stem
+        if name == CORRECTIONS_FILE:  # the export's corrections: read and re-applied by parley.import_restore
+            continue
         if name in EXPORT_EXTRAS or (name.lower().endswith(".csv") and stem in RELEASE_ONLY):
             skipped.append(name)
             if name == "VERSION" and data.decode("utf-8", "replace").strip() != version:

@@ -15,6 +15,7 @@ import pandas as pd
 
 from parley import schema as s
 from parley.import_bundle import BUNDLE_FORMAT
+from parley.import_restore import CORRECTIONS_FILE, corrections_frame
 from parley.loading import DEFAULT_DATA_DIR, Dataset
 
 
@@ -159,14 +160,20 @@ def _csv(frame: pd.DataFrame) -> bytes:
     return frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
 
 
-def export_all(dataset: Dataset, data_dir: Path = DEFAULT_DATA_DIR) -> bytes:
+def export_all(dataset: Dataset, data_dir: Path = DEFAULT_DATA_DIR, corrections: pd.DataFrame | None = None) -> bytes:
     """Everything, bundled plus imported, as a zip of raw CSVs with the data dictionary and the version.
 
-    The CSVs hold the data exactly (no spreadsheet-formula escaping) so that the zip imports back unchanged."""
+    The CSVs hold the data exactly (no spreadsheet-formula escaping) so that the zip imports back unchanged. With the
+    store's corrections (Store.imported_rows()[CORRECTIONS_KEY]) the zip lists them in corrections.csv, which the
+    import re-applies (parley.import_restore): a corrected bundled record then restores too."""
     buffer = io.BytesIO()
+    raw = to_raw_frames(dataset)
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, frame in to_raw_frames(dataset).items():
+        for name, frame in raw.items():
             archive.writestr(f"{name}.csv", _csv(frame))
+        listed = corrections_frame(corrections, raw)
+        if len(listed):  # no file when there is nothing to list: older Parleys read such a zip as before
+            archive.writestr(CORRECTIONS_FILE, _csv(listed))
         readme = data_dir / "README.md"
         if readme.exists():
             archive.writestr("README.md", readme.read_bytes())

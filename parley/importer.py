@@ -36,9 +36,10 @@ from parley.import_files import (
     parse_files,
     parse_zip,
 )
+from parley.import_restore import apply_corrections, before_corrections, note, read_corrections, still_to_apply
 from parley.import_templates import DATASET_TABLES, EXAMPLE_URL, example_bundle, export_all, template_csv, to_raw_frames
 from parley.loading import BUNDLED, DEFAULT_DATA_DIR, IMPORTED, read_raw_tables, read_version, validate_frames
-from parley.store import Batch, Store, layered
+from parley.store import CORRECTIONS_KEY, Batch, Correction, Store, layered
 from parley.validation import Problem, escaped
 
 # The public names of the import, wherever they live: callers import them from here.
@@ -105,6 +106,8 @@ class Preview:
     skipped: dict[str, pd.DataFrame]  # per table: exact duplicates of existing records, not written
     conflicts: dict[str, pd.DataFrame]  # per table: same id as an existing record, different content (refused)
     base_revision: str
+    # An export zip's corrections that this store does not hold yet: re-applied after the records, in order.
+    corrections: tuple[Correction, ...] = ()
     _parts: dict[str, Part] = field(repr=False, default_factory=dict)
     _bundled: dict[str, pd.DataFrame] = field(repr=False, default_factory=dict)
     _today: date = field(repr=False, default_factory=date.today)
@@ -116,6 +119,11 @@ class Preview:
     @property
     def n_new(self) -> int:
         return sum(len(f) for f in self.new.values())
+
+    @property
+    def has_changes(self) -> bool:
+        """Whether a commit would write anything: new records, or corrections to re-apply."""
+        return self.n_new > 0 or bool(self.corrections)
 
     @property
     def n_skipped(self) -> int:
@@ -161,20 +169,26 @@ def preview_import(
         return Preview(names, tuple(problems), tuple(parsed.notes), empty, empty, empty, revision)
     when = today or date.today()
     imported = store.imported_rows()
-    plan = _plan(parsed.parts, bundled, imported, when)
+    # An export zip lists its corrections: its records are met as they were before those this store lacks.
+    corrections, label, restore_problems = read_corrections(files, max_bytes)
+    pending, n_held = still_to_apply(corrections, imported.get(CORRECTIONS_KEY))
+    parts, mismatched = before_corrections(parsed.parts, pending, label)
+    notes = tuple(parsed.notes) + ((note(pending, n_held),) if corrections else ())
+    plan = _plan(parts, bundled, imported, when)
     # A cell already reported while parsing (wrong JSON type, missing source) is not reported again as 'required'.
     seen = {(p.file, p.row, p.column) for p in parsed.problems if p.row is not None}
-    later = [p for p in plan.problems if (p.file, p.row, p.column) not in seen]
+    later = [p for p in plan.problems if (p.file, p.row, p.column) not in seen] + restore_problems + mismatched
     known = [bundled, imported, {name: part.frame for name, part in parsed.parts.items()}]
     return Preview(
         files=names,
         problems=tuple(parsed.problems + with_suggestions(later, known)),
-        notes=tuple(parsed.notes),
+        notes=notes,
         new=plan.new,
         skipped=plan.skipped,
         conflicts=plan.conflicts,
         base_revision=revision,
-        _parts=parsed.parts,
+        corrections=tuple(pending),
+        _parts=parts,
         _bundled=bundled,
         _today=when,
     )
@@ -186,14 +200,23 @@ def _same(a: Mapping[str, pd.DataFrame], b: Mapping[str, pd.DataFrame]) -> bool:
 
 
 def commit(preview: Preview, store: Store, *, via: str = "") -> Batch:
-    """Write the preview's new records as one batch, in one transaction. Raises ImportRefused; nothing is written."""
+    """Write the preview's new records as one batch, in one transaction. Raises ImportRefused; nothing is written.
+
+    An export zip's corrections are then re-applied, each as its own correction batch (parley.import_restore); the
+    import batch is returned, or the last correction's when there were no new records."""
     if preview.problems:
         raise ImportRefused(
             f"The import has {len(preview.problems)} problem(s); nothing was written.", preview.problems
         )
-    if preview.n_new == 0:
+    if not preview.has_changes:
         raise ImportRefused("Nothing new to import: every record already exists. Nothing was written.")
+    batch = _write_records(preview, store, via=via) if preview.n_new else None
+    written = f"the records were imported in batch {batch.batch_id}" if batch else ""
+    corrected = apply_corrections(preview.corrections, store, preview._bundled, preview._today, written)
+    return batch or corrected[-1]
 
+
+def _write_records(preview: Preview, store: Store, *, via: str) -> Batch:
     def recheck(current: dict[str, pd.DataFrame]) -> None:
         again = _plan(preview._parts, preview._bundled, current, preview._today)
         if again.problems:
