@@ -186,6 +186,8 @@ def existing_ids(ds: Dataset) -> dict[str, list[str]]:
         "agreed_items": list(ds.items["item_id"]),
         "positions": list(ds.positions["position_id"]),
         "reactions": list(ds.reactions["reaction_id"]),
+        "commitment_events": list(ds.commitments["event_id"].astype(str)),
+        "plan_provisions": list(ds.provisions["provision_id"].astype(str)),
     }
 
 

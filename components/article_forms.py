@@ -25,7 +25,16 @@ from components.article import (
     show_problems_beside,
 )
 from parley import schema as s
-from parley.article import FORM_TABLES, Built, problems_of, talk_id_for, to_bundle
+from parley.article import (
+    FORM_TABLES,
+    ID_COLUMN,
+    KEPT_IDS,
+    Built,
+    problems_of,
+    provision_id_for,
+    talk_id_for,
+    to_bundle,
+)
 from parley.importer import Preview
 from parley.loading import Dataset
 from parley.store import Store
@@ -98,6 +107,24 @@ FORMS: dict[str, tuple[tuple[str, str], ...]] = {
         ("summary", "long"),
         ("source_ids", "sources"),
     ),
+    "commitment_events": (
+        ("item_id", "item"),
+        ("date", "date"),
+        ("status", "commitment_status"),
+        ("confidence", "confidence"),
+        ("note", "long"),
+        ("source_ids", "sources"),
+    ),
+    "plan_provisions": (
+        ("plan_id", "plan"),
+        ("point", "point"),
+        ("issue_id", "issue"),
+        ("option_id", "option"),
+        ("confidence", "confidence"),
+        ("summary", "long"),
+        ("notes", "long"),
+        ("source_ids", "sources"),
+    ),
     "actors": (
         ("actor_id", "short"),
         ("name", "short"),
@@ -129,6 +156,12 @@ TABLE_LABELS = {  # where a column's label differs by table
     ("agreed_items", "talk_id"): "Round",
     ("agreed_items", "quantity"): "Quantity (a whole number, optional)",
     ("agreed_items", "quantity_unit"): "Unit (optional)",
+    ("commitment_events", "item_id"): "Agreed item",
+    ("commitment_events", "date"): "Date of the step",
+    ("commitment_events", "note"): "Note (optional)",
+    ("plan_provisions", "plan_id"): "Plan",
+    ("plan_provisions", "point"): "Point (its number in the plan)",
+    ("plan_provisions", "notes"): "Notes (optional)",
 }
 PREFIX = {
     "positions": "add.pos",
@@ -136,6 +169,8 @@ PREFIX = {
     "talks": "add.talk",
     "talk_participants": "add.part",
     "agreed_items": "add.item",
+    "commitment_events": "add.cev",
+    "plan_provisions": "add.prov",
     "actors": "add.actor",
 }
 TAB_NAMES = {
@@ -144,6 +179,8 @@ TAB_NAMES = {
     "talks": "Round",
     "talk_participants": "Participant",
     "agreed_items": "Agreed item",
+    "commitment_events": "Commitment event",
+    "plan_provisions": "Plan provision",
     "actors": "New actor",
 }
 LISTED = {
@@ -153,14 +190,21 @@ LISTED = {
     "agreed_items": "Agreed items",
     "positions": "Positions",
     "reactions": "Reactions",
+    "plan_provisions": "Plan provisions",
+    "commitment_events": "Commitment events",
 }
 NOTES = {
     "talks": "A round not yet recorded. Its id is its start date and city; once added here, every Round field offers "
     "it.",
     "talk_participants": "Who took part in a round (recorded, or added in this article) and in what role.",
-    "agreed_items": "What a round agreed; whether it was carried out is recorded with a data release.",
+    "agreed_items": "What a round agreed; whether it was carried out is a commitment event (next tab).",
+    "commitment_events": "A dated step in carrying out an agreed item (recorded, or added in this article): begun, "
+    "carried out, violated or lapsed. Its id is the next free cev-NNNN.",
+    "plan_provisions": "One point of a recorded peace plan, placed on its issue's scale where an option fits. Its id "
+    "is the plan's id and the point's number. Plans themselves change with a data release.",
     "actors": "An actor not in the list: once added here, the Actor fields offer it.",
 }
+PROV = "plan_provisions"
 DEFAULTED = ("process_id",)  # filled in for the analyst: a form holding only these is not yet entered
 
 
@@ -200,6 +244,32 @@ def _talk_choices(ds: Dataset, draft: Mapping) -> tuple[list[str], Callable[[str
     return list(titles), lambda c: titles.get(c, c)
 
 
+def _item_choices(ds: Dataset, draft: Mapping) -> tuple[list[str], Callable[[str], str]]:
+    """Agreed items added in this article first, then the recorded ones, newest round first."""
+    summaries = {
+        str(i["item_id"]): f"{_short(str(i.get('summary', '')))} ({i['item_id']}) · new"
+        for i in draft["agreed_items"]
+        if i.get("item_id")
+    }
+    items = ds.items.assign(_start=ds.items["talk_id"].astype(str).map(ds.talks.set_index("talk_id")["start_date"]))
+    for r in items.sort_values("_start", ascending=False, kind="stable").itertuples():
+        summaries[str(r.item_id)] = f"{_short(str(r.summary))} ({r.item_id}, {r.talk_title})"
+    return list(summaries), lambda c: summaries.get(c, c)
+
+
+def _plan_choices(ds: Dataset) -> tuple[list[str], Callable[[str], str]]:
+    plans = ds.plans.sort_values("presented", ascending=False, kind="stable")
+    titles = {
+        str(r.plan_id): f"{r.title} ({r.presented:%Y-%m-%d})" if pd.notna(r.presented) else str(r.title)
+        for r in plans.itertuples()
+    }
+    return list(titles), lambda c: titles.get(c, c)
+
+
+def _short(text: str, limit: int = 70) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _options(ds: Dataset, draft: Mapping, kind: str, table: str) -> tuple[list[str], Callable[[str], str]]:
     if kind in ("actor", "speaker"):
         actors = ds.actors if kind == "actor" else ds.actors[ds.actors["actor_type"] == "person"]
@@ -214,6 +284,10 @@ def _options(ds: Dataset, draft: Mapping, kind: str, table: str) -> tuple[list[s
         return list(options["option_id"]), lambda c: f"{labels.get(c, c)} ({c})"
     if kind == "talk":
         return _talk_choices(ds, draft)
+    if kind == "item":
+        return _item_choices(ds, draft)
+    if kind == "plan":
+        return _plan_choices(ds)
     return list(ds.labels[kind]), lambda c: ds.label(kind, c)
 
 
@@ -274,8 +348,9 @@ def render_form(ds: Dataset, draft: Mapping, table: str, article_id: str) -> dic
         elif kind in ("date", "round_date"):
             latest = LATEST_ROUND if kind == "round_date" else date.today()
             where.date_input(label, key=key, value=None, min_value=EARLIEST, max_value=latest, format="YYYY-MM-DD")
-        elif kind == "count":
-            where.number_input(label, key=key, value=None, min_value=0, step=1, placeholder="none")
+        elif kind in ("count", "point"):
+            lowest = 1 if kind == "point" else 0  # plans number their points from 1
+            where.number_input(label, key=key, value=None, min_value=lowest, step=1, placeholder="none")
         elif kind == "bool":
             where.checkbox("Disputed (sources conflict, or none confirms it)", key=key)
         elif kind == "sources":
@@ -356,6 +431,13 @@ def _show_round_id(ds: Dataset, draft: Mapping, record: Mapping[str, str]) -> No
         st.caption(escape_markdown(f"Round id: {talk_id_for(record['start_date'], record['city'], taken)}"))
 
 
+def _show_provision_id(ds: Dataset, draft: Mapping, record: Mapping[str, str]) -> None:
+    if record["plan_id"] and record["point"]:
+        taken = [*ds.provisions["provision_id"].astype(str), *(str(p.get("provision_id", "")) for p in draft[PROV])]
+        shown = provision_id_for(record["plan_id"], record["point"], record["issue_id"], taken)
+        st.caption(escape_markdown(f"Provision id: {shown}"))
+
+
 def _added(table: str, built: Built, record: Mapping[str, object]) -> str:
     if table in built.ids:
         return built.ids[table][-1]
@@ -375,6 +457,8 @@ def render_record_forms(ds: Dataset, draft: dict, store: Store, data_dir: Path, 
             forms[table] = render_form(ds, draft, table, article_id)
             if table == "talks":
                 _show_round_id(ds, draft, forms[table])
+            elif table == PROV:
+                _show_provision_id(ds, draft, forms[table])
             slots[table] = st.container()
             clicked[table] = st.button(f"Add {TAB_NAMES[table].lower()}", key=f"add.add.{table}", icon=":material/add:")
     candidates = {t: as_record(t, r) for t, r in forms.items() if entered(r)}
@@ -390,8 +474,9 @@ def render_record_forms(ds: Dataset, draft: dict, store: Store, data_dir: Path, 
                 st.warning("Nothing entered yet.", icon=":material/edit:")
             elif ok:
                 added = dict(candidates[table])
-                if table == "talks":  # the id the draft's participants, items and positions will name it by
-                    added["talk_id"] = built.ids["talks"][-1]
+                if table in KEPT_IDS:  # the id other drafted records name it by (a round, an item), or that
+                    # follows from fields a later import must not shift (a provision)
+                    added[ID_COLUMN[table]] = built.ids[table][-1]
                 draft[table].append(added)
                 save_draft(store, draft)
                 st.session_state[f"{K_CLEAR}.{table}"] = True

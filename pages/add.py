@@ -1,5 +1,5 @@
-"""Add an article: how does an analyst code one article's rounds, participants, agreed items, positions and reactions
-without editing a file or typing an id?"""
+"""Add an article: how does an analyst code one article's rounds, participants, agreed items, positions, reactions,
+commitment events and plan provisions without editing a file or typing an id?"""
 
 import streamlit as st
 
@@ -28,8 +28,8 @@ f = current_filters(ds)
 store = get_store()
 show_header(
     "Add an article",
-    "Code one article's rounds, participants, agreed items, positions and reactions in forms: checked as you type, "
-    "ids given for you, one import batch.",
+    "Code one article's rounds, participants, agreed items, positions, reactions, commitment events and plan "
+    "provisions in forms: checked as you type, ids given for you, one import batch.",
     filters_text(ds, f),
     ds,
 )
@@ -55,13 +55,14 @@ if not source["url"]:
     st.stop()
 
 st.subheader("What the article reports")
-st.caption("Commitment events and peace-plan provisions change with a data release: they are not coded here.")
+st.caption("Issue scales and the peace plans themselves change with a data release; a plan's points are coded here.")
 render_record_forms(ds, draft, store, data_dir(), article_source_id(source["url"], known_urls(ds)))
 
 st.subheader("Preview and confirm")
 if draft_size(draft) == 0:
     st.caption(
-        "Nothing added yet: add a position, a reaction, a round, a participant, an agreed item or an actor above."
+        "Nothing added yet: add a position, a reaction, a round, a participant, an agreed item, a commitment event, "
+        "a plan provision or an actor above."
     )
 else:
     render_draft_records(draft, built, store)

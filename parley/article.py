@@ -19,11 +19,31 @@ from parley.validation import Problem
 
 BUNDLE_FILE = "article.json"  # the name problems are reported under
 ARTICLE_FIELDS = ("url", "outlet", "title", "published", "source_type", "reliability_notes")
-# What the forms fill in, in the bundle's order; ids and source_ids are given when the bundle is built. Commitment
-# events and plan provisions are not here: they change only with a data release (schema.RELEASE_TABLES).
-FORM_TABLES = ("actors", "talks", "talk_participants", "agreed_items", "positions", "reactions")
-ID_PREFIX = {"positions": "pos", "reactions": "rea", "agreed_items": "itm"}
-ID_COLUMN = {"positions": "position_id", "reactions": "reaction_id", "agreed_items": "item_id", "talks": "talk_id"}
+# What the forms fill in, in the bundle's order; ids and source_ids are given when the bundle is built. Issue options
+# and plans are not here: they change only with a data release (schema.RELEASE_TABLES).
+FORM_TABLES = (
+    "actors",
+    "talks",
+    "talk_participants",
+    "agreed_items",
+    "positions",
+    "reactions",
+    "plan_provisions",
+    "commitment_events",
+)
+ID_PREFIX = {"positions": "pos", "reactions": "rea", "agreed_items": "itm", "commitment_events": "cev"}
+ID_COLUMN = {
+    "positions": "position_id",
+    "reactions": "reaction_id",
+    "agreed_items": "item_id",
+    "talks": "talk_id",
+    "commitment_events": "event_id",
+    "plan_provisions": "provision_id",
+}
+# Records whose id is kept in the draft once added, because other drafted records name them (a round: its
+# participants, items and positions; an agreed item: its commitment events) or because it follows from fields that
+# must not shift later (a provision: its plan and point).
+KEPT_IDS = ("talks", "agreed_items", "plan_provisions")
 MIN_ID_DIGITS = 4
 MAX_SLUG = 40  # characters of the city in a round's id: ids appear in links and file names
 
@@ -69,6 +89,21 @@ def next_ids(existing: Iterable[str], table: str, n: int) -> list[str]:
     top = max((number for number, _ in numbers), default=0)
     width = max([MIN_ID_DIGITS, *(digits for _, digits in numbers)])
     return [f"{ID_PREFIX[table]}-{top + i:0{width}d}" for i in range(1, n + 1)]
+
+
+def provision_id_for(plan_id: str, point: str, issue_id: str, taken: Iterable[str]) -> str:
+    """A provision's id in the bundled style, `<plan id>.<point>` (istanbul-2022.3); a point already taken by another
+    provision adds the issue (`us-28-point-2025.24-prisoners`), then -2, -3 ..."""
+    used = set(taken)
+    base = f"{plan_id.strip() or 'plan'}.{str(point).strip() or 'point'}"
+    if base not in used:
+        return base
+    base = f"{base}-{slug(issue_id) or 'issue'}"
+    n, provision_id = 1, base
+    while provision_id in used:
+        n += 1
+        provision_id = f"{base}-{n}"
+    return provision_id
 
 
 def slug(text: str) -> str:
@@ -150,6 +185,10 @@ def to_bundle(
             records.append(dict(candidates[table]))
         if table == "talks":
             ids[table] = _talk_ids(records, existing_ids.get(table, ()))
+        elif table == "plan_provisions":
+            ids[table] = _provision_ids(records, existing_ids.get(table, ()))
+        elif table in KEPT_IDS:
+            ids[table] = _kept_ids(records, existing_ids.get(table, ()), table)
         elif table in ID_PREFIX:
             ids[table] = next_ids(existing_ids.get(table, ()), table, len(records))
         cites = "source_ids" in s.TABLES_BY_NAME[table].column_names
@@ -176,6 +215,29 @@ def _talk_ids(records: Sequence[Mapping[str, object]], existing: Iterable[str]) 
         given = str(record.get("talk_id") or "")
         if not given:
             given = talk_id_for(str(record.get("start_date") or ""), str(record.get("city") or ""), taken)
+            taken.add(given)
+        ids.append(given)
+    return ids
+
+
+def _kept_ids(records: Sequence[Mapping[str, object]], existing: Iterable[str], table: str) -> list[str]:
+    """A drafted record keeps the id it was given when it was added (other drafted records name it); one not yet
+    added (or from a draft saved before ids were kept) gets the next free id after everything in use."""
+    column = ID_COLUMN[table]
+    given = [str(r.get(column) or "") for r in records]
+    fresh = iter(next_ids([*existing, *filter(None, given)], table, given.count("")))
+    return [g or next(fresh) for g in given]
+
+
+def _provision_ids(records: Sequence[Mapping[str, object]], existing: Iterable[str]) -> list[str]:
+    """A drafted provision keeps its id; one not yet added gets `<plan id>.<point>`, unique."""
+    taken = {*existing, *(str(r["provision_id"]) for r in records if r.get("provision_id"))}
+    ids = []
+    for record in records:
+        given = str(record.get("provision_id") or "")
+        if not given:
+            plan, point, issue = (str(record.get(k) or "") for k in ("plan_id", "point", "issue_id"))
+            given = provision_id_for(plan, point, issue, taken)
             taken.add(given)
         ids.append(given)
     return ids

@@ -21,7 +21,12 @@ from parley.store import Layers, layered
 from parley.validation import Problem, codes_from, validate_actor_types, validate_links, validate_table
 
 # Dates that cannot lie ahead of the day they are recorded (talks can: rounds are announced before they happen).
-NOT_IN_FUTURE = {"positions": ("date",), "reactions": ("date",), "sources": ("published",)}
+NOT_IN_FUTURE = {
+    "positions": ("date",),
+    "reactions": ("date",),
+    "commitment_events": ("date",),  # a step taken (or broken), not one planned
+    "sources": ("published",),
+}
 
 
 def _at(part: Part, problem: Problem) -> Problem:
@@ -163,7 +168,8 @@ def _links(plan: _Plan, layers: Layers, bundled: Mapping[str, pd.DataFrame]) -> 
     by_file = {s.TABLES_BY_NAME[name].file: name for name in s.RECORD_TABLES}
     # A cell already reported (a bad code, a stray character, a missing value) is not reported again as a link.
     reported = {(p.file, p.row, p.column) for p in plan.problems}
-    for problem in validate_links(union) + validate_actor_types(union):
+    # Every table, the release tables too: a provision cites a plan and an option on its own issue's scale.
+    for problem in validate_links(union, s.ALL_TABLES) + validate_actor_types(union):
         table = by_file.get(problem.file)
         if table is not None and problem.row is None and plan.new_where.get(table):
             # "N more ids break this rule": the existing data had none, so they are all in the new records.

@@ -22,7 +22,8 @@ from parley.validation import Problem, escaped
 
 MAX_FILE_BYTES = 5 * 1024 * 1024  # per uploaded file, and per file inside a zip
 MAX_ZIP_TOTAL_BYTES = 50 * 1024 * 1024  # everything inside one zip, unpacked
-RELEASE_ONLY = ("codebook", "issues", "fact_checks")  # change only with a data release, never by import
+# Change only with a data release, never by import: the codes, the issues, the fact checks, the issue scales and plans.
+RELEASE_ONLY = ("codebook", "issues", "fact_checks", "issue_options", "plans")
 EXPORT_EXTRAS = ("README.md", "VERSION")
 SPREADSHEETS = (".xlsx", ".xlsm", ".xls", ".ods", ".numbers")  # workbooks: refused with how to save them as CSV
 
@@ -48,7 +49,8 @@ def _table_for(file: str, stem: str) -> tuple[s.Table | None, Problem | None]:
     if name in RELEASE_ONLY:
         return None, Problem.whole_file(
             file,
-            f"{name}.csv cannot be imported: codes, issues and fact checks change only with a data release",
+            f"{name}.csv cannot be imported: codes, issues, fact checks, issue options and plans change only with a "
+            "data release",
         )
     if name not in s.RECORD_TABLES:
         return None, Problem.whole_file(

@@ -131,6 +131,8 @@ DATASET_TABLES = {
     "agreed_items": "items",
     "positions": "positions",
     "reactions": "reactions",
+    "plan_provisions": "provisions",
+    "commitment_events": "commitments",
     "fact_checks": "fact_checks",
 }
 

@@ -577,7 +577,8 @@ def _build(frames: dict[str, pd.DataFrame], version: str, progress: Progress | N
     sources["fact_check"] = sources["source_id"].map(lambda sid: checked.get(sid, ""))
     report(0.8, "Ordering the tables")
 
-    for frame in (talks, items, positions, reactions, sources, actors, participants):
+    events = t["commitment_events"]
+    for frame in (talks, items, positions, reactions, sources, actors, participants, provisions, events):
         if "origin" not in frame.columns:
             frame["origin"] = BUNDLED
     # Rows of talks in display order; linked tables carry the row number so filters can mark rounds without lookups.

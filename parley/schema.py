@@ -276,7 +276,8 @@ COMMITMENT_EVENTS = Table(
     key="event_id",
 )
 
-# Load order: codebook and issues first (codes), then the tables that others reference.
+# Load order: codebook and issues first (codes), then the tables that others reference. The import and the export walk
+# these tables (the templates, the export zip), so every table an analyst adds records to is here.
 TABLES: tuple[Table, ...] = (
     CODEBOOK,
     ISSUES,
@@ -287,17 +288,31 @@ TABLES: tuple[Table, ...] = (
     AGREED_ITEMS,
     POSITIONS,
     REACTIONS,
+    PLAN_PROVISIONS,
+    COMMITMENT_EVENTS,
     FACT_CHECKS,
 )
-# Tables that change only with a data release (the issue scales, the coded peace plans, the commitments ledger):
-# read, checked, typed and cached with TABLES but kept out of it, because the import and the export walk TABLES and
-# know only those tables, so a zip holding issue_options.csv or plans.csv is refused as an unknown file.
-RELEASE_TABLES: tuple[Table, ...] = (ISSUE_OPTIONS, PLANS, PLAN_PROVISIONS, COMMITMENT_EVENTS)
+# Tables that change only with a data release (the issue scales, the coded peace plans): read, checked, typed and
+# cached with TABLES but kept out of it, because the import and the export know only TABLES, so a zip holding
+# issue_options.csv or plans.csv is refused (import_files.RELEASE_ONLY).
+RELEASE_TABLES: tuple[Table, ...] = (ISSUE_OPTIONS, PLANS)
 ALL_TABLES: tuple[Table, ...] = (*TABLES, *RELEASE_TABLES)
 TABLES_BY_NAME = {t.name: t for t in ALL_TABLES}
 
-# Tables an analyst adds records to (imports); codebook, issues and RELEASE_TABLES change only with a data release.
-RECORD_TABLES = ("sources", "actors", "talks", "talk_participants", "agreed_items", "positions", "reactions")
+# Tables an analyst adds records to (imports), in the order a batch is checked and written: a record's references come
+# before it (an event's agreed item, a provision's plan is bundled). Codebook, issues, fact checks and RELEASE_TABLES
+# change only with a data release.
+RECORD_TABLES = (
+    "sources",
+    "actors",
+    "talks",
+    "talk_participants",
+    "agreed_items",
+    "positions",
+    "reactions",
+    "plan_provisions",
+    "commitment_events",
+)
 
 # Columns added to a table after its first release: a CSV file or an export written before may leave them out, and
 # they are read as empty, so an analyst's older templates and exports still import.

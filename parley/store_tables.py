@@ -17,7 +17,10 @@ from parley.layers import BATCH_ID, CORRECTION_COLUMNS, CORRECTIONS_KEY
 
 # 2: corrections (the record_corrections table, import_batches.supersedes). A Parley that reads up to layout 1 would
 # show the superseded records as if never corrected, so it refuses the store instead.
-LAYOUT_VERSION = "2"
+# 3: commitment events and plan provisions are record tables (tables commitment_events, plan_provisions). A Parley that
+# reads up to layout 2 would not see them, and its undo would leave them behind, so it refuses the store instead. A
+# layout 2 store is read as having none (the tables are missing) and upgraded by the next writer, which creates them.
+LAYOUT_VERSION = "3"
 
 ROW_SEQ = "seq"
 

@@ -70,7 +70,14 @@ def _draft(url: str = "https://example.org/new") -> dict:
 
 def test_the_bundle_gives_ids_and_cites_the_article_unless_told(mini_dir, tmp_path):
     built = to_bundle(_draft(), {"positions": ["pos-0005"], "reactions": ["rea-0003"]}, {})
-    assert built.ids == {"talks": [], "agreed_items": [], "positions": ["pos-0006"], "reactions": ["rea-0004"]}
+    assert built.ids == {
+        "talks": [],
+        "agreed_items": [],
+        "positions": ["pos-0006"],
+        "reactions": ["rea-0004"],
+        "plan_provisions": [],
+        "commitment_events": [],
+    }
     assert built.bundle["positions"][0]["source_ids"] == [source_id_for("https://example.org/new")]
     assert built.bundle["reactions"][0]["source_ids"] == ["src-0000000002"]
     preview = preview_import([(BUNDLE_FILE, built.to_bytes())], Store(f"sqlite:///{tmp_path}/s.sqlite"), mini_dir)
