@@ -81,7 +81,7 @@ def _saved(url: str) -> dict:
 def test_a_round_shows_its_rules_gets_its_id_and_is_offered_to_every_round_field(on_mini, temp_store_url):
     at = on_mini(PAGE["add"])
     _article(at)
-    assert any("data release" in c.value for c in at.caption)  # why commitment events and provisions are absent
+    assert any("data release" in c.value for c in at.caption)  # issue scales and plans themselves are not coded here
     assert any("Process: Russia–Ukraine war" in shown(c.value) for c in at.caption)  # one process: given, not asked
     at.text_input(key="add.talk.country_iso3").set_value("TURKEY").run()
     rules = _rules(at)
