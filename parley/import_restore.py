@@ -27,7 +27,7 @@ import pandas as pd
 from parley import schema as s
 from parley.import_csv import Part
 from parley.layers import parse_changes
-from parley.store_tables import Batch, Correction
+from parley.store import Batch, Correction, Store
 from parley.validation import Problem, escaped
 
 CORRECTIONS_FILE = "corrections.csv"
@@ -179,7 +179,7 @@ def before_corrections(
 
 def apply_corrections(
     pending: Sequence[Correction],
-    store,  # type: ignore[no-untyped-def]  # parley.store.Store (imported by the caller)
+    store: Store,
     bundled: dict[str, pd.DataFrame],
     today: date,
     written: str,
