@@ -207,3 +207,18 @@ def _rewritten(zipped: bytes, name: str, old: str, new: str) -> bytes:
             data = source.read(member)
             target.writestr(member, data.decode("utf-8").replace(old, new).encode("utf-8") if member == name else data)
     return out.getvalue()
+
+
+def test_a_store_where_the_record_was_corrected_otherwise_refuses_the_zip_and_writes_nothing(store_url_for, mini_dir):
+    store = Store(store_url_for("first"))
+    _correct(store, mini_dir, "positions", "pos-0001", stance="reject")
+    exported = _export(store, mini_dir)
+    other = Store(store_url_for("other"))
+    _correct(other, mini_dir, "positions", "pos-0001", stance="accept")
+    n_batches = len(other.batches())
+    preview = preview_import([("export.zip", exported)], other, mini_dir)
+    assert not preview.ok
+    assert any(p.value == "pos-0001" and "conflict" in p.rule and "'accept'" in p.rule for p in preview.problems)
+    with pytest.raises(ImportRefused):
+        commit(preview, other)
+    assert len(other.batches()) == n_batches
