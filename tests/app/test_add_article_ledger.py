@@ -1,15 +1,16 @@
 """Add an article: commitment events and plan provisions through the table-driven forms. Each field checked by the
 importer's rules as it is entered, ids given (cev-NNNN, <plan>.<point>), an agreed item drafted in the article offered
-to the event's item field, one batch on confirm, and the records shown on the Commitments and Peace plans pages."""
+to the event's item field, one batch on confirm, and the records shown on the Commitments and Peace plans pages,
+their record pages and search."""
 
 from __future__ import annotations
 
 import json
 from datetime import date
 
-from components.registry import PAGES, ROOT
+from components.registry import PAGES, RECORD_PAGE, ROOT
 from parley.store import Store
-from tests.app.conftest import assert_clean, shown
+from tests.app.conftest import assert_clean, open_page, shown
 
 PAGE = {p.url_path: p for p in PAGES}
 URL = "https://example.org/news/swap-carried-out"
@@ -125,7 +126,7 @@ def test_a_provision_is_checked_on_its_issue_and_gets_the_plan_and_point_as_id(o
     assert at.selectbox(key="add.remove.plan_provisions").options == ["kyiv-plan.2"]
 
 
-def test_an_item_its_event_and_a_provision_are_one_batch_on_the_commitments_and_plans_pages(on_mini, temp_store_url):
+def test_an_item_its_event_and_a_provision_are_one_batch_shown_on_every_page_that_lists_them(on_mini, temp_store_url):
     at = on_mini(PAGE["add"])
     _article(at)
     _item(at)
@@ -154,3 +155,13 @@ def test_an_item_its_event_and_a_provision_are_one_batch_on_the_commitments_and_
     at.run()
     assert_clean(at)
     assert POINT in _cells(at)
+
+    for record_id, text in (("cev-0006", STEP), ("kyiv-plan.2", POINT)):
+        record = open_page(RECORD_PAGE, {"id": [record_id]})
+        assert_clean(record)
+        assert any(text in shown(m.value) for m in record.markdown), record_id
+    found = open_page(PAGE["search"])
+    found.text_input(key="search.q").set_value("truce at sea").run()
+    assert_clean(found)
+    links = {str(v) for f in _frames(found) if "Record" in f.columns for v in f["Record"]}
+    assert "record?id=kyiv-plan.2" in links
