@@ -151,7 +151,10 @@ def _pause_if_asked(done: str) -> None:
     marker = os.environ.get(PAUSE_ENV)
     if not marker:
         return
-    Path(f"{marker}.paused").write_text(done, encoding="utf-8")  # what the open transaction has done so far
+    # What the open transaction has done so far; written beside and renamed, so the test never reads it half written.
+    partial = Path(f"{marker}.paused.part")
+    partial.write_text(done, encoding="utf-8")
+    partial.replace(f"{marker}.paused")
     deadline = time.monotonic() + 120
     while not Path(f"{marker}.go").exists() and time.monotonic() < deadline:
         time.sleep(0.02)
