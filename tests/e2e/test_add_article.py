@@ -162,7 +162,7 @@ def test_code_a_round_with_a_participant_and_an_item_and_find_it_on_the_timeline
     store = Store(f"sqlite:///{(add_server.log.parent / 'store.sqlite').resolve()}")
     open_page(page, add_server.url(ADD), ADD.title)
     _type(page, "Article URL", "https://example.org/news/2026/03/10/e2e-valletta-round")
-    expect(page.get_by_text("Commitment events and peace-plan provisions change with a data release")).to_be_visible()
+    expect(page.get_by_text("Issue scales and the peace plans themselves change with a data release")).to_be_visible()
 
     # The first entry after the URL makes the store, and the page above the tabs gains an element as the data is
     # read again: the Round tab stays open all the same.

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from components.registry import PAGES, RECORD_PAGE
 from tests.e2e.helpers import Server, Watch, open_page, wait_idle, wait_title
@@ -26,6 +27,23 @@ def _record_heading(page: Page, title: str) -> Locator:
     return page.get_by_test_id("stMain").get_by_role("heading", level=2, name=title, exact=True)
 
 
+def _open_link_cell(page: Page, x: float, y: float, attempts: int = 3) -> Page:
+    """Click a link cell of the canvas grid and return the tab it opens. The cell answers a click only once the grid
+    has seen the pointer over its text, which a busy machine can delay past the first click: hover, then retry."""
+    for attempt in range(attempts):
+        page.mouse.move(x, y)
+        page.wait_for_timeout(300)
+        try:
+            with page.context.expect_page(timeout=10_000) as opened:
+                page.mouse.click(x, y)
+            return opened.value
+        except PlaywrightTimeoutError:
+            if attempt == attempts - 1:
+                raise
+            page.mouse.move(x, y - ROW_HEIGHT)  # away and back, so the grid sees the pointer arrive again
+    raise AssertionError("unreachable")
+
+
 def test_a_reaction_leads_to_its_source_and_fact_check_and_back(page: Page, mini_server: Server) -> None:
     watch = Watch().attach(page)
     open_page(page, mini_server.url(REACTIONS), REACTIONS.title)
@@ -38,10 +56,7 @@ def test_a_reaction_leads_to_its_source_and_fact_check_and_back(page: Page, mini
     box = table.bounding_box()
     assert box is not None
     x, y = box["x"] + 20, box["y"] + HEADER_HEIGHT + ROW_HEIGHT / 2
-    page.mouse.move(x, y)  # a link cell answers a click once the pointer is over its text
-    with page.context.expect_page() as opened:
-        page.mouse.click(x, y)
-    record = opened.value  # table links open in a new tab, keeping the filtered table where it was
+    record = _open_link_cell(page, x, y)  # table links open in a new tab, keeping the filtered table where it was
     Watch.attach(watch, record)
     wait_title(record, RECORD_PAGE.title)
     assert record.url.startswith(f"{mini_server.base}/record?id=rea-0003")
