@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from components.article import cell_text
 from components.data import store_status
 from parley import schema as s
 from parley.corrections import (
@@ -129,18 +130,6 @@ def _seed(table: str, record_id: str, values: dict[str, str]) -> None:
         else:
             st.session_state[_field(column.name)] = value
     st.session_state[K_FOR] = (table, record_id, values)
-
-
-def _text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return s.LIST_SEP.join(str(v) for v in value)
-    return str(value).strip()
 
 
 def _choices(ds: Dataset, table: str, column: s.Column) -> tuple[list[str], Callable[[str], str]] | None:
@@ -257,7 +246,7 @@ def render_correction(ds: Dataset, store: Store, data_dir: Path, record: Record)
         )
         _render_fields(ds, table)
         st.form_submit_button("Preview the correction", icon=":material/preview:", key="record.fix.preview_button")
-    values = {c.name: _text(st.session_state.get(_field(c.name))) for c in editable_columns(table)}
+    values = {c.name: cell_text(st.session_state.get(_field(c.name))) for c in editable_columns(table)}
     changes = {c: v for c, v in values.items() if v != seen.get(c, "")}
     if not changes:
         st.caption("No field changed yet.")

@@ -21,16 +21,7 @@ BUNDLE_FILE = "article.json"  # the name problems are reported under
 ARTICLE_FIELDS = ("url", "outlet", "title", "published", "source_type", "reliability_notes")
 # What the forms fill in, in the bundle's order; ids and source_ids are given when the bundle is built. Issue options
 # and plans are not here: they change only with a data release (schema.RELEASE_TABLES).
-FORM_TABLES = (
-    "actors",
-    "talks",
-    "talk_participants",
-    "agreed_items",
-    "positions",
-    "reactions",
-    "plan_provisions",
-    "commitment_events",
-)
+FORM_TABLES = tuple(t for t in s.RECORD_TABLES if t != "sources")  # the article and further sources: own fields
 ID_PREFIX = {"positions": "pos", "reactions": "rea", "agreed_items": "itm", "commitment_events": "cev"}
 ID_COLUMN = {
     "positions": "position_id",
