@@ -14,7 +14,7 @@ from pathlib import Path
 import streamlit as st
 
 from components.filters import data_changed, filters_rendered_this_run
-from parley.loading import DEFAULT_DATA_DIR, Dataset, load_dataset
+from parley.loading import DEFAULT_DATA_DIR, Dataset, load_dataset, settle_long_lived
 from parley.store import UNREADABLE_REVISION, Store, StoreError, StoreStatus, store_url
 from parley.text import escape_markdown
 from parley.validation import DataValidationError, Problem
@@ -92,6 +92,7 @@ def _load(directory: str, fingerprint: str, revision: str, store: Store | None) 
             loaded.entries[key] = dataset
             while len(loaded.entries) > MAX_DATASETS:
                 loaded.entries.popitem(last=False)
+            settle_long_lived()
         else:
             loaded.entries.move_to_end(key)
         return dataset

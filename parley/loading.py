@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gc
 import io
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
@@ -72,6 +73,19 @@ class _Stages:
 
     def part(self, start: float, end: float) -> Progress:
         return lambda fraction, text: self.report(start + (end - start) * fraction, text)
+
+
+def settle_long_lived() -> None:
+    """Collect what a replaced dataset left behind, then take everything alive now out of the garbage collector's
+    reach.
+
+    A server holds the libraries and the loaded data for its whole life; walking them on every full collection
+    costs more than a page's own work (about 120 ms for today's data). Frozen objects are still freed by reference
+    counting; only cycles among them wait for the next call, which unfreezes first so a replaced dataset is
+    collected then."""
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
 
 
 def release_memory() -> None:

@@ -38,3 +38,23 @@ def test_one_build_per_data_version_shared_by_sessions(monkeypatch, mini_dir: Pa
     (fresh / "VERSION").write_text("test.2\n", encoding="utf-8")  # a new data version is built again
     assert_clean(open_page(PAGES[0]))
     assert len(builds) == 2
+
+
+def test_a_new_dataset_is_frozen_out_of_the_collectors_reach(monkeypatch, mini_dir: Path, tmp_path: Path):
+    """Streamlit's after-run collection is off (.streamlit/config.toml); Python's own full collections must not
+    walk the loaded data either, or every rerun pays for the data's size."""
+    import gc
+
+    fresh = tmp_path / "data"
+    shutil.copytree(mini_dir, fresh)  # a data version no earlier test has loaded in this process
+    monkeypatch.setenv(data.DATA_DIR_ENV, str(fresh))
+    monkeypatch.setenv("PARLEY_CACHE_DIR", str(tmp_path / "cache"))
+    gc.unfreeze()
+    try:
+        at = open_page(PAGES[0])
+        assert_clean(at)
+        dataset = next(d for k, d in data._loaded().entries.items() if k.startswith(str(fresh)))
+        assert gc.get_freeze_count() > 0
+        assert not any(o is dataset for o in gc.get_objects()), "the dataset is frozen, out of every generation"
+    finally:
+        gc.unfreeze()

@@ -23,6 +23,9 @@ POSTURE = {
     "browser.gatherUsageStats": False,
     "client.disableDataExport": True,
     "server.headless": True,
+    # A full collection after every run (each 3-second poll included) walked every object the server holds.
+    "runner.postScriptGC": False,
+    "runner.magicEnabled": False,
 }
 
 
