@@ -18,17 +18,20 @@ from pathlib import Path
 
 import streamlit as st
 
+from components.data import MAX_DATASETS, dataset_key
 from components.imports import show_preview
 from parley import schema as s
 from parley.article import (
     ARTICLE_FIELDS,
     BUNDLE_FILE,
     Built,
+    IdCeiling,
     article_source_id,
     as_draft,
     draft_size,
     draft_title,
     empty_draft,
+    id_ceiling,
     problems_of,
 )
 from parley.importer import ImportRefused, Preview, commit, preview_import, problems_frame
@@ -179,16 +182,26 @@ def cell_text(value: object) -> str:
 # -- checking -------------------------------------------------------------------------------------------------
 
 
-def existing_ids(ds: Dataset) -> dict[str, list[str]]:
-    """The ids in use (bundled and imported) that drafted records' ids continue after."""
+def existing_ids(ds: Dataset) -> dict[str, list[str] | IdCeiling]:
+    """The ids in use (bundled and imported) that drafted records' ids continue after: the round and provision ids
+    themselves (a few thousand at most), and for the large tables only their ceiling, found once per dataset."""
     return {
-        "talks": list(ds.talks["talk_id"]),
-        "agreed_items": list(ds.items["item_id"]),
-        "positions": list(ds.positions["position_id"]),
-        "reactions": list(ds.reactions["reaction_id"]),
-        "commitment_events": list(ds.commitments["event_id"].astype(str)),
-        "plan_provisions": list(ds.provisions["provision_id"].astype(str)),
+        "talks": ds.talks["talk_id"].tolist(),
+        "plan_provisions": ds.provisions["provision_id"].astype(str).tolist(),
+        **_ceilings(dataset_key(), ds),
     }
+
+
+@st.cache_resource(max_entries=MAX_DATASETS, show_spinner=False)
+def _ceilings(key: str, _ds: Dataset) -> dict[str, IdCeiling]:
+    """`key` names the dataset (data folder, files, store revision); the dataset itself is not hashed."""
+    columns = {
+        "agreed_items": _ds.items["item_id"],
+        "positions": _ds.positions["position_id"],
+        "reactions": _ds.reactions["reaction_id"],
+        "commitment_events": _ds.commitments["event_id"].astype(str),
+    }
+    return {table: id_ceiling(ids, table) for table, ids in columns.items()}
 
 
 def check(built: Built, store: Store, data_dir: Path) -> Preview:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 import pytest
 
 from parley.article import (
@@ -11,6 +12,7 @@ from parley.article import (
     as_draft,
     draft_size,
     empty_draft,
+    id_ceiling,
     nearest_codes,
     next_ids,
     problems_of,
@@ -32,10 +34,27 @@ from parley.store import Store
         (["pos-9001"], "positions", 0, []),
         (["itm-0047", "itm-0003", "pos-0100"], "agreed_items", 2, ["itm-0048", "itm-0049"]),
         ([], "agreed_items", 1, ["itm-0001"]),
+        (["pos-0071-1460", "pos-12a", "xpos-9999", "pos-0005"], "positions", 1, ["pos-0006"]),  # whole ids only
     ],
 )
 def test_next_ids(existing, table, n, expected):
     assert next_ids(existing, table, n) == expected
+    # The ceiling found once per dataset (a column of a million ids) gives the same ids as the list.
+    ceiling = id_ceiling(pd.Series(existing, dtype="str"), table)
+    assert next_ids(ceiling, table, n) == expected
+
+
+def test_drafted_ids_continue_after_a_ceiling_and_the_ids_the_draft_kept():
+    draft = empty_draft()
+    draft["positions"] = [{"actor_id": "RUS"}, {"actor_id": "UKR"}]
+    draft["agreed_items"] = [{"item_id": "itm-0200", "talk_id": "t"}, {"talk_id": "t"}]
+    in_use = {
+        "positions": id_ceiling(["pos-0041", "pos-00007"], "positions"),
+        "agreed_items": id_ceiling([], "agreed_items"),
+    }
+    built = to_bundle(draft, in_use, {})
+    assert built.ids["positions"] == ["pos-00042", "pos-00043"]
+    assert built.ids["agreed_items"] == ["itm-0200", "itm-0201"]
 
 
 def _draft(url: str = "https://example.org/new") -> dict:
