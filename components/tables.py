@@ -40,10 +40,10 @@ CURRENT_VIEW = object()  # show_table's default `view`: the filters of this run
 
 def in_words(values: pd.Series, labels: dict[str, str]) -> pd.Series:
     """Codes as their labels; a column holding anything that is not a code of the scheme is left as it is."""
-    present = values.dropna().astype(str)
-    if present.empty or not set(present.unique()) <= set(labels):
+    present = values.dropna().unique()  # a handful of distinct codes, whatever the number of rows
+    if len(present) == 0 or any(str(v) not in labels for v in present):
         return values
-    return values.astype("string").map(labels)
+    return values.map(lambda v: labels[str(v)], na_action="ignore")
 
 
 def blank_missing(column: pd.Series) -> pd.Series:
@@ -99,29 +99,32 @@ def show_table(
     # Only the rows shown are built here; the CSV is built from every filtered row when the button is clicked.
     head = frame.head(MAX_ROWS_SHOWN)
     wanted = {col: by for col, by in wanted.items() if by in head.columns}
-    raw = as_frame(head, list(dict.fromkeys([*columns, *wanted.values()])))
-    shown = raw[list(columns)].rename(columns=columns)
-    for col, scheme in CODE_SCHEMES.items():
-        if col in columns and scheme in ds.labels:
-            shown[columns[col]] = in_words(shown[columns[col]], ds.labels[scheme])
-    for col in shown.columns:
-        shown[col] = blank_missing(shown[col])
+    raw = as_frame(head, list(dict.fromkeys([*columns, *wanted.values()]))).reset_index(drop=True)
+    # One pass, one frame: each shown column is worded, blanked and linked once, then the frame is built once.
+    cells: dict[str, pd.Series | list[str]] = {}  # by header, in the order of `columns`
     config: dict[str, object] = {}
-    for col in shown.columns:
-        if pd.api.types.is_datetime64_any_dtype(shown[col]):
-            config[col] = st.column_config.DateColumn(col, format="D MMM YYYY")
+    for col, label in columns.items():
+        values = raw[col]
+        scheme = CODE_SCHEMES.get(col)
+        if scheme is not None and scheme in ds.labels:
+            values = in_words(values, ds.labels[scheme])
+        values = blank_missing(values)
+        if pd.api.types.is_datetime64_any_dtype(values):
+            config[label] = st.column_config.DateColumn(label, format="D MMM YYYY")
+        cells[label] = values
     for col, by in wanted.items():
         label = columns[col]
-        names = None if col == by else raw[col].tolist()
         ids = raw[by].tolist()
-        cells = [link_cell(i, None if names is None else n) for i, n in zip(ids, names or ids, strict=True)]
-        shown[label] = [cell or "" for cell in cells]  # no record to link: an empty cell, not "None"
+        names = ids if col == by else raw[col].tolist()
+        # No record to link: an empty cell, not "None".
+        cells[label] = [link_cell(i, None if col == by else n) or "" for i, n in zip(ids, names, strict=True)]
         listed = col == by and any(";" in str(i) for i in ids)
         config[label] = st.column_config.LinkColumn(
             label, display_text=LINK_DISPLAY, alignment="left", help=LIST_HELP if listed else None
         )
     if "url" in columns:  # shown as a link by the pages: only an http(s) address may be one (the CSV keeps it as is)
-        shown[columns["url"]] = raw["url"].map(safe_href).fillna("")
+        cells[columns["url"]] = [safe_href(u) or "" for u in raw["url"].tolist()]
+    shown = pd.DataFrame(cells, columns=list(columns.values()))
     config.update(column_config or {})
     st.dataframe(shown, hide_index=True, width="stretch", column_config=config, key=key)
     register_table(name, frame, columns)  # the briefing pack prints its first rows and cites its sources

@@ -3,6 +3,8 @@ only addresses that may ever be links out of the app (http and https)."""
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
 from urllib.parse import quote, unquote, urlsplit
 
 import pandas as pd
@@ -50,8 +52,16 @@ def split_ids(cell: object) -> list[str]:
 
 def safe_href(url: object) -> str | None:
     """The address if it may be a link (http or https with a host and no spaces or control characters), else None."""
-    value = text(url)
-    if not value or any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in value):
+    return _safe_href(text(url))
+
+
+_NOT_IN_LINK = re.compile(r"[\s\x00-\x1f\x7f]")  # \s is Unicode whitespace here, as str.isspace()
+CELLS_CACHED = 65_536  # table cells are re-drawn on every rerun: each distinct cell is worked out once
+
+
+@lru_cache(maxsize=CELLS_CACHED)
+def _safe_href(value: str) -> str | None:
+    if not value or _NOT_IN_LINK.search(value):
         return None
     try:
         parts = urlsplit(value)
@@ -62,10 +72,15 @@ def safe_href(url: object) -> str | None:
 
 def link_cell(record_id: object, label: object = None) -> str | None:
     """A table cell for a LinkColumn: the record's address; the text to show rides after '#' (see LINK_DISPLAY)."""
+    return _link_cell(text(record_id), text(label))
+
+
+@lru_cache(maxsize=CELLS_CACHED)
+def _link_cell(record_id: str, label: str) -> str | None:
     ids = split_ids(record_id)
     if not ids:
         return None
-    shown = text(label) or ids[0]
+    shown = label or ids[0]
     if len(ids) > 1:
         shown = f"{shown} (+{len(ids) - 1} more)"
     return record_link(ids[0]) + "#" + quote(shown, safe="")
