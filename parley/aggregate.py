@@ -167,8 +167,7 @@ def issue_links(positions: pd.DataFrame, items: pd.DataFrame, talks: pd.DataFram
 
 def flagged(rows: Rows) -> np.ndarray:
     """Per selected row: disputed or low confidence, a claim never drawn or counted as solid fact by default."""
-    low = rows.values("confidence").astype(str) == "low"
-    return low | rows.values("disputed").astype(bool)
+    return rows.is_value("confidence", "low") | rows.values("disputed").astype(bool)
 
 
 def counted_reactions(reactions: pd.DataFrame | Rows, include_flagged: bool) -> Rows:

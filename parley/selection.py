@@ -74,7 +74,19 @@ class Rows:
     def values(self, column: str) -> np.ndarray:
         if column in self.extra:
             return np.asarray(self.extra[column])
-        return self.table[column].to_numpy()[self.index]
+        values = self.table[column]
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            # Through the codes of the selected rows: the whole column as objects would cost a million strings.
+            return np.append(values.cat.categories.to_numpy(dtype=object), np.nan)[self.codes(column)]
+        return values.to_numpy()[self.index]
+
+    def is_value(self, column: str, value: str) -> np.ndarray:
+        """Per selected row: whether the (text) column holds `value`; compared as category codes when it can be."""
+        values = self.table[column]
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            at = values.cat.categories.get_indexer([value])[0]
+            return self.codes(column) == at if at >= 0 else np.zeros(len(self), dtype=bool)
+        return self.values(column).astype(str) == value
 
     def __getitem__(self, column: str | pd.Series | np.ndarray) -> pd.Series | Rows:  # type: ignore[override]
         """A column of the selected rows (as a new Series), or, given flags per selected row, a sub-selection."""

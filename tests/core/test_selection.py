@@ -1,0 +1,41 @@
+"""Rows reads the selected rows' values without building whole columns; the answers equal the plain pandas ones."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from parley.aggregate import flagged
+from parley.selection import Rows
+
+
+def _table() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "confidence": pd.Categorical(["high", "low", None, "medium", "low"]),
+            "plain": ["high", "low", "x", "medium", "low"],
+            "disputed": [False, False, True, False, False],
+        }
+    )
+
+
+def test_values_of_a_categorical_column_equal_the_columns_own():
+    table = _table()
+    rows = Rows(table, np.array([4, 2, 0]))
+    got = rows.values("confidence")
+    want = table["confidence"].to_numpy()[[4, 2, 0]]
+    assert got[0] == want[0] == "low" and got[2] == want[2] == "high"
+    assert pd.isna(got[1]) and pd.isna(want[1])
+
+
+def test_is_value_by_codes_and_by_text():
+    table = _table()
+    rows = Rows(table, np.array([0, 1, 2, 4]))
+    assert rows.is_value("confidence", "low").tolist() == [False, True, False, True]
+    assert rows.is_value("plain", "low").tolist() == [False, True, False, True]
+    assert rows.is_value("confidence", "unheard-of").tolist() == [False] * 4
+
+
+def test_flagged_is_low_confidence_or_disputed():
+    rows = Rows.all(_table())
+    assert flagged(rows).tolist() == [False, True, True, False, True]
