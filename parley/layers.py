@@ -10,6 +10,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from parley import schema as s
@@ -36,6 +37,16 @@ class Layers:
     batch_ids: dict[str, list[str]]  # per record table: the batch of each imported row kept, in order
     corrected: dict[str, dict[str, str]] = field(default_factory=dict)  # table: {record id: its latest correction}
     dangling: tuple[Problem, ...] = ()  # corrections whose record is not in the data (any more)
+    corrected_rows: dict[str, np.ndarray] = field(default_factory=dict)  # table: positions a correction changed
+
+    def changed_rows(self) -> dict[str, np.ndarray]:
+        """Per table, the positions (ascending) of every row that is not an unchanged bundled row: the imported
+        rows kept and the rows a correction changed. Only these can break a rule the bundled rows passed alone."""
+        out = {}
+        for name, frame in self.frames.items():
+            imported = np.arange(self.n_bundled.get(name, len(frame)), len(frame), dtype=np.int64)
+            out[name] = np.union1d(self.corrected_rows.get(name, np.empty(0, dtype=np.int64)), imported)
+        return out
 
     def with_origin(self) -> dict[str, pd.DataFrame]:
         """The frames plus an `origin` column ('bundled' / 'imported') on every record table."""
@@ -90,33 +101,64 @@ def layered(bundled: Mapping[str, pd.DataFrame], imported: Mapping[str, pd.DataF
         if set(base.columns) != set(columns):  # a malformed bundled file: validation reports it, nothing to merge onto
             batch_ids[name] = []
             continue
-        seen = set(base[columns].itertuples(index=False, name=None))
-        keep = [values not in seen for values in rows[columns].itertuples(index=False, name=None)]
-        kept = rows[keep]
+        kept = rows[~_copies(base, rows, s.TABLES_BY_NAME[name])]
         batch_ids[name] = kept[BATCH_ID].tolist()
         frames[name] = pd.concat([base, kept[columns]], ignore_index=True)
-    corrected, dangling = _apply_corrections(frames, imported.get(CORRECTIONS_KEY))
-    return Layers(frames=frames, n_bundled=n_bundled, batch_ids=batch_ids, corrected=corrected, dangling=dangling)
+    corrected, dangling, corrected_rows = _apply_corrections(frames, imported.get(CORRECTIONS_KEY))
+    return Layers(
+        frames=frames,
+        n_bundled=n_bundled,
+        batch_ids=batch_ids,
+        corrected=corrected,
+        dangling=dangling,
+        corrected_rows=corrected_rows,
+    )
+
+
+def _copies(base: pd.DataFrame, rows: pd.DataFrame, table: s.Table) -> np.ndarray:
+    """Which of `rows` are exact copies (every schema column equal) of some row of `base`.
+
+    The bundled rows that could be copied are narrowed down first, column by column over the whole frame but
+    vectorised (a copy's key is among the imported keys), so the exact comparison in Python runs on those few
+    rows, never on every bundled row."""
+    columns = table.column_names
+    narrow = [table.key] if table.key else list(table.unique_together) or list(columns)
+    maybe = np.ones(len(base), dtype=bool)
+    for column in narrow:
+        maybe &= base[column].isin(rows[column].unique()).to_numpy(dtype=bool)
+    seen = set(base.loc[maybe, columns].itertuples(index=False, name=None))
+    if not seen:
+        return np.zeros(len(rows), dtype=bool)
+    return np.fromiter(
+        (values in seen for values in rows[columns].itertuples(index=False, name=None)), dtype=bool, count=len(rows)
+    )
 
 
 def _apply_corrections(
     frames: dict[str, pd.DataFrame], corrections: pd.DataFrame | None
-) -> tuple[dict[str, dict[str, str]], tuple[Problem, ...]]:
+) -> tuple[dict[str, dict[str, str]], tuple[Problem, ...], dict[str, np.ndarray]]:
     """Each correction sets its fields on its record, in the order written (`frames` is updated; a frame shared
-    with the caller's bundled tables is copied first, never changed in place)."""
+    with the caller's bundled tables is copied first, never changed in place). Also gives, per table, the positions
+    of the rows corrected.
+
+    The records are found without a Python pass over every key: the rows whose key is corrected at all are picked
+    out vectorised, and each changed column is set once, all its corrected cells together."""
     corrected: dict[str, dict[str, str]] = {}
     dangling: list[Problem] = []
+    rows: dict[str, np.ndarray] = {}
     if corrections is None or corrections.empty:
-        return corrected, ()
+        return corrected, (), rows
     for name, group in corrections.groupby("table_name", sort=False):
         table = s.TABLES_BY_NAME.get(str(name))
         frame = frames.get(str(name))
         if table is None or table.key is None or frame is None or table.key not in frame.columns:
             continue
-        frame = frame.copy()
+        keys = frame[table.key]
+        hits = np.flatnonzero(keys.isin(group["record_id"].unique()).to_numpy(dtype=bool))
         where: dict[str, int] = {}
-        for i, record in enumerate(frame[table.key].tolist()):
-            where.setdefault(record, i)
+        for i, record in zip(hits.tolist(), keys.iloc[hits].tolist(), strict=True):
+            where.setdefault(record, i)  # the first row with the id, as a lookup by id finds it
+        cells: dict[str, dict[int, str]] = {}
         for record, changes, batch in group[["record_id", "changes", BATCH_ID]].itertuples(index=False, name=None):
             i = where.get(record)
             if i is None:
@@ -128,7 +170,13 @@ def _apply_corrections(
                 continue
             for column, (_, new) in parse_changes(changes).items():
                 if column in frame.columns and column != table.key:
-                    frame.iat[i, frame.columns.get_loc(column)] = new
+                    cells.setdefault(column, {})[i] = new  # a later correction of the same cell wins
             corrected.setdefault(table.name, {})[record] = batch
+        frame = frame.copy(deep=False)  # new columns below replace the shared ones, never write into them
+        for column, values in cells.items():
+            updated = frame[column].copy()
+            updated.iloc[list(values)] = list(values.values())
+            frame[column] = updated
         frames[table.name] = frame
-    return corrected, tuple(dangling)
+        rows[table.name] = np.unique(np.fromiter(where.values(), dtype=np.int64, count=len(where)))
+    return corrected, tuple(dangling), rows
