@@ -1,10 +1,11 @@
 """A columnar copy of the built tables on disk, so a restart reads typed tables instead of re-reading CSV.
 
-One entry per key (data files, store revision, code): one Arrow IPC (Feather v2, LZ4) file per table plus
-`meta.json`. Arrow IPC rather than Parquet: a table comes back without decoding pages, about half the CPU of
-Parquet for a million positions, and categoricals go in and out as Arrow dictionaries, categories and order
-included. Anything that goes wrong here (a read-only disk, a half-written or damaged entry, a full disk) means
-"no cache", never an error: the caller builds from the CSV files instead.
+One entry per key (data files, store revision, code), plus one for the bundled stage (the raw bundled frames that
+passed validation, keyed by the bundled files and code only: see `bundled_key`): one Arrow IPC (Feather v2, LZ4)
+file per table plus `meta.json`. Arrow IPC rather than Parquet: a table comes back without decoding pages, about
+half the CPU of Parquet for a million positions, and categoricals go in and out as Arrow dictionaries, categories
+and order included. Anything that goes wrong here (a read-only disk, a half-written or damaged entry, a full disk)
+means "no cache", never an error: the caller builds from the CSV files instead.
 """
 
 from __future__ import annotations
@@ -91,6 +92,18 @@ def cache_key(files: Iterable[Path], revision: str) -> str | None:
         digest.update(f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}|".encode())
     digest.update(revision.encode())
     return digest.hexdigest()[:40]
+
+
+# The bundled stage: the raw bundled frames, once they passed every check on their own. Keyed by the bundled files
+# and the code alone, so every store revision layered over the same files shares it.
+BUNDLED_PREFIX = "bundled-"
+BUNDLED_STAGE = "raw bundled frames, checked alone"
+
+
+def bundled_key(files: Iterable[Path]) -> str | None:
+    """The key of the bundled stage's entry; like cache_key, None when no entry may be read or written."""
+    key = cache_key(files, BUNDLED_STAGE)
+    return None if key is None else f"{BUNDLED_PREFIX}{key}"
 
 
 def read(directory: Path, key: str) -> tuple[dict[str, pd.DataFrame], dict[str, Any]] | None:

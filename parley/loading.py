@@ -230,7 +230,13 @@ def _read_into(frames: dict[str, pd.DataFrame], table: s.Table, data_dir: Path) 
     return problems
 
 
-def validate_frames(frames: Mapping[str, pd.DataFrame], progress: Progress | None = None) -> list[Problem]:
+def validate_frames(
+    frames: Mapping[str, pd.DataFrame],
+    progress: Progress | None = None,
+    rows: Mapping[str, np.ndarray] | None = None,
+) -> list[Problem]:
+    """Every problem in the raw frames. `rows`: per table, the only rows that can break a cell's own rules (the
+    rest known to pass them, see validate_table); a table it does not name is checked row by row in full."""
     codebook = frames.get("codebook", pd.DataFrame())
     issues = frames.get("issues", pd.DataFrame())
     codes = codes_from(codebook, issues)
@@ -242,12 +248,12 @@ def validate_frames(frames: Mapping[str, pd.DataFrame], progress: Progress | Non
         if table.name in frames:
             if progress is not None:
                 progress(done / total, f"Checking {table.file}")
-            problems += validate_table(table, frames[table.name], codes)
+            problems += validate_table(table, frames[table.name], codes, _rows_of(rows, table.name))
             done += weights[table.name]
             release_memory()
     for table in s.RELEASE_TABLES:
         if table.name in frames:
-            problems += validate_table(table, frames[table.name], codes)
+            problems += validate_table(table, frames[table.name], codes, _rows_of(rows, table.name))
     if not problems:  # links are only meaningful once every table has the right shape
         if progress is not None:
             progress(done / total, "Checking the links between tables")
@@ -256,6 +262,10 @@ def validate_frames(frames: Mapping[str, pd.DataFrame], progress: Progress | Non
     if progress is not None:
         progress(1.0, "Checked every table")
     return problems
+
+
+def _rows_of(rows: Mapping[str, np.ndarray] | None, name: str) -> np.ndarray | None:
+    return None if rows is None else rows.get(name)
 
 
 @dataclass(frozen=True)
@@ -757,10 +767,19 @@ def load_dataset(
             stages.report(1.0, "Ready")
             return Dataset(version=extra["version"], labels=extra["labels"], **tables)
 
-    frames, problems = read_raw_tables(data_dir, stages.part(0.0, 0.25))
+    frames, problems, checked = _bundled_stage(data_dir, directory, store is not None, stages.part(0.0, 0.25))
     layers = layered(frames, store.imported_rows() if store is not None and not problems else {})
-    del frames
-    problems += layers.relabel(validate_frames(layers.frames, stages.part(0.25, 0.6))) if not problems else []
+    if not problems:
+        # Bundled rows that passed every check alone and are unchanged need only the rules over whole tables again.
+        rows = layers.changed_rows() if checked and _same_codes(frames, layers.frames) else None
+        del frames
+        if rows is not None and not any(len(r) for r in rows.values()):
+            stages.report(0.25, "Checking: no imported or corrected records")  # the checked bundled frames as they are
+            problems += layers.relabel([])
+        else:
+            problems += layers.relabel(validate_frames(layers.frames, stages.part(0.25, 0.6), rows))
+    else:
+        del frames
     release_memory()
     if problems:
         raise DataValidationError(problems)
@@ -774,6 +793,45 @@ def load_dataset(
     release_memory()
     stages.report(1.0, "Ready")
     return dataset
+
+
+def bundled_files(data_dir: Path) -> list[Path]:
+    """The files the raw bundled frames are read from."""
+    return [data_dir / table.file for table in s.ALL_TABLES]
+
+
+def _bundled_stage(
+    data_dir: Path, directory: Path | None, keep: bool, progress: Progress
+) -> tuple[dict[str, pd.DataFrame], list[Problem], bool]:
+    """The raw bundled frames, the problems reading them, and whether they are known to pass every check alone.
+
+    Read back from the bundled stage's cache entry when there is one. Otherwise read from CSV; with `keep` (a store
+    will be laid over them, now or after its next import) and a cache folder, they are checked alone and, when
+    they pass, stored for the next load under a key that no import, undo or correction changes."""
+    key = cache.bundled_key(bundled_files(data_dir)) if directory is not None else None
+    if directory is not None and key is not None:
+        progress(0.0, "Reading the checked bundled tables")
+        hit = cache.read(directory, key)
+        if hit is not None:
+            release_memory()
+            progress(1.0, "Read the checked bundled tables")
+            return hit[0], [], True
+    frames, problems = read_raw_tables(data_dir, progress)
+    if problems or not keep or directory is None or key is None:
+        return frames, problems, False
+    progress(1.0, "Checking the bundled tables")
+    if validate_frames(frames):
+        return frames, problems, False  # reported by the full check of everything below, as without a cache
+    progress(1.0, "Saving the checked bundled tables for the next import")
+    cache.write(directory, key, frames, {"stage": cache.BUNDLED_STAGE})
+    return frames, problems, True
+
+
+def _same_codes(bundled: Mapping[str, pd.DataFrame], frames: Mapping[str, pd.DataFrame]) -> bool:
+    """The code lists every code column is checked against are those the bundled rows passed with."""
+    empty = pd.DataFrame()
+    before = codes_from(bundled.get("codebook", empty), bundled.get("issues", empty))
+    return before == codes_from(frames.get("codebook", empty), frames.get("issues", empty))
 
 
 def _unchanged(store: Store | None, revision: str) -> bool:

@@ -345,6 +345,8 @@ def _element_rule(
 def _column_problems(
     file: str, index: pd.Index, col: s.Column, series: pd.Series, codes: Mapping[str, frozenset[str]]
 ) -> list[Problem]:
+    """The rules one cell decides on its own (type, required, characters, codes and dates, id spaces): run on any
+    subset of a column's rows, they find exactly that subset's share of the whole column's problems."""
     text, not_text, missing = _text(series)
     name = col.name
     problems: list[Problem] = []
@@ -383,11 +385,14 @@ def _column_problems(
         problems += _cells(
             file, index, name, found, _values(text, found[:MAX_PER_RULE]), "id must have no surrounding spaces"
         )
-        dup = np.flatnonzero(series.duplicated(keep=False).to_numpy())
-        problems += _cells(
-            file, index, name, dup, _values(text, dup[:MAX_PER_RULE]), "duplicate id: every id must be unique"
-        )
     return problems
+
+
+def _duplicate_ids(file: str, index: pd.Index, col: s.Column, series: pd.Series) -> list[Problem]:
+    """Ids that occur more than once in the whole column (a rule over every row, never a subset)."""
+    dup = np.flatnonzero(series.duplicated(keep=False).to_numpy())
+    values = _values(_text(series.iloc[dup[:MAX_PER_RULE]])[0], np.arange(min(len(dup), MAX_PER_RULE)))
+    return _cells(file, index, col.name, dup, values, "duplicate id: every id must be unique")
 
 
 def _duplicate_rows(table: s.Table, frame: pd.DataFrame) -> list[Problem]:
@@ -411,17 +416,26 @@ def _duplicate_rows(table: s.Table, frame: pd.DataFrame) -> list[Problem]:
     return problems
 
 
-def validate_table(table: s.Table, frame: pd.DataFrame, codes: Mapping[str, frozenset[str]]) -> list[Problem]:
-    """Per-table rules (columns, required cells, types, characters, codes, unique ids), every problem at once."""
+def validate_table(
+    table: s.Table, frame: pd.DataFrame, codes: Mapping[str, frozenset[str]], rows: np.ndarray | None = None
+) -> list[Problem]:
+    """Per-table rules (columns, required cells, types, characters, codes, unique ids), every problem at once.
+
+    `rows` (positions, ascending): only these rows can break a cell's own rules, the others being known to pass
+    them (an unchanged bundled row that passed before), so those rules run on these rows alone; the rules over the
+    whole table (columns, duplicate ids and keys) still see every row. None: every row is checked."""
     problems: list[Problem] = []
     names = table.column_names
     present = set(frame.columns)
     problems += [Problem(table.file, None, c, None, "required column is missing") for c in names if c not in present]
     expected = f"unexpected column; expected columns: {', '.join(names)}"
     problems += [Problem(table.file, None, escaped(str(c)), None, expected) for c in frame.columns if c not in names]
+    checked = frame if rows is None else frame.iloc[rows]
     for col in table.columns:
         if col.name in present:
-            problems += _column_problems(table.file, frame.index, col, frame[col.name], codes)
+            problems += _column_problems(table.file, checked.index, col, checked[col.name], codes)
+            if col.kind == s.ID:
+                problems += _duplicate_ids(table.file, frame.index, col, frame[col.name])
     if table.unique_together and set(table.unique_together) <= present:
         problems += _duplicate_rows(table, frame)
     return sorted(set(problems), key=lambda p: (p.row or 0, p.column or "", p.rule, p.value or ""))
