@@ -10,6 +10,7 @@ import pandas as pd
 from parley.filters import Filters, format_date
 from parley.grouping import month_codes
 from parley.loading import Dataset
+from parley.memo import per_dataset
 from parley.selection import Rows
 from parley.views import apply_view
 
@@ -30,7 +31,8 @@ class Span:
     count: int
 
 
-def spans(ds: Dataset) -> list[Span]:
+@per_dataset
+def spans(ds: Dataset) -> tuple[Span, ...]:
     out = []
     for label, (table, column) in DATED.items():
         dates = getattr(ds, table)[column]
@@ -40,9 +42,10 @@ def spans(ds: Dataset) -> list[Span]:
         if len(known) and not known.is_monotonic_increasing:
             first, last = known.min(), known.max()
         out.append(Span(label, first, last, len(dates)))
-    return out
+    return tuple(out)
 
 
+@per_dataset
 def last_day(ds: Dataset) -> pd.Timestamp | None:
     """The last date anything in the record is dated (a round's end included)."""
     days = [s.last for s in spans(ds) if s.last is not None]
@@ -57,6 +60,7 @@ def through_text(ds: Dataset) -> str:
     return f"records through {format_date(day)}" if day is not None else "no dated records"
 
 
+@per_dataset
 def spans_text(ds: Dataset) -> str:
     """'rounds 28 Feb 2022 – 22 Mar 2026 (52) · positions ...' for the tables that hold records."""
     parts = [f"{s.label} {format_date(s.first)} – {format_date(s.last)} ({s.count:,})" for s in spans(ds) if s.count]

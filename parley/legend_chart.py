@@ -6,6 +6,8 @@ import pandas as pd
 
 from parley import palette
 from parley.charts import _CONFIG, PADDING, SCHEMA, _values
+from parley.loading import Dataset
+from parley.memo import per_dataset
 
 ROW = 22  # pixels per colour
 WIDTH = 260
@@ -56,3 +58,10 @@ def legend_chart(rows: pd.DataFrame) -> dict:
             },
         ],
     }
+
+
+@per_dataset
+def legend_specs(ds: Dataset) -> tuple[tuple[str, dict], ...]:
+    """(meaning, chart) for every meaning, in the palette's order: the same on every rerun, so drawn up once."""
+    rows = legend_rows(ds.labels)
+    return tuple((str(meaning), legend_chart(part)) for meaning, part in rows.groupby("meaning", sort=False))
