@@ -17,6 +17,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from parley.aggregate import codebook_entries
 from parley.filters import Filters, UrlNote, describe, url_notes_markdown
 from parley.loading import Dataset
+from parley.memo import per_dataset
 from parley.text import definitions
 
 K_PARTY, K_ISSUE, K_DATES, K_FORMAT, K_HIDE_LOW = (
@@ -120,7 +121,7 @@ def render_filters(ds: Dataset) -> Filters:
     """Draw the sidebar filters, keep the URL in step, and return the filter object for this run."""
     _seed(ds)
     lo, hi = (d.date() for d in ds.date_span)
-    issue_help = definitions(zip(ds.issues["label"], ds.issues["definition"], strict=True), bullets=True)
+    issue_help, format_help = _help_texts(ds)
     with st.sidebar:
         st.header("Filters")
         st.multiselect(
@@ -153,7 +154,7 @@ def render_filters(ds: Dataset) -> Filters:
             key=K_FORMAT,
             format_func=lambda c: ds.label("talk_format", c),
             placeholder="All",
-            help=definitions(codebook_entries(ds.codebook, "talk_format"), bullets=True),
+            help=format_help,
         )
         st.toggle(
             "Hide low-confidence records",
@@ -167,6 +168,13 @@ def render_filters(ds: Dataset) -> Filters:
     _show_url_notes(f)
     _show_share_link(f)
     return f
+
+
+@per_dataset
+def _help_texts(ds: Dataset) -> tuple[str, str]:
+    """The issues' and talk formats' definitions for the filters' help: the same on every rerun of a dataset."""
+    issues = definitions(zip(ds.issues["label"], ds.issues["definition"], strict=True), bullets=True)
+    return issues, definitions(codebook_entries(ds.codebook, "talk_format"), bullets=True)
 
 
 def _show_url_notes(f: Filters) -> None:
