@@ -43,7 +43,7 @@ CODE_FILES = (
     "layers.py",
     "cache.py",
 )
-KEEP = 4
+KEEP = 4  # entries of either kind together: the bundled stage's is read (so kept fresh) on every rebuild
 # A file modified this recently may be modified again within the file system's timestamp granularity
 # without its size or mtime changing: such a file is keyed on its content too.
 RACY_NS = 2_000_000_000
