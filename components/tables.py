@@ -21,7 +21,7 @@ from parley.loading import Dataset
 from parley.record_links import AUTO_LINKS, LINK_DISPLAY, link_cell, safe_href
 from parley.selection import Rows, as_frame
 
-MAX_ROWS_SHOWN = 1000  # the browser payload, not pandas, is the cost: never send more rows than this at once
+MAX_ROWS_SHOWN = 500  # the browser payload, not pandas, is the cost: a reader scrolls a few hundred rows; the CSV has all
 LIST_HELP = "Opens the first record; the row's own record page lists them all."
 # Columns that hold a codebook code, and the codebook scheme that words them (partly_confirmed -> partly confirmed).
 CODE_SCHEMES = {
