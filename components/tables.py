@@ -15,13 +15,14 @@ import streamlit as st
 from components.briefing import register_table
 from components.filters import K_CURRENT
 from parley.aggregate import newest_first
-from parley.export import file_name, filters_in_name, to_csv_bytes
+from parley.export import file_name, filters_in_name, table_csv_bytes
 from parley.filters import Filters
 from parley.loading import Dataset
 from parley.record_links import AUTO_LINKS, LINK_DISPLAY, link_cell, safe_href
 from parley.selection import Rows, as_frame
 
-MAX_ROWS_SHOWN = 500  # the browser payload, not pandas, is the cost: a reader scrolls a few hundred rows; the CSV has all
+# The browser payload, not pandas, is the cost: a reader scrolls a few hundred rows at most; the CSV has them all.
+MAX_ROWS_SHOWN = 500
 LIST_HELP = "Opens the first record; the row's own record page lists them all."
 # Columns that hold a codebook code, and the codebook scheme that words them (partly_confirmed -> partly confirmed).
 CODE_SCHEMES = {
@@ -139,7 +140,7 @@ def show_table(
         row.caption(f"{total:,} row(s)" + (f", newest first (by {newest_by.lower()})" if newest_by else ""))
     row.download_button(
         "Download CSV",
-        data=lambda: to_csv_bytes(as_frame(frame, columns).rename(columns=columns)),
+        data=lambda: table_csv_bytes(frame, columns),
         file_name=file_name(page, name, ds.version, date.today(), "csv", _filters_named(view)),
         mime="text/csv",
         key=f"{key}.csv",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Mapping
 from datetime import date
 
 import altair as alt
@@ -13,6 +14,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import vl_convert as vlc
 
+from parley.selection import Rows, as_frame
 from parley.text import xml_safe_spec
 
 # A cell starting with one of these is run as a formula by spreadsheet programs (CSV injection).
@@ -59,11 +61,34 @@ def to_csv_bytes(frame: pd.DataFrame) -> bytes:
 
     Written by Arrow's CSV writer, column by column: a million rows take about a second, where DataFrame.to_csv
     takes several."""
-    table = pa.table({str(name): _csv_column(frame[name]) for name in frame.columns})
+    return _written(pa.table({str(name): _csv_column(frame[name]) for name in frame.columns}))
+
+
+def _written(table: pa.Table) -> bytes:
     buffer = io.BytesIO()
     buffer.write("\ufeff".encode())
     pacsv.write_csv(table, buffer)
     return buffer.getvalue()
+
+
+def table_csv_bytes(data: pd.DataFrame | Rows, columns: Mapping[str, str]) -> bytes:
+    """`to_csv_bytes` of the columns (renamed to their headers) of a frame or a selection. A selection's columns are
+    taken straight from the shared table's, never built into a frame first: a million rows in about a second."""
+    if not isinstance(data, Rows) or data.extra:
+        return to_csv_bytes(as_frame(data, list(columns)).rename(columns=dict(columns)))
+    table = pa.table({header: _selected_column(data, name) for name, header in columns.items()})
+    return _written(table)
+
+
+def _selected_column(rows: Rows, name: str) -> pa.Array:
+    values = rows.table[name]
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        categories = _safe_text(pa.array(values.cat.categories.astype(str), type=pa.string()))
+        codes = rows.codes(name)
+        return pc.take(categories, pa.array(codes, mask=codes < 0))
+    if pd.api.types.is_string_dtype(values) and not pd.api.types.is_object_dtype(values):
+        return _safe_text(pa.array(values, from_pandas=True).take(pa.array(rows.index)))
+    return _csv_column(values.take(rows.index).reset_index(drop=True))
 
 
 def slug(text: str) -> str:

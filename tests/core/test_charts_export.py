@@ -22,7 +22,7 @@ from parley.charts import (
     timeline_chart,
     timeline_figure,
 )
-from parley.export import chart_png, chart_svg, file_name, for_export, neutralise, to_csv_bytes
+from parley.export import chart_png, chart_svg, file_name, for_export, neutralise, table_csv_bytes, to_csv_bytes
 
 
 def _valid(spec: dict) -> dict:
@@ -180,6 +180,23 @@ def test_csv_of_categories_booleans_and_missing_values():
         "n": ["1", "", "3"],
         "text": ["'-1", "", "plain"],
     }
+
+
+def test_csv_of_a_selection_equals_the_csv_of_its_frame(bundled):
+    """A table's download reads the shared table's columns at the selected rows, never a frame of them; the bytes
+    must be exactly those of the frame the screen shows, formula cells and missing values included."""
+    import numpy as np
+
+    from parley.selection import Rows, as_frame
+
+    columns = {c: c.replace("_", " ").title() for c in bundled.positions.columns}
+    positions = bundled.positions.copy()
+    positions["summary"] = positions["summary"].where(positions.index % 3 != 0, "=HYPERLINK(1)")
+    for picked in (np.arange(len(positions))[::-1], np.array([5, 2, 40, 2]), np.array([], dtype=np.int64)):
+        rows = Rows(positions, picked)
+        expected = to_csv_bytes(as_frame(rows, list(columns)).rename(columns=columns))
+        assert table_csv_bytes(rows, columns) == expected
+    assert b"'=HYPERLINK(1)" in table_csv_bytes(Rows.all(positions), columns)
 
 
 def test_inline_rows_are_json_with_nulls_for_missing_values():
