@@ -53,6 +53,24 @@ WIDE: list[str] = []
 ANCHOR_PARTIES, ANCHOR_ISSUES = ("RUS", "UKR"), ("territory", "ceasefire")
 ANCHOR_START, ANCHOR_END = "2025-01-01", "2025-12-31"
 ANCHOR_REPEATS = 7
+# The Positions page's Statements table (pages/positions.py): its CSV is the largest a reader can ask for.
+STATEMENT_COLUMNS = [
+    "position_id",
+    "date",
+    "actor_name",
+    "issue_label",
+    "stance_label",
+    "confidence",
+    "disputed",
+    "summary",
+    "conditions",
+    "speaker_name",
+    "talk_title",
+    "n_sources",
+    "notes",
+    "source_ids",
+    "origin",
+]
 RUN_TIMEOUT_S = 1800  # one script run; a page over the budget is cut short between runs, not inside one
 
 
@@ -165,6 +183,22 @@ def _page(entry: Any, budget_s: float, repeats: int, offset: int) -> dict[str, A
     finally:
         out["total_s"] = time.perf_counter() - started
     return out
+
+
+def _csv_on_click(ds: Any) -> dict[str, float]:
+    """What the Statements table's CSV button builds with no filter: every position, newest first (best of 2)."""
+    from parley.aggregate import newest_first
+    from parley.export import table_csv_bytes
+    from parley.selection import Rows
+
+    rows = newest_first(Rows.all(ds.positions), "date")
+    columns = {c: c for c in STATEMENT_COLUMNS if c in ds.positions.columns}
+    times, size = [], 0
+    for _ in range(2):
+        t0 = time.perf_counter()
+        size = len(table_csv_bytes(rows, columns))
+        times.append(time.perf_counter() - t0)
+    return {"csv_s": min(times), "csv_mb": size / 1e6}
 
 
 def _floor(repeats: int) -> float:
@@ -328,6 +362,8 @@ def measure_size(name: str, budget_s: float, repeats: int) -> dict[str, Any]:
         result["rows"] = {"positions": len(ds.positions), "reactions": len(ds.reactions), "talks": len(ds.talks)}
         result.update(rss_after_load_mb=_status_mb("VmRSS"), peak_after_load_mb=_maxrss_mb())
         print(f"[{name}] {result['rows']}; load {times[0]:.1f} s, again {times[1]:.1f} s", flush=True)
+        result.update(_csv_on_click(ds))
+        print(f"[{name}] CSV of every position: {result['csv_s']:.2f} s, {result['csv_mb']:.0f} MB", flush=True)
     except Exception as err:
         result["error"] = f"load failed: {type(err).__name__}: {err}"[:500]
         return result
@@ -491,6 +527,7 @@ def _summary_rows(results: list[dict[str, Any]]) -> list[list[str]]:
         row("load + validate, cold (empty cache)", lambda r: _fmt_s(r.get("load_cold_s"))),
         row("load again (restart)", lambda r: _fmt_s(r.get("load_second_s"))),
         row("app's first run (its own load)", lambda r: _fmt_ms(r.get("app_first_run_ms"))),
+        row("CSV of every position, on click", lambda r: f"{_fmt_s(r.get('csv_s'))} ({r.get('csv_mb', 0):.0f} MB)"),
         row(
             "RSS after load / peak after load",
             lambda r: f"{_fmt_mb(r.get('rss_after_load_mb'))} / {_fmt_mb(r.get('peak_after_load_mb'))}",
