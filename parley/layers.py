@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from parley import schema as s
 from parley.validation import Problem
@@ -174,9 +175,32 @@ def _apply_corrections(
             corrected.setdefault(table.name, {})[record] = batch
         frame = frame.copy(deep=False)  # new columns below replace the shared ones, never write into them
         for column, values in cells.items():
-            updated = frame[column].copy()
-            updated.iloc[list(values)] = list(values.values())
-            frame[column] = updated
+            frame[column] = _with_cells(frame[column], values)
         frames[table.name] = frame
         rows[table.name] = np.unique(np.fromiter(where.values(), dtype=np.int64, count=len(where)))
     return corrected, tuple(dangling), rows
+
+
+# Up to this many corrected cells in a column, the corrected column is built from slices of the old one.
+MAX_SLICED = 64
+
+
+def _with_cells(column: pd.Series, cells: Mapping[int, str]) -> pd.Series:
+    """The column with the cells at these positions set. A text column is not copied: it is rebuilt from slices of
+    the old one around the new cells (Arrow chunks, no copy), so a few corrections cost their cells, not a copy of a
+    million-row column (a hundred megabytes of prose for positions' notes)."""
+    if not isinstance(column.array, pd.arrays.ArrowStringArray) or len(cells) > MAX_SLICED:
+        updated = column.copy()
+        updated.iloc[list(cells)] = list(cells.values())
+        return updated
+    values = pa.array(column)
+    whole = values if isinstance(values, pa.ChunkedArray) else pa.chunked_array([values])
+    parts: list[pa.Array] = []
+    at = 0
+    for i in sorted(cells):
+        parts += whole.slice(at, i - at).chunks
+        parts.append(pa.array([cells[i]], type=whole.type))
+        at = i + 1
+    parts += whole.slice(at).chunks
+    chunked = pa.chunked_array([part for part in parts if len(part)], type=whole.type)
+    return pd.Series(pd.arrays.ArrowStringArray(chunked, dtype=column.dtype), index=column.index, name=column.name)

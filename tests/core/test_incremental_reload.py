@@ -17,7 +17,7 @@ from parley import cache, loading
 from parley import schema as s
 from parley.corrections import commit_correction, preview_correction
 from parley.importer import commit, preview_import, undo_batch
-from parley.layers import BATCH_ID, CORRECTIONS_KEY, layered
+from parley.layers import BATCH_ID, CORRECTIONS_KEY, MAX_SLICED, _with_cells, layered
 from parley.loading import TABLE_FIELDS, Dataset, load_dataset
 from parley.store import Correction, Store
 from parley.validation import DataValidationError
@@ -337,3 +337,17 @@ def test_layered_applies_corrections_in_order_to_the_first_row_with_the_id(mini_
     unchanged = layers.frames["positions"].drop(index=at)
     pd.testing.assert_frame_equal(unchanged, before.drop(index=at))
     assert layers.frames["positions"].dtypes.equals(before.dtypes)
+
+
+@pytest.mark.parametrize("n_cells", [1, 3, MAX_SLICED + 1])
+def test_a_corrected_column_equals_one_set_cell_by_cell(n_cells):
+    column = _bundled(loading.DEFAULT_DATA_DIR)["positions"]["summary"]
+    assert len(column) > n_cells
+    at = sorted({0, len(column) - 1, *range(1, len(column), max(1, len(column) // n_cells))})[:n_cells]
+    cells = {i: f"corrected {i}" for i in at}
+    expected = column.copy()
+    for i, value in cells.items():
+        expected.iloc[i] = value
+    corrected = _with_cells(column, cells)
+    pd.testing.assert_series_equal(corrected, expected, check_exact=True)
+    assert not column.str.startswith("corrected ").any(), "the old column is left as it was"
