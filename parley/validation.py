@@ -416,6 +416,29 @@ def _duplicate_rows(table: s.Table, frame: pd.DataFrame) -> list[Problem]:
     return problems
 
 
+def _rows(frame: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
+    """frame.iloc[rows], taken from each Arrow chunk of a text column on its own: Arrow's take on a chunked column
+    (the bundled rows, then the imported ones) first joins the chunks, a copy of the whole column."""
+    out = {}
+    for name in frame.columns:
+        series = frame[name]
+        if not isinstance(series.array, pd.arrays.ArrowStringArray):
+            out[name] = series.iloc[rows]
+            continue
+        values = pa.array(series)
+        chunks = values.chunks if isinstance(values, pa.ChunkedArray) else [values]
+        ends = np.cumsum([len(chunk) for chunk in chunks])
+        at = np.searchsorted(ends, rows, side="right")  # the chunk of each row
+        parts = [
+            chunk.take(pa.array(rows[at == i] - (ends[i] - len(chunk)), type=pa.int64()))
+            for i, chunk in enumerate(chunks)
+            if (at == i).any()
+        ]
+        taken = pa.chunked_array(parts, type=chunks[0].type) if parts else pa.chunked_array([], type=chunks[0].type)
+        out[name] = pd.Series(pd.arrays.ArrowStringArray(taken, dtype=series.dtype), index=frame.index[rows])
+    return pd.DataFrame(out, index=frame.index[rows])
+
+
 def validate_table(
     table: s.Table, frame: pd.DataFrame, codes: Mapping[str, frozenset[str]], rows: np.ndarray | None = None
 ) -> list[Problem]:
@@ -430,7 +453,7 @@ def validate_table(
     problems += [Problem(table.file, None, c, None, "required column is missing") for c in names if c not in present]
     expected = f"unexpected column; expected columns: {', '.join(names)}"
     problems += [Problem(table.file, None, escaped(str(c)), None, expected) for c in frame.columns if c not in names]
-    checked = frame if rows is None else frame.iloc[rows]
+    checked = frame if rows is None else _rows(frame, rows)
     for col in table.columns:
         if col.name in present:
             problems += _column_problems(table.file, checked.index, col, checked[col.name], codes)

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from parley import cache, loading
+from parley import cache, loading, validation
 from parley import schema as s
 from parley.corrections import commit_correction, preview_correction
 from parley.importer import commit, preview_import, undo_batch
@@ -351,3 +351,18 @@ def test_a_corrected_column_equals_one_set_cell_by_cell(n_cells):
     corrected = _with_cells(column, cells)
     pd.testing.assert_series_equal(corrected, expected, check_exact=True)
     assert not column.str.startswith("corrected ").any(), "the old column is left as it was"
+
+
+def test_rows_taken_chunk_by_chunk_equal_iloc(mini_dir):
+    """The rows the per-cell rules see are taken from each Arrow chunk (bundled, imported, corrected slices)."""
+    bundled = _bundled(mini_dir)
+    corrections = pd.DataFrame(
+        [("positions", "pos-0002", '{"notes": ["", "corrected"]}', "c1")],
+        columns=["table_name", "record_id", "changes", BATCH_ID],
+    )
+    imported = {"positions": _rows("positions", [position(8), position(9)], "b1"), CORRECTIONS_KEY: corrections}
+    frame = layered(bundled, imported).frames["positions"]
+    n = len(frame)
+    for rows in ([], [0], [1, n - 1], list(range(n)), [n - 2, n - 1]):
+        at = np.array(rows, dtype=np.int64)
+        pd.testing.assert_frame_equal(validation._rows(frame, at), frame.iloc[at], check_exact=True)
