@@ -750,8 +750,10 @@ def load_dataset(
 
     With a store, its imported records are laid over the bundled files (never modified) and get origin 'imported'.
     A Dataset built before from the same files, store revision and code is read back from the cache folder
-    (`cache_dir`, else PARLEY_CACHE_DIR, else `.parley/cache`) instead. `progress(fraction, text)` is called as
-    each stage starts and with 1.0 at the end."""
+    (`cache_dir`, else PARLEY_CACHE_DIR, else `.parley/cache`) instead. Otherwise, with a store, the bundled raw
+    frames come from their own entry there (checked alone once, kept across imports, undos and corrections), and only
+    the imported and corrected rows go through the per-cell rules; the rules over whole tables see every row.
+    `progress(fraction, text)` is called as each stage starts and with 1.0 at the end."""
     stages = _Stages(progress)
     directory = cache.cache_dir(cache_dir) if use_cache else None
     revision = store.revision() if store is not None else NO_STORE
