@@ -12,11 +12,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
+import numpy as np
 import pandas as pd
 
 from parley import schema as s
 from parley.import_csv import Part
-from parley.loading import validate_frames
+from parley.loading import rows_to_check, validate_layered
 from parley.store import Layers, layered
 from parley.validation import Problem, codes_from, validate_actor_types, validate_links, validate_table
 
@@ -41,6 +42,24 @@ def _key_columns(table: s.Table) -> list[str]:
     return [table.key] if table.key else list(table.unique_together)
 
 
+def _sharing(existing: pd.DataFrame, incoming: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """Positions (ascending) of the existing rows that may equal an incoming record in `columns`: each of their values
+    occurs in that column of the incoming records. Vectorised `isin`, the first column over the whole table and the
+    others over the rows it leaves; every row whose key equals an incoming key is among them (a few more may be,
+    which the exact lookup by key then never meets)."""
+    maybe = np.flatnonzero(existing[columns[0]].isin(incoming[columns[0]].unique()).to_numpy(dtype=bool))
+    for column in columns[1:]:
+        if not len(maybe):
+            break
+        found = existing[column].iloc[maybe].isin(incoming[column].unique()).to_numpy(dtype=bool)
+        maybe = maybe[found]
+    return maybe
+
+
+def _tuples(frame: pd.DataFrame, at: np.ndarray, columns: list[str]) -> list[tuple]:
+    return list(frame[columns].iloc[at].itertuples(index=False, name=None))
+
+
 def _origin(layers: Layers, name: str, position: int) -> str:
     n = layers.n_bundled.get(name, 0)
     return "the bundled data" if position < n else f"imported batch {layers.batch_ids[name][position - n]}"
@@ -62,9 +81,15 @@ def _classify(part: Part, layers: Layers, plan: _Plan) -> None:
     columns = table.column_names
     keys = _key_columns(table)
     existing = layers.frames[name]
-    by_key = {tuple(r): i for i, r in enumerate(existing[keys].itertuples(index=False, name=None))}
-    urls = dict(zip(existing["url"], existing["source_id"], strict=True)) if name == "sources" else {}
-    rows = list(existing[columns].itertuples(index=False, name=None))
+    # Only existing rows that share a key or a URL with an incoming record can be met below: those are picked out
+    # vectorised first, so the Python dicts hold a handful of rows, not every row of a table of millions.
+    hits = _sharing(existing, part.frame, keys)
+    by_key = {tuple(r): i for i, r in zip(hits.tolist(), _tuples(existing, hits, keys), strict=True)}
+    rows = dict(zip(hits.tolist(), _tuples(existing, hits, columns), strict=True))
+    urls: dict[str, str] = {}
+    if name == "sources":
+        at = _sharing(existing, part.frame, ["url"])
+        urls = dict(zip(existing["url"].iloc[at], existing["source_id"].iloc[at], strict=True))
     keep, skipped, conflicts = [], [], []
     for i, values in enumerate(part.frame[columns].itertuples(index=False, name=None)):
         file, row = part.where[i]
@@ -187,7 +212,12 @@ def _plan(
     bundled: Mapping[str, pd.DataFrame],
     imported: Mapping[str, pd.DataFrame],
     today: date,
+    *,
+    checked: bool = False,
 ) -> _Plan:
+    """Classify, date-check and link-check the incoming parts against the bundled frames plus the store's rows.
+    `checked`: the bundled frames are known to pass every check alone (loading.bundled_tables), so the existing
+    data is checked cell by cell only where imports and corrections changed it, with the same problems."""
     plan = _Plan()
     codes = codes_from(bundled["codebook"], bundled["issues"])
     shaped: list[Part] = []
@@ -200,7 +230,7 @@ def _plan(
         if set(part.frame.columns) == set(part.table.column_names):
             shaped.append(part)
     layers = layered(bundled, imported)
-    existing = layers.relabel(validate_frames(layers.frames))
+    existing = layers.relabel(validate_layered(layers.frames, rows_to_check(bundled, layers, checked)))
     if existing:
         plan.problems += existing
         return plan

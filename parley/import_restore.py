@@ -183,16 +183,19 @@ def apply_corrections(
     bundled: dict[str, pd.DataFrame],
     today: date,
     written: str,
+    *,
+    checked: bool = False,
 ) -> list[Batch]:
     """Each correction as its own batch, checked as one made on the record's page. `written` says what the import
-    wrote before (for the message when a correction is refused: what is written stays)."""
+    wrote before (for the message when a correction is refused: what is written stays); `checked`: `bundled` is
+    known to pass every check alone (loading.bundled_tables)."""
     # Imported here: parley.corrections builds on the importer, which imports this module.
     from parley.corrections import Base, commit_correction, preview_correction
     from parley.importer import ImportRefused
 
     batches: list[Batch] = []
     for i, c in enumerate(pending):
-        base = Base(bundled, store.imported_rows(), store.revision())
+        base = Base(bundled, store.imported_rows(), store.revision(), checked)
         new = {field: corrected for field, (_, corrected) in c.changes.items()}
         seen = {field: previous for field, (previous, _) in c.changes.items()}
         preview = preview_correction(c.table, c.record_id, new, store, seen=seen, today=today, base=base)

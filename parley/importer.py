@@ -38,7 +38,15 @@ from parley.import_files import (
 )
 from parley.import_restore import apply_corrections, before_corrections, note, read_corrections, still_to_apply
 from parley.import_templates import DATASET_TABLES, EXAMPLE_URL, example_bundle, export_all, template_csv, to_raw_frames
-from parley.loading import BUNDLED, DEFAULT_DATA_DIR, IMPORTED, read_raw_tables, read_version, validate_frames
+from parley.loading import (
+    BUNDLED,
+    DEFAULT_DATA_DIR,
+    IMPORTED,
+    bundled_tables,
+    read_version,
+    rows_to_check,
+    validate_layered,
+)
 from parley.store import CORRECTIONS_KEY, Batch, Correction, Store, layered
 from parley.validation import Problem, escaped
 
@@ -111,6 +119,7 @@ class Preview:
     _parts: dict[str, Part] = field(repr=False, default_factory=dict)
     _bundled: dict[str, pd.DataFrame] = field(repr=False, default_factory=dict)
     _today: date = field(repr=False, default_factory=date.today)
+    _checked: bool = field(repr=False, default=False)  # _bundled known to pass every check alone (bundled_tables)
 
     @property
     def ok(self) -> bool:
@@ -162,7 +171,9 @@ def preview_import(
     """Parse and validate `(file name, bytes)` pairs against the bundled data plus the store. Writes nothing."""
     names = tuple(escaped(PurePath(name).name) for name, _ in files)
     parsed = parse_files(files, version=read_version(data_dir), max_bytes=max_bytes)
-    bundled, problems = read_raw_tables(data_dir)
+    # The checked bundled stage when the cache holds it (else read from CSV): the existing data is then checked row
+    # by row only where imports and corrections changed it.
+    bundled, problems, checked = bundled_tables(data_dir)
     revision = store.revision()  # before the rows: a write in between makes commit recheck
     empty: dict[str, pd.DataFrame] = {}
     if problems:
@@ -174,7 +185,7 @@ def preview_import(
     pending, n_held = still_to_apply(corrections, imported.get(CORRECTIONS_KEY))
     parts, mismatched = before_corrections(parsed.parts, pending, label)
     notes = tuple(parsed.notes) + ((note(pending, n_held),) if corrections else ())
-    plan = _plan(parts, bundled, imported, when)
+    plan = _plan(parts, bundled, imported, when, checked=checked)
     # A cell already reported while parsing (wrong JSON type, missing source) is not reported again as 'required'.
     seen = {(p.file, p.row, p.column) for p in parsed.problems if p.row is not None}
     later = [p for p in plan.problems if (p.file, p.row, p.column) not in seen] + restore_problems + mismatched
@@ -191,6 +202,7 @@ def preview_import(
         _parts=parts,
         _bundled=bundled,
         _today=when,
+        _checked=checked,
     )
 
 
@@ -212,13 +224,15 @@ def commit(preview: Preview, store: Store, *, via: str = "") -> Batch:
         raise ImportRefused("Nothing new to import: every record already exists. Nothing was written.")
     batch = _write_records(preview, store, via=via) if preview.n_new else None
     written = f"the records were imported in batch {batch.batch_id}" if batch else ""
-    corrected = apply_corrections(preview.corrections, store, preview._bundled, preview._today, written)
+    corrected = apply_corrections(
+        preview.corrections, store, preview._bundled, preview._today, written, checked=preview._checked
+    )
     return batch or corrected[-1]
 
 
 def _write_records(preview: Preview, store: Store, *, via: str) -> Batch:
     def recheck(current: dict[str, pd.DataFrame]) -> None:
-        again = _plan(preview._parts, preview._bundled, current, preview._today)
+        again = _plan(preview._parts, preview._bundled, current, preview._today, checked=preview._checked)
         if again.problems:
             raise ImportRefused(
                 "Another import or undo landed while this one was being reviewed, and this import now has problems. "
@@ -243,13 +257,13 @@ def _write_records(preview: Preview, store: Store, *, via: str) -> Batch:
 
 def undo_batch(store: Store, batch_id: str, data_dir: Path = DEFAULT_DATA_DIR) -> Batch:
     """Remove one batch, unless that would leave a record pointing at a removed one (then nothing changes)."""
-    bundled, problems = read_raw_tables(data_dir)
+    bundled, problems, checked = bundled_tables(data_dir)
     if problems:
         raise ImportRefused("The bundled data does not load; nothing was changed.", problems)
 
     def problems_with(rows: dict[str, pd.DataFrame]) -> list[Problem]:
         layers = layered(bundled, rows)
-        return layers.relabel(validate_frames(layers.frames))
+        return layers.relabel(validate_layered(layers.frames, rows_to_check(bundled, layers, checked)))
 
     def check(now: dict[str, pd.DataFrame], after: dict[str, pd.DataFrame]) -> None:
         # Only problems the undo would cause count: undoing a batch that clashes with a new release must stay possible.

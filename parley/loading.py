@@ -19,7 +19,7 @@ import pyarrow.csv as pacsv
 from parley import cache
 from parley import schema as s
 from parley.aggregate import issue_links, prisoner_counts
-from parley.store import EMPTY_REVISION, Store, StoreError, layered
+from parley.store import EMPTY_REVISION, Layers, Store, StoreError, layered
 from parley.validation import (
     DataValidationError,
     Problem,
@@ -773,13 +773,9 @@ def load_dataset(
     layers = layered(frames, store.imported_rows() if store is not None and not problems else {})
     if not problems:
         # Bundled rows that passed every check alone and are unchanged need only the rules over whole tables again.
-        rows = layers.changed_rows() if checked and _same_codes(frames, layers.frames) else None
+        rows = rows_to_check(frames, layers, checked)
         del frames
-        if rows is not None and not any(len(r) for r in rows.values()):
-            stages.report(0.25, "Checking: no imported or corrected records")  # the checked bundled frames as they are
-            problems += layers.relabel([])
-        else:
-            problems += layers.relabel(validate_frames(layers.frames, stages.part(0.25, 0.6), rows))
+        problems += layers.relabel(validate_layered(layers.frames, rows, stages.part(0.25, 0.6)))
     else:
         del frames
     release_memory()
@@ -795,6 +791,48 @@ def load_dataset(
     release_memory()
     stages.report(1.0, "Ready")
     return dataset
+
+
+def bundled_tables(
+    data_dir: Path = DEFAULT_DATA_DIR, progress: Progress | None = None
+) -> tuple[dict[str, pd.DataFrame], list[Problem], bool]:
+    """The raw bundled frames an import, an undo or a correction is checked against, the problems reading them, and
+    whether they are known to pass every check alone (then see rows_to_check).
+
+    Through the bundled stage with the configured cache folder (PARLEY_CACHE_DIR, else `.parley/cache`): read back
+    from its entry when there is one, which the app's load with a store writes; otherwise read from CSV, checked
+    alone and stored for the next import, undo or correction (a store is always laid over them here)."""
+    return _bundled_stage(data_dir, cache.cache_dir(), True, progress or _quiet)
+
+
+def _quiet(_fraction: float, _text: str) -> None:
+    return None
+
+
+def rows_to_check(
+    bundled: Mapping[str, pd.DataFrame],
+    layers: Layers,
+    checked: bool,
+    frames: Mapping[str, pd.DataFrame] | None = None,
+) -> dict[str, np.ndarray] | None:
+    """Per table, the rows of the layered record (`frames`, by default `layers.frames`) that the per-cell rules must
+    see, for validate_frames' `rows`: those that are not unchanged bundled rows (Layers.changed_rows), when the bundled
+    frames passed every check alone (`checked`) and the code lists every code column is checked against are still
+    theirs. None (check every row) otherwise. A caller that changes more rows than `layers` knows adds them."""
+    frames = layers.frames if frames is None else frames
+    return layers.changed_rows() if checked and _same_codes(bundled, frames) else None
+
+
+def validate_layered(
+    frames: Mapping[str, pd.DataFrame], rows: Mapping[str, np.ndarray] | None, progress: Progress | None = None
+) -> list[Problem]:
+    """validate_frames(frames, progress, rows) with `rows` from rows_to_check: the same problems as checking every
+    row. When `rows` names no row at all the frames are the checked bundled frames as they are: nothing to check."""
+    if rows is not None and not any(len(r) for r in rows.values()):
+        if progress is not None:
+            progress(0.0, "Checking: no imported or corrected records")
+        return []
+    return validate_frames(frames, progress, rows)
 
 
 def bundled_files(data_dir: Path) -> list[Path]:
