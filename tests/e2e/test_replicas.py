@@ -1,5 +1,6 @@
 """Two replicas on one PostgreSQL store (issue 14): an import through one replica reaches a filtered page open on the
-other within seconds, the page keeps its filters (URL and widgets) on Refresh, and an undo on one is seen on both."""
+other within seconds, the page keeps its filters (URL and widgets) on Refresh, an undo on one is seen on both, and so
+is a correction written to the store by another process."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from components.registry import PAGES
+from components.registry import PAGES, RECORD_PAGE
+from parley.corrections import commit_correction, preview_correction
 from parley.filters import Filters, apply_positions
 from parley.importer import example_bundle
+from parley.layers import CORRECTIONS_KEY
 from parley.loading import Dataset
 from parley.store import Store
 from tests.e2e.helpers import (
@@ -83,7 +86,7 @@ def _assert_view_kept(page: Page) -> None:
     assert query(page) == FILTERED
 
 
-def test_import_on_one_replica_reaches_the_other_and_undo_reaches_both(
+def test_import_on_one_replica_reaches_the_other_and_undo_and_a_correction_reach_both(
     page: Page, replicas: tuple[Server, Server, str], bundled: Dataset, tmp_path: Path
 ) -> None:
     a, b, url = replicas
@@ -134,12 +137,32 @@ def test_import_on_one_replica_reaches_the_other_and_undo_reaches_both(
         _expect_statements(open_tab, before)
         _assert_view_kept(open_tab)
 
-    # The store agrees: one batch, undone, no imported record left.
+    # A correction of a bundled statement in view, written to the store by another process (as a third replica's
+    # record page or the command line would): both open pages hear of it and keep their view; both replicas' record
+    # pages show the corrected text, which comes from each replica's own rebuilt dataset.
+    record = str(
+        apply_positions(bundled.positions, Filters(parties=("UKR",), issues=("ceasefire",)))["position_id"].iloc[0]
+    )
+    corrected = "Summary corrected through the shared store, seen on both replicas"
     store = Store(url)
     try:
+        preview = preview_correction("positions", record, {"summary": corrected}, store)
+        assert not preview.problems, preview.problems
+        commit_correction(preview, store)
+        for open_tab in (page, page_b):
+            _refresh_after_notice(open_tab)
+            _expect_statements(open_tab, before)
+            _assert_view_kept(open_tab)
+        for tab, server in ((page, a), (page_b, b)):
+            open_page(tab, server.url(RECORD_PAGE, {"id": [record]}), RECORD_PAGE.title)
+            expect(tab.get_by_test_id("stMain").get_by_text(corrected, exact=False).first).to_be_visible()
+
+        # The store agrees: the import undone, no imported record left, the one correction kept.
         batches = store.batches()
-        assert len(batches) == 1 and batches["undone_at"].iloc[0] != "", batches
-        assert all(frame.empty for frame in store.imported_rows().values())
+        assert len(batches) == 2 and sorted(batches["undone_at"] != "") == [False, True], batches
+        rows = store.imported_rows()
+        assert all(frame.empty for name, frame in rows.items() if name != CORRECTIONS_KEY)
+        assert rows[CORRECTIONS_KEY]["record_id"].tolist() == [record]
     finally:
         store.dispose()
     watch_a.assert_clean()
