@@ -18,7 +18,6 @@ from pathlib import Path
 
 import streamlit as st
 
-from components.data import MAX_DATASETS, dataset_key
 from components.imports import show_preview
 from parley import schema as s
 from parley.article import (
@@ -36,6 +35,7 @@ from parley.article import (
 )
 from parley.importer import ImportRefused, Preview, commit, preview_import, problems_frame
 from parley.loading import Dataset
+from parley.memo import per_dataset
 from parley.store import Store, StoreError
 from parley.text import escape_markdown
 from parley.validation import Problem
@@ -188,18 +188,17 @@ def existing_ids(ds: Dataset) -> dict[str, list[str] | IdCeiling]:
     return {
         "talks": ds.talks["talk_id"].tolist(),
         "plan_provisions": ds.provisions["provision_id"].astype(str).tolist(),
-        **_ceilings(dataset_key(), ds),
+        **_ceilings(ds),
     }
 
 
-@st.cache_resource(max_entries=MAX_DATASETS, show_spinner=False)
-def _ceilings(key: str, _ds: Dataset) -> dict[str, IdCeiling]:
-    """`key` names the dataset (data folder, files, store revision); the dataset itself is not hashed."""
+@per_dataset
+def _ceilings(ds: Dataset) -> dict[str, IdCeiling]:
     columns = {
-        "agreed_items": _ds.items["item_id"],
-        "positions": _ds.positions["position_id"],
-        "reactions": _ds.reactions["reaction_id"],
-        "commitment_events": _ds.commitments["event_id"].astype(str),
+        "agreed_items": ds.items["item_id"],
+        "positions": ds.positions["position_id"],
+        "reactions": ds.reactions["reaction_id"],
+        "commitment_events": ds.commitments["event_id"].astype(str),
     }
     return {table: id_ceiling(ids, table) for table, ids in columns.items()}
 

@@ -115,12 +115,6 @@ def _show_problems(problems: list[Problem]) -> None:
     )
 
 
-def dataset_key() -> str:
-    """Which dataset this session's run was given (data folder, files and store revision): a cache key for what is
-    derived from it."""
-    return str(st.session_state.get(_LOADED, ""))
-
-
 def get_dataset() -> Dataset:
     """The dataset, or a clear message naming file, row, column and rule — and the page stops there.
 

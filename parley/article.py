@@ -98,9 +98,13 @@ def id_ceiling(ids: Iterable[str] | pd.Series, table: str) -> IdCeiling:
     return IdCeiling(top, max(MIN_ID_DIGITS, pc.max(pc.utf8_length(numbers)).as_py()))
 
 
+def _as_ceiling(existing: Iterable[str] | IdCeiling, table: str) -> IdCeiling:
+    return existing if isinstance(existing, IdCeiling) else id_ceiling(existing, table)
+
+
 def next_ids(existing: Iterable[str] | IdCeiling, table: str, n: int) -> list[str]:
     """The next n ids after the highest `pos-NNNN` (or `rea-NNNN`, `itm-NNNN`) in use, as wide as the widest in use."""
-    ceiling = existing if isinstance(existing, IdCeiling) else id_ceiling(existing, table)
+    ceiling = _as_ceiling(existing, table)
     return [f"{ID_PREFIX[table]}-{ceiling.top + i:0{ceiling.width}d}" for i in range(1, n + 1)]
 
 
@@ -238,8 +242,8 @@ def _kept_ids(records: Sequence[Mapping[str, object]], existing: Iterable[str] |
     added (or from a draft saved before ids were kept) gets the next free id after everything in use."""
     column = ID_COLUMN[table]
     given = [str(r.get(column) or "") for r in records]
-    in_use = existing if isinstance(existing, IdCeiling) else id_ceiling(existing, table)
-    fresh = iter(next_ids(in_use.joined(id_ceiling(filter(None, given), table)), table, given.count("")))
+    in_use = _as_ceiling(existing, table).joined(id_ceiling(filter(None, given), table))
+    fresh = iter(next_ids(in_use, table, given.count("")))
     return [g or next(fresh) for g in given]
 
 

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from datetime import date
 
 import altair as alt
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -49,11 +50,14 @@ def _csv_column(values: pd.Series) -> pa.Array:
     if pd.api.types.is_numeric_dtype(values):
         return pa.array(values, from_pandas=True)
     if isinstance(values.dtype, pd.CategoricalDtype):
-        # Each distinct text is checked once, then every row picks its (safe) text by code.
-        categories = _safe_text(pa.array(values.cat.categories.astype(str), type=pa.string()))
-        codes = pa.array(values.cat.codes.to_numpy(), mask=values.cat.codes.to_numpy() < 0)
-        return pc.take(categories, codes)
+        return _by_code(values.cat.categories, values.cat.codes.to_numpy())
     return _safe_text(pa.array(values, from_pandas=True))
+
+
+def _by_code(categories: pd.Index, codes: np.ndarray) -> pa.Array:
+    """Each distinct text is checked once, then every row picks its (safe) text by code (-1: missing)."""
+    safe = _safe_text(pa.array(categories.astype(str), type=pa.string()))
+    return pc.take(safe, pa.array(codes, mask=codes < 0))
 
 
 def to_csv_bytes(frame: pd.DataFrame) -> bytes:
@@ -83,9 +87,7 @@ def table_csv_bytes(data: pd.DataFrame | Rows, columns: Mapping[str, str]) -> by
 def _selected_column(rows: Rows, name: str) -> pa.Array:
     values = rows.table[name]
     if isinstance(values.dtype, pd.CategoricalDtype):
-        categories = _safe_text(pa.array(values.cat.categories.astype(str), type=pa.string()))
-        codes = rows.codes(name)
-        return pc.take(categories, pa.array(codes, mask=codes < 0))
+        return _by_code(values.cat.categories, rows.codes(name))
     if pd.api.types.is_string_dtype(values) and not pd.api.types.is_object_dtype(values):
         return _safe_text(pa.array(values, from_pandas=True).take(pa.array(rows.index)))
     return _csv_column(values.take(rows.index).reset_index(drop=True))

@@ -735,7 +735,7 @@ TABLE_FIELDS = [f.name for f in fields(Dataset) if f.name not in ("version", "la
 
 def data_files(data_dir: Path) -> list[Path]:
     """The files a Dataset is built from."""
-    return [data_dir / table.file for table in s.ALL_TABLES] + [data_dir / "VERSION"]
+    return [*bundled_files(data_dir), data_dir / "VERSION"]
 
 
 def load_dataset(
