@@ -97,6 +97,21 @@ def _maxrss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
+def _reset_peak() -> bool:
+    """Start VmHWM again from the current RSS (Linux 4.0+), so the next VmHWM is the peak of one step alone;
+    ru_maxrss keeps the whole process's peak."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
+
+
+def _step_peak_mb(reset: bool) -> float | None:
+    """The peak since the last _reset_peak, when it worked."""
+    return _status_mb("VmHWM") if reset else None
+
+
 def _timed(fn: Callable[[], Any], repeats: int) -> list[float]:
     times = []
     for _ in range(repeats):
@@ -361,14 +376,25 @@ def measure_size(name: str, budget_s: float, repeats: int) -> dict[str, Any]:
         result.update(load_cold_s=times[0], load_second_s=times[1])
         result["rows"] = {"positions": len(ds.positions), "reactions": len(ds.reactions), "talks": len(ds.talks)}
         result.update(rss_after_load_mb=_status_mb("VmRSS"), peak_after_load_mb=_maxrss_mb())
+        # Text columns read from a memory-mapped cache entry count in RSS only once their pages are read, and
+        # then as file pages the kernel can take back: RSS in two parts.
+        result.update(anon_after_load_mb=_status_mb("RssAnon"), file_after_load_mb=_status_mb("RssFile"))
         print(f"[{name}] {result['rows']}; load {times[0]:.1f} s, again {times[1]:.1f} s", flush=True)
+        reset = _reset_peak()
         result.update(_csv_on_click(ds))
+        # A download holds its bytes: the full CSV costs its size on top of the dataset, apart from the pages.
+        result.update(peak_csv_mb=_step_peak_mb(reset), rss_after_csv_mb=_status_mb("VmRSS"))
         print(f"[{name}] CSV of every position: {result['csv_s']:.2f} s, {result['csv_mb']:.0f} MB", flush=True)
     except Exception as err:
         result["error"] = f"load failed: {type(err).__name__}: {err}"[:500]
         return result
     del ds
     gc.collect()
+    from parley.loading import release_memory
+
+    release_memory()
+    result["rss_before_pages_mb"] = _status_mb("VmRSS")
+    reset = _reset_peak()
 
     from streamlit.testing.v1 import AppTest
 
@@ -382,16 +408,23 @@ def measure_size(name: str, budget_s: float, repeats: int) -> dict[str, Any]:
     pages = []
     for index, entry in enumerate(PAGES):
         page = _page(entry, budget_s, repeats, offset=index * repeats)
+        page["rss_after_mb"] = _status_mb("VmRSS")  # what the page's caches and session state left resident
         pages.append(page)
         status = page["error"] or ("budget hit" if page["budget_hit"] else "ok")
         rerun = page.get("rerun_ms")
         print(
             f"[{name}] {entry.url_path:<10} first {page.get('first_ms') or 0:8.0f} ms  "
-            f"rerun {rerun if rerun is not None else float('nan'):8.0f} ms  {status}",
+            f"rerun {rerun if rerun is not None else float('nan'):8.0f} ms  RSS after {_fmt_mb(page['rss_after_mb'])}  "
+            f"{status}",
             flush=True,
         )
     result["pages"] = pages
     result.update(rss_end_mb=_status_mb("VmRSS"), peak_end_mb=_maxrss_mb())
+    result.update(anon_end_mb=_status_mb("RssAnon"), file_end_mb=_status_mb("RssFile"))
+    # The app's own load and every page, from the RSS left after the benchmark's loads and CSV were let go.
+    result["peak_pages_mb"] = _step_peak_mb(reset)
+    if result["peak_pages_mb"] is not None:
+        result["peak_without_csv_mb"] = max(result["peak_after_load_mb"], result["peak_pages_mb"])
 
     anchors: dict[str, Any] = {}
     try:
@@ -533,6 +566,18 @@ def _summary_rows(results: list[dict[str, Any]]) -> list[list[str]]:
             lambda r: f"{_fmt_mb(r.get('rss_after_load_mb'))} / {_fmt_mb(r.get('peak_after_load_mb'))}",
         ),
         row("RSS / peak at the end", lambda r: f"{_fmt_mb(r.get('rss_end_mb'))} / {_fmt_mb(r.get('peak_end_mb'))}"),
+        row("peak of the full CSV alone (from RSS after load)", lambda r: _fmt_mb(r.get("peak_csv_mb"))),
+        row(
+            "peak of the app's load and pages alone / peak without the CSV",
+            lambda r: f"{_fmt_mb(r.get('peak_pages_mb'))} / {_fmt_mb(r.get('peak_without_csv_mb'))}",
+        ),
+        row(
+            "RSS anonymous / file-backed, after load and at the end",
+            lambda r: (
+                f"{_fmt_mb(r.get('anon_after_load_mb'))} / {_fmt_mb(r.get('file_after_load_mb'))}, "
+                f"{_fmt_mb(r.get('anon_end_mb'))} / {_fmt_mb(r.get('file_end_mb'))}"
+            ),
+        ),
     ]
 
     def pair(name: str, first: str, second: str, fmt: Callable[[Any], str]) -> Callable[[dict[str, Any]], str]:
@@ -575,7 +620,8 @@ def report(results: list[dict[str, Any]], commit: str) -> None:
         print(
             f"   memory: RSS after load {_fmt_mb(r.get('rss_after_load_mb'))}, peak after load "
             f"{_fmt_mb(r.get('peak_after_load_mb'))}, RSS at end {_fmt_mb(r.get('rss_end_mb'))}, peak at end "
-            f"{_fmt_mb(r.get('peak_end_mb'))}"
+            f"{_fmt_mb(r.get('peak_end_mb'))}; peak of the full CSV {_fmt_mb(r.get('peak_csv_mb'))}, of the app's "
+            f"load and pages {_fmt_mb(r.get('peak_pages_mb'))}, without the CSV {_fmt_mb(r.get('peak_without_csv_mb'))}"
         )
         print(
             f"   floor {_fmt_ms(r.get('floor_ms'))}; anchors: pandas {_fmt_ms(anchors.get('pandas'))}, "
