@@ -750,9 +750,11 @@ def load_dataset(
 
     With a store, its imported records are laid over the bundled files (never modified) and get origin 'imported'.
     A Dataset built before from the same files, store revision and code is read back from the cache folder
-    (`cache_dir`, else PARLEY_CACHE_DIR, else `.parley/cache`) instead. Otherwise, with a store, the bundled raw
-    frames come from their own entry there (checked alone once, kept across imports, undos and corrections), and only
-    the imported and corrected rows go through the per-cell rules; the rules over whole tables see every row.
+    (`cache_dir`, else PARLEY_CACHE_DIR, else `.parley/cache`) instead. Otherwise the bundled raw frames come from
+    their own entry there (checked alone once, kept across imports, undos and corrections; written by the first load
+    with a cache folder, store or not), and only the imported and corrected rows go through the per-cell rules; the
+    rules over whole tables see every row. A Dataset just stored is returned as read back from its entry, as a
+    restart would read it: its text then stays in the mapped file rather than in the process's own memory.
     `progress(fraction, text)` is called as each stage starts and with 1.0 at the end."""
     stages = _Stages(progress)
     directory = cache.cache_dir(cache_dir) if use_cache else None
@@ -762,14 +764,13 @@ def load_dataset(
         directory = None
     if directory is not None and key is not None:
         stages.report(0.0, "Reading the prepared tables")
-        hit = cache.read(directory, key)
-        if hit is not None:
-            tables, extra = hit
+        stored = _mapped(directory, key)
+        if stored is not None:
             release_memory()
             stages.report(1.0, "Ready")
-            return Dataset(version=extra["version"], labels=extra["labels"], **tables)
+            return stored
 
-    frames, problems, checked = _bundled_stage(data_dir, directory, store is not None, stages.part(0.0, 0.25))
+    frames, problems, checked = _bundled_stage(data_dir, directory, stages.part(0.0, 0.25))
     layers = layered(frames, store.imported_rows() if store is not None and not problems else {})
     if not problems:
         # Bundled rows that passed every check alone and are unchanged need only the rules over whole tables again.
@@ -787,7 +788,9 @@ def load_dataset(
     if directory is not None and key is not None and _unchanged(store, revision):
         stages.report(0.9, "Saving the prepared tables for the next start")
         tables = {name: getattr(dataset, name) for name in TABLE_FIELDS}
-        cache.write(directory, key, tables, {"version": dataset.version, "labels": dataset.labels})
+        if cache.write(directory, key, tables, {"version": dataset.version, "labels": dataset.labels}):
+            del tables
+            dataset = _mapped(directory, key) or dataset
     release_memory()
     stages.report(1.0, "Ready")
     return dataset
@@ -800,9 +803,9 @@ def bundled_tables(
     whether they are known to pass every check alone (then see rows_to_check).
 
     Through the bundled stage with the configured cache folder (PARLEY_CACHE_DIR, else `.parley/cache`): read back
-    from its entry when there is one, which the app's load with a store writes; otherwise read from CSV, checked
-    alone and stored for the next import, undo or correction (a store is always laid over them here)."""
-    return _bundled_stage(data_dir, cache.cache_dir(), True, progress or _quiet)
+    from its entry when there is one, which the app's first load from CSV writes; otherwise read from CSV, checked
+    alone and stored for the next import, undo or correction."""
+    return _bundled_stage(data_dir, cache.cache_dir(), progress or _quiet)
 
 
 def _quiet(_fraction: float, _text: str) -> None:
@@ -841,13 +844,15 @@ def bundled_files(data_dir: Path) -> list[Path]:
 
 
 def _bundled_stage(
-    data_dir: Path, directory: Path | None, keep: bool, progress: Progress
+    data_dir: Path, directory: Path | None, progress: Progress
 ) -> tuple[dict[str, pd.DataFrame], list[Problem], bool]:
     """The raw bundled frames, the problems reading them, and whether they are known to pass every check alone.
 
-    Read back from the bundled stage's cache entry when there is one. Otherwise read from CSV; with `keep` (a store
-    will be laid over them, now or after its next import) and a cache folder, they are checked alone and, when
-    they pass, stored for the next load under a key that no import, undo or correction changes."""
+    Read back from the bundled stage's cache entry when there is one. Otherwise read from CSV; with a cache folder,
+    they are checked alone and, when they pass, stored for the next load, import preview, undo or correction under
+    a key that no import, undo or correction changes. Stored even when no store is laid over them: the first
+    import's preview would otherwise read and check every CSV file again, and checked here they need no per-cell
+    check in the load either (rows_to_check), so storing costs only the write."""
     key = cache.bundled_key(bundled_files(data_dir)) if directory is not None else None
     if directory is not None and key is not None:
         progress(0.0, "Reading the checked bundled tables")
@@ -857,14 +862,25 @@ def _bundled_stage(
             progress(1.0, "Read the checked bundled tables")
             return hit[0], [], True
     frames, problems = read_raw_tables(data_dir, progress)
-    if problems or not keep or directory is None or key is None:
+    if problems or directory is None or key is None:
         return frames, problems, False
     progress(1.0, "Checking the bundled tables")
     if validate_frames(frames):
         return frames, problems, False  # reported by the full check of everything below, as without a cache
     progress(1.0, "Saving the checked bundled tables for the next import")
+    # Not read back mapped, as the built Dataset is: building takes rows of every text column (sorting by date),
+    # and a mapped column read stays resident beside its copy until the whole table is let go.
     cache.write(directory, key, frames, {"stage": cache.BUNDLED_STAGE})
     return frames, problems, True
+
+
+def _mapped(directory: Path, key: str) -> Dataset | None:
+    """The Dataset stored under `key`, as read back from its entry; None when it cannot be."""
+    hit = cache.read(directory, key)
+    if hit is None:
+        return None
+    tables, extra = hit
+    return Dataset(version=extra["version"], labels=extra["labels"], **tables)
 
 
 def _same_codes(bundled: Mapping[str, pd.DataFrame], frames: Mapping[str, pd.DataFrame]) -> bool:

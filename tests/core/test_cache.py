@@ -8,6 +8,7 @@ import stat
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from parley import cache, loading
@@ -49,6 +50,11 @@ def assert_same(a: Dataset, b: Dataset) -> None:
         pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name), check_exact=True, obj=name)
     assert a.labels == b.labels
     assert a.version == b.version
+
+
+def _built_entries(where: Path) -> list[Path]:
+    """The entries of built Datasets, not the bundled stage's."""
+    return [p for p in where.iterdir() if not p.name.startswith((".", cache.BUNDLED_PREFIX))]
 
 
 def _edit_cell(path: Path, column: str, value: str) -> None:
@@ -141,8 +147,10 @@ def test_new_building_code_misses(tmp_path, builds, monkeypatch):
 @pytest.mark.parametrize("damage", ["truncate", "garbage", "meta", "delete"])
 def test_a_damaged_entry_is_rebuilt_silently(tmp_path, builds, damage):
     data, where = _data(tmp_path), tmp_path / "cache"
-    fresh = load_dataset(data, cache_dir=where)
-    (entry,) = where.iterdir()
+    load_dataset(data, cache_dir=where)
+    # Compared with a build of its own: the dataset just loaded maps the file damaged in place below.
+    fresh = load_dataset(data, use_cache=False)
+    (entry,) = _built_entries(where)
     target = entry / ("meta.json" if damage == "meta" else "positions" + cache.SUFFIX)
     if damage == "truncate":
         target.write_bytes(target.read_bytes()[:100])
@@ -151,10 +159,10 @@ def test_a_damaged_entry_is_rebuilt_silently(tmp_path, builds, damage):
     else:
         target.write_bytes(b"\x00not what was written")
     rebuilt = load_dataset(data, cache_dir=where)
-    assert len(builds) == 2
+    assert len(builds) == 3
     assert_same(fresh, rebuilt)
     load_dataset(data, cache_dir=where)
-    assert len(builds) == 2, "the rebuilt entry is written again and used"
+    assert len(builds) == 3, "the rebuilt entry is written again and used"
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root writes through read-only permissions")
@@ -188,6 +196,40 @@ def test_the_environment_chooses_or_disables_the_folder(tmp_path, monkeypatch, b
     monkeypatch.setenv(cache.CACHE_DIR_ENV, "off")
     load_dataset(data)
     assert len(builds) == 2
+
+
+def _texts(n: int) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "summary": pd.Series([f"statement {i} on the ceasefire line, as reported" for i in range(n)], dtype="str"),
+            "actor_id": pd.Categorical([("RUS", "UKR", "USA")[i % 3] for i in range(n)]),
+            "n_sources": range(n),
+        }
+    )
+
+
+def test_text_read_from_an_entry_is_mapped_not_copied(tmp_path):
+    frame = _texts(200_000)
+    text_bytes = frame["summary"].str.len().sum()
+    assert cache.write(tmp_path, "k", {"t": frame}, {})
+    before = pa.total_allocated_bytes()
+    (tables, _) = cache.read(tmp_path, "k")
+    allocated = pa.total_allocated_bytes() - before
+    assert allocated < text_bytes / 4, "the text stays in the file: nothing decompressed or copied into memory"
+    pd.testing.assert_frame_equal(tables["t"], frame, check_exact=True)
+
+
+def test_an_entry_removed_or_replaced_while_read_leaves_the_tables_read_intact(tmp_path):
+    frame = _texts(10_000)
+    assert cache.write(tmp_path, "k", {"t": frame}, {})
+    (tables, _) = cache.read(tmp_path, "k")
+    for n in range(cache.KEEP + 1):  # newer entries evict it
+        assert cache.write(tmp_path, f"newer-{n}", {"t": frame.iloc[::-1]}, {})
+    assert not (tmp_path / "k").exists()
+    assert cache.read(tmp_path, "k") is None
+    pd.testing.assert_frame_equal(tables["t"], frame, check_exact=True)
+    assert cache.write(tmp_path, "k", {"t": frame.iloc[:5]}, {}), "a new entry under the same key"
+    pd.testing.assert_frame_equal(tables["t"], frame, check_exact=True)
 
 
 def test_only_the_most_recent_entries_are_kept(tmp_path):

@@ -134,6 +134,22 @@ def test_no_store_and_an_empty_store_rebuild_from_the_bundled_entry_without_chec
     assert spy.checks == []
 
 
+def test_a_first_load_without_a_store_leaves_the_bundled_entry_the_first_import_reads(tmp_path, spy, monkeypatch):
+    data, where = _data(tmp_path), tmp_path / "cache"
+    cold = load_dataset(data, None, cache_dir=where)
+    assert spy.csv_reads == 1
+    assert spy.checks == [None], "every row checked once, alone: the load itself then checks none again"
+    assert_same(cold, load_dataset(data, use_cache=False))
+    monkeypatch.setenv(cache.CACHE_DIR_ENV, str(where))
+    spy.reset()
+    frames, problems, checked = loading.bundled_tables(data)  # what an import's preview, undo or correction reads
+    assert spy.csv_reads == 0, "read from the entry the first load wrote, not from CSV"
+    assert (problems, checked) == ([], True)
+    raw, _ = loading.read_raw_tables(data)
+    for name, frame in raw.items():
+        pd.testing.assert_frame_equal(frames[name], frame, check_exact=True, obj=name)
+
+
 def test_an_import_checks_only_the_imported_rows_cell_by_cell(tmp_path, store, spy):
     data, where = _data(tmp_path), tmp_path / "cache"
     _warm(data, store, where)
