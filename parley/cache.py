@@ -3,14 +3,18 @@
 One entry per key (data files, store revision, code), plus one for the bundled stage (the raw bundled frames that
 passed validation, keyed by the bundled files and code only: see `bundled_key`): one Arrow IPC (Feather v2,
 uncompressed) file per table plus `meta.json`. Arrow IPC rather than Parquet: a table comes back without decoding
-pages, and categoricals go in and out as Arrow dictionaries, categories and order included. Uncompressed and read
-memory-mapped: a text column then stays in the file (pandas' `str` columns are Arrow arrays, taken without a copy)
-and only the pages of it that are read become resident, as file pages the system can take back, instead of every
-text column of every table sitting in the process's own memory (at a million positions, 860 MB -> 300 MB). Files
-are several times larger on disk than with LZ4. An entry is never written in place (a new folder renamed into
-place), and removing one that a loaded dataset still maps is safe: the data stays until it is let go.
-Anything that goes wrong here (a read-only disk, a half-written or damaged entry, a full disk) means "no cache",
-never an error: the caller builds from the CSV files instead.
+pages, and categoricals go in and out as Arrow dictionaries, categories and order included.
+
+Uncompressed and read memory-mapped: a text column stays in the file (pandas' `str` columns take the Arrow arrays
+without a copy) and only the pages of it that are read become resident, as file pages the system can take back,
+instead of every text column of every table sitting in the process's own memory. At a million positions: RSS after
+a load 860 MB -> 370 MB, read in 0.04 s instead of 0.2-0.4 s; on disk 1.2 GB per data version, bundled stage
+included, instead of about 0.15 GB with LZ4 (the synthetic text compresses well; real text less so).
+
+An entry is never written in place (a new folder is renamed into place), and removing one that a loaded dataset
+still maps is safe: the data stays until it is let go. Editing an entry's files in place while a server maps them is
+not: delete the folder instead. Anything that goes wrong here (a read-only disk, a half-written or damaged entry, a
+full disk) means "no cache", never an error: the caller builds from the CSV files instead.
 """
 
 from __future__ import annotations
