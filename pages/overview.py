@@ -10,7 +10,7 @@ from components.layout import show_empty, show_flag_legend, show_header
 from components.tables import show_table
 from parley import coverage, gaps
 from parley.aggregate import key_figures, round_marks
-from parley.charts import coverage_chart, timeline_chart
+from parley.charts import timeline_chart
 from parley.commitments import apply_commitments
 from parley.digest import changes_since, since_choices
 from parley.filters import format_date
@@ -148,7 +148,7 @@ if not view.talks.empty:
     )
 
 show_chart(
-    coverage_chart(coverage.monthly(ds)),
+    coverage.monthly_chart(ds),
     title="Records per month",
     page="overview",
     ds=ds,

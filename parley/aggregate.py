@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from parley.filters import format_date
-from parley.grouping import Groups, column_codes, counts, date_ordered, group, month_codes
+from parley.grouping import Groups, column_codes, counts, date_ordered, group, last_of_each, month_codes
 from parley.selection import Rows, as_rows
 
 PRISONERS_PER_SIDE = "prisoners per side"
@@ -53,16 +53,26 @@ def key_figures(
     )
 
 
-def _by_party_and_issue(rows: Rows) -> tuple[np.ndarray, np.ndarray]:
-    """Each selected position's (party, issue) pair number, and the selection sorted by pair, date order kept within.
+def party_issue_pairs(rows: Rows) -> tuple[np.ndarray, int]:
+    """Each selected position's (party, issue) pair number, and how many pair numbers there can be.
 
-    Latest stances and stance moves both read this sort; a small key type lets numpy use a radix sort."""
+    A small integer type when the pairs fit: numpy then sorts with a radix sort and the arrays stay small."""
+
+    def compute() -> tuple[np.ndarray, int]:
+        actor, issue = column_codes(rows, "actor_id"), column_codes(rows, "issue_id")
+        total = actor.size * issue.size
+        kind = np.int16 if total < 2**15 else np.int64
+        return actor.codes.astype(kind) * kind(issue.size) + issue.codes.astype(kind), total
+
+    return rows.remembered("party-issue pair", compute)
+
+
+def _by_party_and_issue(rows: Rows) -> tuple[np.ndarray, np.ndarray]:
+    """Each selected position's pair number, and the selection sorted by pair, date order kept within."""
 
     def compute() -> tuple[np.ndarray, np.ndarray]:
-        actor, issue = column_codes(rows, "actor_id"), column_codes(rows, "issue_id")
-        pair = actor.codes * issue.size + issue.codes
-        small = np.int16 if actor.size * issue.size < 2**15 else np.int64
-        return pair, np.argsort(pair.astype(small), kind="stable")
+        pair, _ = party_issue_pairs(rows)
+        return pair, np.argsort(pair, kind="stable")
 
     return rows.remembered("party-issue order", compute)
 
@@ -70,10 +80,9 @@ def _by_party_and_issue(rows: Rows) -> tuple[np.ndarray, np.ndarray]:
 def latest_stances(positions: pd.DataFrame | Rows) -> pd.DataFrame:
     """The most recent position of each party on each issue (ties: the later row in the file wins)."""
     rows = date_ordered(as_rows(positions), "date")
-    pair, order = _by_party_and_issue(rows)
-    sorted_pair = pair[order]
-    last_of_pair = np.flatnonzero(np.r_[sorted_pair[1:] != sorted_pair[:-1], True]) if len(rows) else order[:0]
-    latest = rows.take(np.sort(order[last_of_pair])).frame()
+    pair, total = party_issue_pairs(rows)
+    last = last_of_each(pair, total)
+    latest = rows.take(np.sort(last[last >= 0])).frame()
     return latest.sort_values(["actor_id", "issue_id"]).reset_index(drop=True)
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from parley.charts import coverage_chart
 from parley.filters import Filters, format_date
 from parley.grouping import month_codes
 from parley.loading import Dataset
@@ -84,8 +85,9 @@ def why_empty(ds: Dataset, f: Filters) -> str:
     )
 
 
+@per_dataset
 def monthly(ds: Dataset) -> pd.DataFrame:
-    """Records per month per table, over the whole record: month, table, count."""
+    """Records per month per table, over the whole record: month, table, count. Shared: callers must not change it."""
     frames = []
     for label, (table, column) in DATED.items():
         dates = getattr(ds, table)[column].dropna()
@@ -99,3 +101,9 @@ def monthly(ds: Dataset) -> pd.DataFrame:
     if not frames:
         return pd.DataFrame(columns=["month", "table", "count"])
     return pd.concat(frames, ignore_index=True)
+
+
+@per_dataset
+def monthly_chart(ds: Dataset) -> dict:
+    """The chart of `monthly`: filters do not apply to it, so it is built once per dataset, not on every rerun."""
+    return coverage_chart(monthly(ds))

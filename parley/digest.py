@@ -12,9 +12,9 @@ from urllib.parse import quote
 import numpy as np
 import pandas as pd
 
-from parley.aggregate import _by_party_and_issue
+from parley.aggregate import party_issue_pairs
 from parley.filters import format_date
-from parley.grouping import date_ordered
+from parley.grouping import date_ordered, last_of_each
 from parley.selection import Rows, as_rows
 
 DIGEST_COLUMNS = ["date", "kind", "who", "what", "before", "after", "flags", "record"]
@@ -24,6 +24,17 @@ PRESET_DAYS = (7, 30, 90)
 def record_link(record_id: str) -> str:
     """The record page's address for an id (relative, so it works behind any base path)."""
     return "record?id=" + quote(str(record_id), safe="")
+
+
+def record_links(ids: pd.Series) -> pd.Series:
+    """record_link of each id; ids of letters, digits and '_.-~' (nearly all) are never quoted, so only the others
+    go through quote one by one."""
+    text = ids.astype(str)
+    links = "record?id=" + text
+    odd = ~text.str.fullmatch(r"[A-Za-z0-9_.~-]+").fillna(False).astype(bool)
+    if odd.any():
+        links[odd] = text[odd].map(record_link)
+    return links
 
 
 def since_choices(talks: pd.DataFrame, last_day: pd.Timestamp | None) -> dict[str, pd.Timestamp]:
@@ -46,15 +57,20 @@ def _moves(positions: pd.DataFrame | Rows, since: pd.Timestamp) -> pd.DataFrame:
     rows = date_ordered(as_rows(positions), "date")
     if len(rows) == 0:
         return pd.DataFrame(columns=["row", "before_stance", "before_option", "after_stance", "after_option"])
-    pair, order = _by_party_and_issue(rows)
-    sorted_pair = pair[order]
-    previous = np.full(len(rows), -1, dtype=np.int64)
-    same = np.r_[False, sorted_pair[1:] == sorted_pair[:-1]]
-    previous[order[same]] = order[np.flatnonzero(same) - 1]
+    pair, total = party_issue_pairs(rows)
     dates = rows.values("date")
-    recent = np.flatnonzero(dates > np.datetime64(since))
+    # Rows are in date order: those after `since` follow every earlier one (missing dates sort last, never after).
+    first_recent = int(np.searchsorted(dates, np.datetime64(since), side="right"))
+    recent = first_recent + np.flatnonzero(dates[first_recent:] > np.datetime64(since))
+    # Each recent row's previous row on its pair: an earlier recent one, else the pair's last row before the window.
+    # Only the recent rows are sorted; the rows before them are one pass.
+    last_before = last_of_each(pair[:first_recent], total)
+    order = np.argsort(pair[recent], kind="stable")
+    by_pair = recent[order]
+    same = np.r_[False, pair[by_pair][1:] == pair[by_pair][:-1]]
+    before = np.empty(len(recent), dtype=np.int64)
+    before[order] = np.where(same, np.r_[-1, by_pair[:-1]], last_before[pair[by_pair]])
     stance, option = rows.codes("stance"), rows.codes("option_id")
-    before = previous[recent]
     had = before >= 0
     changed = (
         ~had | (stance[recent] != stance[np.maximum(before, 0)]) | (option[recent] != option[np.maximum(before, 0)])
@@ -85,7 +101,7 @@ def _part(frame: pd.DataFrame, date: str, kind: object, who: str, what: pd.Serie
             "before": "",
             "after": "",
             "flags": frame["flags"].astype(str),
-            "record": frame[key].astype(str).map(record_link),
+            "record": record_links(frame[key]),
         }
     )
 
@@ -162,6 +178,6 @@ def _status_changes(events: pd.DataFrame, since: pd.Timestamp) -> pd.DataFrame:
             "before": before.where(before != "", "—"),
             "after": recent["status_label"].astype(str),
             "flags": np.where(recent["confidence"].astype(str) == "low", "low confidence", ""),
-            "record": recent["item_id"].astype(str).map(record_link),
+            "record": record_links(recent["item_id"]),
         }
     )

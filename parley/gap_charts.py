@@ -13,6 +13,7 @@ import pandas as pd
 from parley import palette
 from parley.charts import _CONFIG, PADDING, SCHEMA, _field, _tooltip, _values, container_share, time_axis
 from parley.filters import DATE_FORMAT
+from parley.memo import per_dataset
 
 PLAN_COLOUR = palette.PLAN_COLOUR
 GAP_COLOUR = "#555555"  # the gap is one quantity, drawn in one neutral colour: its thickness says how wide it is
@@ -27,9 +28,11 @@ def _party_scale(names: dict[str, str]) -> dict:
     return {"domain": list(names.values()), "range": [palette.party_colour(a) for a in names]}
 
 
-def _rows(options: pd.DataFrame, issues: list[str]) -> tuple[list[str], dict[tuple[str, str], str], list[dict]]:
+@per_dataset
+def _rows(options: pd.DataFrame, issues: tuple[str, ...]) -> tuple[list[str], dict[tuple[str, str], str], list[dict]]:
     """The rows of the chart, top down: each issue's heading row, then its options from Ukraine's end to Russia's.
-    Returns the row keys in order, the key of each (issue, option) and the heading rows with their issue names."""
+    Returns the row keys in order, the key of each (issue, option) and the heading rows with their issue names.
+    Once per loaded table of options and set of issues drawn: shared, callers must not change it."""
     order: list[str] = []
     keys: dict[tuple[str, str], str] = {}
     headings: list[dict] = []
@@ -65,7 +68,7 @@ def option_path_chart(
     path = path.assign(when=path["date"].dt.strftime(DATE_FORMAT))
     plans = plan_marks.assign(when=plan_marks["presented"].dt.strftime(DATE_FORMAT))
     shown_issues = [i for i in dict.fromkeys(options["issue_id"].astype(str)) if i in set(path["issue_id"])]
-    order, keys, headings = _rows(options, shown_issues)
+    order, keys, headings = _rows(options, tuple(shown_issues))
     path["row"] = [keys.get((i, o), o) for i, o in zip(path["issue_id"], path["option_label"], strict=True)]
     plans["row"] = [keys.get((i, o), o) for i, o in zip(plans["issue_id"], plans["option_label"], strict=True)]
     plans = plans[plans["issue_id"].isin(shown_issues)]

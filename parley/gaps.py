@@ -13,7 +13,8 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from parley.grouping import Codes, column_codes, date_ordered, group, month_codes
+from parley.grouping import Codes, column_codes, date_ordered, group, last_of_each, month_codes
+from parley.memo import per_dataset
 from parley.selection import Rows, as_rows
 
 MAX_PATH_POINTS = 2000  # beyond this, one point per party, issue and month (its last option)
@@ -121,6 +122,30 @@ def option_path(data: Placed, cap: int = MAX_PATH_POINTS) -> tuple[pd.DataFrame,
 
 
 @dataclass(frozen=True)
+class _Pair:
+    """The pair's placed statements in date order: their positions in `Placed`, whether each is the first party's,
+    their issue codes and their dates."""
+
+    at: np.ndarray
+    is_a: np.ndarray
+    issue: Codes
+    dates: np.ndarray
+
+
+def _pair(data: Placed, pair: tuple[str, str]) -> _Pair:
+    def compute() -> _Pair:
+        values = list(data.actor.values)
+        code_a = values.index(pair[0]) if pair[0] in values else -2
+        code_b = values.index(pair[1]) if pair[1] in values else -2
+        mine = np.flatnonzero((data.actor.codes == code_a) | (data.actor.codes == code_b))
+        # Only the pair's statements are read from here on, not every placed one.
+        theirs = data.rows.take(mine)
+        return _Pair(mine, data.actor.codes[mine] == code_a, column_codes(theirs, "issue_id"), theirs.values("date"))
+
+    return data.rows.remembered(f"gap pair {pair!r}", compute)
+
+
+@dataclass(frozen=True)
 class _Track:
     """The pair's placed statements sorted by issue (date order kept within), and for each one the latest statement
     of either side on that issue up to it (-1: none yet), as positions in `Placed`."""
@@ -135,50 +160,51 @@ class _Track:
 
 def _track(data: Placed, pair: tuple[str, str]) -> _Track:
     def compute() -> _Track:
-        values = list(data.actor.values)
-        code_a = values.index(pair[0]) if pair[0] in values else -2
-        code_b = values.index(pair[1]) if pair[1] in values else -2
-        mine = np.flatnonzero((data.actor.codes == code_a) | (data.actor.codes == code_b))
-        issue_codes = column_codes(data.rows, "issue_id")
+        theirs = _pair(data, pair)
         # Few issues: a small key type lets numpy use a radix sort.
-        small = np.int16 if issue_codes.size < 2**15 else np.int64
-        order = mine[np.argsort(issue_codes.codes[mine].astype(small), kind="stable")]
-        issue = issue_codes.codes[order]
+        small = np.int16 if theirs.issue.size < 2**15 else np.int64
+        by_issue = np.argsort(theirs.issue.codes.astype(small), kind="stable")
+        order = theirs.at[by_issue]
+        issue = theirs.issue.codes[by_issue]
         n = len(order)
         steps = np.arange(n)
         new_issue = np.r_[True, issue[1:] != issue[:-1]] if n else np.zeros(0, dtype=bool)
         start = np.maximum.accumulate(np.where(new_issue, steps, 0)) if n else steps
-        is_a = data.actor.codes[order] == code_a
+        is_a = theirs.is_a[by_issue]
 
         def latest(side: np.ndarray) -> np.ndarray:
             last = np.maximum.accumulate(np.where(side, steps, -1)) if n else steps
             last = np.where(last >= start, last, -1)
             return np.where(last >= 0, order[np.maximum(last, 0)], -1)
 
-        days = data.rows.values("date").astype("datetime64[D]").astype(np.int64)[order]
-        return _Track(issue, issue_codes.values, days, order, latest(is_a), latest(~is_a))
+        days = theirs.dates[by_issue].astype("datetime64[D]").astype(np.int64)
+        return _Track(issue, theirs.issue.values, days, order, latest(is_a), latest(~is_a))
 
     return data.rows.remembered(f"gap track {pair!r}", compute)
 
 
-def _held_on(track: _Track, day: pd.Timestamp | None) -> dict[str, tuple[int, int]]:
-    """Per issue, the positions (in Placed) of each side's latest statement on or before `day` (-1: none)."""
-    if day is None or len(track.issue) == 0:
+def _held_on(data: Placed, pair: tuple[str, str], day: pd.Timestamp | None) -> dict[str, tuple[int, int]]:
+    """Per issue, the positions (in Placed) of each side's latest statement on or before `day` (-1: none).
+
+    The statements up to a day are a prefix of the pair's (date order): one pass over it, no sort."""
+    theirs = _pair(data, pair)
+    if day is None or len(theirs.at) == 0:
         return {}
-    cutoff = np.datetime64(pd.Timestamp(day).date(), "D").astype(np.int64)
+    after = np.datetime64(pd.Timestamp(day).date(), "D") + np.timedelta64(1, "D")
+    upto = int(np.searchsorted(theirs.dates, after.astype(theirs.dates.dtype), side="left"))
+    key = theirs.issue.codes[:upto].astype(np.int64) * 2 + ~theirs.is_a[:upto]
+    last = last_of_each(key, theirs.issue.size * 2).reshape(-1, 2)
     held: dict[str, tuple[int, int]] = {}
-    ends = np.r_[np.flatnonzero(track.issue[1:] != track.issue[:-1]), len(track.issue) - 1]
-    starts = np.r_[0, ends[:-1] + 1]
-    for first, last in zip(starts, ends, strict=True):
-        # Dates ascend within an issue: the last statement on or before the cutoff.
-        upto = first + int(np.searchsorted(track.day[first : last + 1], cutoff, side="right")) - 1
-        if upto >= first:
-            held[str(track.issues[track.issue[first]])] = (int(track.last_a[upto]), int(track.last_b[upto]))
+    for code in np.flatnonzero((last >= 0).any(axis=1)):
+        ia, ib = (int(theirs.at[i]) if i >= 0 else -1 for i in last[code])
+        held[str(theirs.issue.values[code])] = (ia, ib)
     return held
 
 
+@per_dataset
 def scale_sizes(options: pd.DataFrame) -> pd.Series:
-    """Number of options on each issue's scale, in the codebook's order of issues."""
+    """Number of options on each issue's scale, in the codebook's order of issues (once per loaded table: shared,
+    callers must not change it)."""
     return options.groupby(options["issue_id"].astype(str), sort=False).size()
 
 
@@ -192,9 +218,8 @@ def gap_table(
     """One row per issue with a scale: each side's latest option on or before `at` (default: the last placed
     statement), the gap in steps and as a share of the scale, and (when `then` is given) the gap on `then` and its
     change. Issues where neither side has an option are left out; the rest come widest gap first, unknown last."""
-    track = _track(data, pair)
-    now = _held_on(track, at if at is not None else data.last_day())
-    before = _held_on(track, then) if then is not None else {}
+    now = _held_on(data, pair, at if at is not None else data.last_day())
+    before = _held_on(data, pair, then) if then is not None else {}
     sides = sorted({p for pair_at in now.values() for p in pair_at if p >= 0})
     detail = data.frame(np.array(sides, dtype=np.int64)).set_index(pd.Index(sides)) if sides else None
     labels = dict(zip(options["issue_id"].astype(str), options["issue_label"].astype(str), strict=False))
@@ -250,12 +275,21 @@ def _gap_frame(rows: list[dict], with_then: bool) -> pd.DataFrame:
     if with_then:
         columns += ["gap_then", "change"]
         counts += ["gap_then", "change"]
-    table = pd.DataFrame(rows, columns=columns)
-    for column in counts:
-        table[column] = pd.array(table[column].tolist(), dtype="Int64")
-    table["gap_share"] = pd.array(table["gap_share"].tolist(), dtype="Float64")
-    for column in ("a_date", "b_date"):
-        table[column] = pd.to_datetime(table[column])
+
+    def column(name: str) -> object:
+        # Each column typed once from its list: a frame of objects converted column by column cost several ms.
+        values = [row[name] for row in rows]
+        if name in counts:
+            return pd.array(values, dtype="Int64")
+        if name == "gap_share":
+            return pd.array(values, dtype="Float64")
+        if name in ("a_date", "b_date"):
+            return pd.to_datetime(pd.Series(values, dtype=object))
+        if not values:
+            return pd.Series(values, dtype=object)
+        return pd.Series(values, dtype=bool) if name.endswith("caution") else values
+
+    table = pd.DataFrame({name: column(name) for name in columns}, columns=columns)
     table["caution"] = table["a_caution"].astype(bool) | table["b_caution"].astype(bool)
     # Widest first as drawn (share of the scale), steps breaking ties; unknown gaps last, in the issues' order.
     order = np.lexsort((-table["gap"].fillna(-1).to_numpy(), -table["gap_share"].fillna(-1).to_numpy()))

@@ -31,7 +31,9 @@ def column_codes(rows: Rows, column: str) -> Codes:
     if isinstance(rows.table[column].dtype, pd.CategoricalDtype):
         categories = rows.categories(column).astype(str)
         values = np.array(["", *categories], dtype=object)
-        return Codes(rows.codes(column).astype(np.int64) + 1, len(values), values)
+        # The smallest type that holds them: a million int64 codes cost more to make than to use.
+        kind = np.int16 if len(values) < 2**15 else np.int64
+        return Codes(rows.codes(column).astype(kind) + kind(1), len(values), values)
     codes, uniques = pd.factorize(rows.values(column), use_na_sentinel=False)
     values = np.array([str(u) for u in uniques], dtype=object) if len(uniques) else np.array([""], dtype=object)
     return Codes(codes.astype(np.int64), len(values), values)
@@ -79,6 +81,13 @@ def group(rows: Rows, keys: Sequence[Codes]) -> Groups:
     last = np.full(len(uniques), -1, dtype=np.int64)
     np.maximum.at(last, inverse, np.arange(n))
     return Groups(np.bincount(inverse, minlength=len(uniques)), last)
+
+
+def last_of_each(keys: np.ndarray, size: int) -> np.ndarray:
+    """Per key number (0..size-1), the position of its last row (-1: none). No sort: one pass."""
+    last = np.full(size, -1, dtype=np.int64)
+    np.maximum.at(last, keys, np.arange(len(keys)))
+    return last
 
 
 def counts(rows: Rows, keys: Sequence[Codes]) -> tuple[list[np.ndarray], np.ndarray]:

@@ -31,7 +31,9 @@ def _memo_of(dataset: object) -> dict[tuple, Any]:
 
 
 def per_dataset(fn: F) -> F:
-    """`fn(dataset, *args)` once per dataset and args (hashable). The answer is shared: callers must not change it."""
+    """`fn(dataset, *args)` once per dataset and args (hashable). The answer is shared: callers must not change it.
+
+    The first argument may also be one of a dataset's tables, equally read-only and dropped with it."""
 
     @functools.wraps(fn)
     def cached(dataset: object, *args: Any) -> Any:

@@ -13,6 +13,8 @@ from typing import TypeVar
 import numpy as np
 import pandas as pd
 
+from parley.memo import per_dataset
+
 T = TypeVar("T")
 
 
@@ -25,6 +27,8 @@ class Rows:
     table: pd.DataFrame
     index: np.ndarray
     extra: Mapping[str, np.ndarray] = field(default_factory=dict)
+    # Known to be strictly ascending (a filter's kept rows, or a forward slice of them): no check needed.
+    ascending: bool = False
     # Category codes read once per selection: a page's summaries group the same columns several times.
     _codes: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     _ordered: dict[str, bool] = field(default_factory=dict, repr=False)
@@ -32,11 +36,11 @@ class Rows:
 
     @classmethod
     def all(cls, table: pd.DataFrame) -> Rows:
-        return cls(table, np.arange(len(table)))
+        return cls(table, np.arange(len(table)), ascending=True)
 
     @classmethod
     def where(cls, table: pd.DataFrame, mask: np.ndarray | pd.Series) -> Rows:
-        return cls(table, np.flatnonzero(np.asarray(mask)))
+        return cls(table, np.flatnonzero(np.asarray(mask)), ascending=True)
 
     def __len__(self) -> int:
         return len(self.index)
@@ -49,17 +53,23 @@ class Rows:
     def columns(self) -> list[str]:
         return [*self.table.columns, *self.extra]
 
+    @property
+    def whole(self) -> bool:
+        """Every row of the table, in table order: column reads need no gather."""
+        return self.ascending and len(self.index) == len(self.table)
+
     def codes(self, column: str) -> np.ndarray:
-        """The category codes of a categorical column at the selected rows (-1 for a missing value)."""
+        """The category codes of a categorical column at the selected rows (-1 for a missing value). Read-only."""
         if column not in self._codes:
-            self._codes[column] = self.table[column].cat.codes.to_numpy()[self.index]
+            codes = self.table[column].cat.codes.to_numpy()
+            self._codes[column] = _read_only(codes) if self.whole else codes[self.index]
         return self._codes[column]
 
     def is_ordered_by(self, column: str) -> bool:
         """Whether the selected rows are in ascending order of `column` (loaded tables are sorted by date)."""
         if column not in self._ordered:
-            ascending = bool(np.all(np.diff(self.index) > 0))
-            self._ordered[column] = ascending and self.table[column].is_monotonic_increasing
+            ascending = self.ascending or bool(np.all(np.diff(self.index) > 0))
+            self._ordered[column] = ascending and table_is_sorted(self.table, column)
         return self._ordered[column]
 
     def remembered(self, key: str, compute: Callable[[], T]) -> T:
@@ -78,6 +88,8 @@ class Rows:
         if isinstance(values.dtype, pd.CategoricalDtype):
             # Through the codes of the selected rows: the whole column as objects would cost a million strings.
             return np.append(values.cat.categories.to_numpy(dtype=object), np.nan)[self.codes(column)]
+        if self.whole:
+            return _read_only(values.to_numpy())
         return values.to_numpy()[self.index]
 
     def is_value(self, column: str, value: str) -> np.ndarray:
@@ -108,7 +120,12 @@ class Rows:
 
     def take(self, positions: np.ndarray | Sequence[int] | slice) -> Rows:
         """A sub-selection by position within this selection (extra columns follow)."""
-        picked = np.arange(len(self.index))[positions] if isinstance(positions, slice) else np.asarray(positions)
+        if isinstance(positions, slice):
+            # A slice is a view of the positions, not a gather; a forward one keeps them ascending.
+            forward = positions.step is None or positions.step > 0
+            extra = {k: np.asarray(v)[positions] for k, v in self.extra.items()}
+            return Rows(self.table, self.index[positions], extra, ascending=self.ascending and forward)
+        picked = np.asarray(positions)
         return Rows(self.table, self.index[picked], {k: np.asarray(v)[picked] for k, v in self.extra.items()})
 
     def head(self, n: int) -> Rows:
@@ -118,7 +135,25 @@ class Rows:
         return self.take(slice(None, None, -1))
 
     def with_columns(self, **columns: np.ndarray) -> Rows:
-        return Rows(self.table, self.index, {**self.extra, **columns})
+        return Rows(self.table, self.index, {**self.extra, **columns}, ascending=self.ascending)
+
+
+def _read_only(values: np.ndarray) -> np.ndarray:
+    """A view of a shared table's own array that cannot be written through (a whole-table selection reads the
+    table's arrays instead of copying them)."""
+    view = values.view()
+    view.flags.writeable = False
+    return view
+
+
+def table_is_sorted(table: pd.DataFrame, column: str) -> bool:
+    """Whether a shared table's column ascends, worked out once per table: tables are never modified once built."""
+    return _sorted_columns(table, column)
+
+
+@per_dataset
+def _sorted_columns(table: pd.DataFrame, column: str) -> bool:
+    return bool(table[column].is_monotonic_increasing)
 
 
 def as_rows(data: pd.DataFrame | Rows) -> Rows:

@@ -125,3 +125,50 @@ def test_commitments_that_change_status_after_the_day_are_listed():
     assert out["record"].tolist() == [record_link("i2"), record_link("i1")]  # the restated status is left out
     assert out["before"].tolist() == ["—", "not started"]
     assert out["after"].tolist() == ["not started", "intermediate"]
+
+
+def test_moves_on_a_large_shuffled_selection_match_plain_pandas(bundled):
+    """The moves after a day read only the rows after it and one pass over the rest: they equal a pandas
+    group-and-shift over the whole selection, for days early, late and between rows."""
+    import numpy as np
+
+    from parley.digest import _moves
+    from parley.selection import Rows
+
+    rng = np.random.default_rng(11)
+    big = pd.concat([bundled.positions] * 15, ignore_index=True)
+    for column in ("stance", "option_id"):
+        categories = big[column].cat.categories
+        big[column] = pd.Categorical.from_codes(rng.integers(-1, len(categories), len(big)), categories=categories)
+    for code, label in (("stance", "stance_label"), ("option_id", "option_label")):
+        big[label] = big[code].astype(object).where(big[code].notna(), "none").astype(str)
+    big["date"] = big["date"] + pd.to_timedelta(rng.integers(0, 400, len(big)), unit="D")
+    big["position_id"] = [f"p{i}" for i in range(len(big))]
+    big = big.sort_values("date", kind="stable", ignore_index=True)
+    keep = rng.random(len(big)) < 0.7
+    rows, frame = Rows.where(big, keep), big[keep].reset_index(drop=True)
+    previous = frame.groupby(["actor_id", "issue_id"], observed=True)[["stance", "option_id"]].shift(1)
+    had = previous.index.isin(frame.index) & frame.groupby(["actor_id", "issue_id"], observed=True).cumcount().gt(0)
+    for since in [frame["date"].min() - pd.Timedelta(days=1), *frame["date"].sample(4, random_state=2)]:
+        after = frame["date"] > since
+
+        def differs(column: str) -> pd.Series:
+            return previous[column].astype(str).fillna("<none>") != frame[column].astype(str).fillna("<none>")
+
+        expected = frame[after & (~had | differs("stance") | differs("option_id"))]
+        got = _moves(rows, since)
+        assert got["row"].tolist() == expected.index.tolist()
+        first = ~had[expected.index]
+        assert (got["before_stance"] == "").tolist() == first.tolist()
+        assert got["before_stance"].tolist() == [
+            "" if f else "none" if pd.isna(s) else str(s)
+            for f, s in zip(first, previous.loc[expected.index, "stance"], strict=True)
+        ]
+    assert len(_moves(rows, frame["date"].max())) == 0
+
+
+def test_record_links_of_a_column_equal_one_by_one():
+    from parley.digest import record_links
+
+    ids = pd.Series(["p-0001", "a b", "x/y?z=1#w", "ü", "plain_id.2~", "", "=cmd|x"])
+    assert record_links(ids).tolist() == [record_link(i) for i in ids]

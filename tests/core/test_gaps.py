@@ -203,3 +203,38 @@ def test_ranks_read_per_option_equal_ranks_read_per_row(bundled):
     assert len(by_row) == len(by_option) > 0
     assert by_row.rank.tolist() == by_option.rank.tolist()
     assert by_row.frame()["option_id"].tolist() == by_option.frame()["option_id"].tolist()
+
+
+def test_gap_table_on_a_large_shuffled_selection_matches_plain_pandas(bundled):
+    """Each side's option on a day is read from the pair's statements up to it in one pass: it equals the last
+    statement per issue and side on or before that day, found with pandas, on every issue and on several days."""
+    import numpy as np
+
+    from parley.selection import Rows
+
+    rng = np.random.default_rng(5)
+    big = pd.concat([bundled.positions] * 12, ignore_index=True)
+    big["date"] = big["date"] + pd.to_timedelta(rng.integers(0, 300, len(big)), unit="D")
+    actors = big["actor_id"].cat.categories
+    big["actor_id"] = pd.Categorical.from_codes(rng.integers(0, len(actors), len(big)), categories=actors)
+    big["position_id"] = [f"p{i}" for i in range(len(big))]
+    big = big.sort_values("date", kind="stable", ignore_index=True)
+    data = gaps.placed(Rows.where(big, rng.random(len(big)) < 0.8), bundled.issue_options)
+    frame = data.frame().assign(position=np.arange(len(data)))
+    pair = ("RUS", "UKR")
+    for day in frame["date"].sample(5, random_state=1):
+        then = day - pd.Timedelta(days=40)
+        table = gaps.gap_table(data, bundled.issue_options, pair, day, then).set_index("issue_id")
+
+        def held(cutoff: pd.Timestamp, actor: str) -> pd.Series:
+            upto = frame[(frame["date"] <= cutoff) & (frame["actor_id"] == actor)]
+            return upto.groupby("issue_id").tail(1).set_index("issue_id")["option_rank"]
+
+        a, b = held(day, pair[0]), held(day, pair[1])
+        assert set(table.index) == set(a.index) | set(b.index)
+        for issue, row in table.iterrows():
+            assert (row["a_rank"] if pd.notna(row["a_rank"]) else None) == (a.get(issue))
+            assert (row["b_rank"] if pd.notna(row["b_rank"]) else None) == (b.get(issue))
+            a_then, b_then = held(then, pair[0]).get(issue), held(then, pair[1]).get(issue)
+            expected_then = abs(a_then - b_then) if a_then is not None and b_then is not None else None
+            assert (row["gap_then"] if pd.notna(row["gap_then"]) else None) == expected_then
