@@ -18,7 +18,7 @@ from parley.aggregate import newest_first
 from parley.export import file_name, filters_in_name, table_csv_bytes
 from parley.filters import Filters
 from parley.loading import Dataset
-from parley.record_links import AUTO_LINKS, LINK_DISPLAY, link_cell, safe_href
+from parley.record_links import AUTO_LINKS, LINK_DISPLAY, id_link_cells, link_cell, safe_href
 from parley.selection import Rows, as_frame
 
 # The browser payload, not pandas, is the cost: a reader scrolls a few hundred rows at most; the CSV has them all.
@@ -116,9 +116,11 @@ def show_table(
     for col, by in wanted.items():
         label = columns[col]
         ids = raw[by].tolist()
-        names = ids if col == by else raw[col].tolist()
         # No record to link: an empty cell, not "None".
-        cells[label] = [link_cell(i, None if col == by else n) or "" for i, n in zip(ids, names, strict=True)]
+        if col == by:
+            cells[label] = id_link_cells(raw[by])
+        else:
+            cells[label] = [link_cell(i, n) or "" for i, n in zip(ids, raw[col].tolist(), strict=True)]
         listed = col == by and any(";" in str(i) for i in ids)
         config[label] = st.column_config.LinkColumn(
             label, display_text=LINK_DISPLAY, alignment="left", help=LIST_HELP if listed else None

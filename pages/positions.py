@@ -9,7 +9,7 @@ from components.gaps import show_gaps
 from components.layout import show_empty, show_flag_legend, show_header
 from components.tables import show_table
 from parley import gaps
-from parley.aggregate import codebook_entries, count_by, latest_stances, newest_first, stance_moves
+from parley.aggregate import codebook_entries, count_by, latest_stances, stance_moves
 from parley.charts import party_counts_chart, stance_matrix_chart
 from parley.gap_charts import option_path_chart
 from parley.plans import plans_in_view
@@ -109,7 +109,7 @@ show_chart(
 
 st.subheader("Statements")
 show_table(
-    newest_first(positions, "date"),
+    positions,
     page="positions",
     name="statements",
     ds=ds,

@@ -13,7 +13,6 @@ from parley.aggregate import (
     counted_reactions,
     counting_note,
     monthly_counts,
-    newest_first,
     off_map,
     reactions_by_state,
 )
@@ -135,7 +134,7 @@ show_chart(
 st.subheader("Reactions")
 st.caption("Every reaction in the window, flagged ones included, with their confidence and flags.")
 show_table(
-    newest_first(reactions, "date"),
+    reactions,
     page="reactions",
     name="reactions",
     ds=ds,

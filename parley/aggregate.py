@@ -92,23 +92,32 @@ def stance_moves(positions: pd.DataFrame | Rows, labels: dict[str, str] | None =
     `previous_stance` and `previous_label` come as extra columns."""
     rows = date_ordered(as_rows(positions), "date")
     pair, order = _by_party_and_issue(rows)
+    names = rows.categories("stance").astype(str)
     stance = rows.codes("stance")
-    sorted_stance, sorted_pair = stance[order], pair[order]
+    # Pair and stance in one number: one gather into the sorted order instead of two.
+    per_pair = len(names) + 1
+    kind = np.int32 if (pair.max(initial=0) + 1) * per_pair < 2**31 else np.int64
+    sorted_key = (pair.astype(kind) * per_pair + stance + 1)[order]
+    sorted_pair, sorted_stance = sorted_key // per_pair, sorted_key % per_pair - 1
     moved = (sorted_pair[1:] == sorted_pair[:-1]) & (sorted_stance[1:] != sorted_stance[:-1])
     # Back to date order without sorting again: flag the moved rows and the stance each moved from, in place.
-    previous = np.full(len(rows), -1, dtype=np.int64)
+    previous = np.full(len(rows), -1, dtype=np.int16 if per_pair < 2**15 else np.int64)
     previous[order[1:][moved]] = sorted_stance[:-1][moved]
     at = np.flatnonzero(previous >= 0)
-    names = np.asarray(rows.categories("stance").astype(str), dtype=object)
-    label_of = np.array([(labels or {}).get(code, "") for code in names], dtype=object)
-    previous_stance, previous_label = names[previous[at]], label_of[previous[at]]
-    return rows.take(at).with_columns(previous_stance=previous_stance, previous_label=previous_label)
+    # As categoricals: a quarter of a million moves need no object array; the rows shown are worded when built.
+    label_of = [(labels or {}).get(code, "") for code in names]
+    label_codes, label_names = pd.factorize(pd.Index(label_of, dtype=object))
+    before = previous[at]
+    return rows.take(at).with_columns(
+        previous_stance=pd.Categorical.from_codes(before, categories=pd.Index(names, dtype=object)),
+        previous_label=pd.Categorical.from_codes(label_codes[before], categories=label_names),
+    )
 
 
 def newest_first(data: pd.DataFrame | Rows, column: str) -> pd.DataFrame | Rows:
     """Newest rows first; the loaded tables are already in date order, so this is usually just a reversal."""
     if isinstance(data, Rows):
-        return date_ordered(data, column).reversed()
+        return data if data.is_newest_first(column) else date_ordered(data, column).reversed()
     if data[column].is_monotonic_increasing:
         return data.iloc[::-1]
     return data.sort_values(column, ascending=False, kind="stable")

@@ -26,7 +26,7 @@ class Rows:
 
     table: pd.DataFrame
     index: np.ndarray
-    extra: Mapping[str, np.ndarray] = field(default_factory=dict)
+    extra: Mapping[str, np.ndarray | pd.Categorical] = field(default_factory=dict)
     # Known to be strictly ascending (a filter's kept rows, or a forward slice of them): no check needed.
     ascending: bool = False
     # Category codes read once per selection: a page's summaries group the same columns several times.
@@ -72,6 +72,13 @@ class Rows:
             self._ordered[column] = ascending and table_is_sorted(self.table, column)
         return self._ordered[column]
 
+    def is_newest_first(self, column: str) -> bool:
+        """Whether the selected rows are an ascending selection reversed (newest first by `column`), so a second
+        'newest first' need not sort a million dates again."""
+        if len(self.index) <= 1:
+            return True
+        return bool(np.all(np.diff(self.index) < 0)) and table_is_sorted(self.table, column)
+
     def remembered(self, key: str, compute: Callable[[], T]) -> T:
         """`compute()` once per selection: summaries of one page share work such as a sort by party and issue."""
         if key not in self._memo:
@@ -105,7 +112,7 @@ class Rows:
         if not isinstance(column, str):
             return self.take(np.flatnonzero(np.asarray(column, dtype=bool)))
         if column in self.extra:
-            return pd.Series(self.extra[column], name=column)
+            return pd.Series(np.asarray(self.extra[column]), name=column)
         return self.table[column].take(self.index).reset_index(drop=True)
 
     def frame(self, columns: Iterable[str] | None = None) -> pd.DataFrame:
@@ -123,10 +130,10 @@ class Rows:
         if isinstance(positions, slice):
             # A slice is a view of the positions, not a gather; a forward one keeps them ascending.
             forward = positions.step is None or positions.step > 0
-            extra = {k: np.asarray(v)[positions] for k, v in self.extra.items()}
+            extra = {k: _pick(v, positions) for k, v in self.extra.items()}
             return Rows(self.table, self.index[positions], extra, ascending=self.ascending and forward)
         picked = np.asarray(positions)
-        return Rows(self.table, self.index[picked], {k: np.asarray(v)[picked] for k, v in self.extra.items()})
+        return Rows(self.table, self.index[picked], {k: _pick(v, picked) for k, v in self.extra.items()})
 
     def head(self, n: int) -> Rows:
         return self.take(slice(0, n))
@@ -134,8 +141,13 @@ class Rows:
     def reversed(self) -> Rows:
         return self.take(slice(None, None, -1))
 
-    def with_columns(self, **columns: np.ndarray) -> Rows:
+    def with_columns(self, **columns: np.ndarray | pd.Categorical) -> Rows:
         return Rows(self.table, self.index, {**self.extra, **columns}, ascending=self.ascending)
+
+
+def _pick(values: np.ndarray | pd.Categorical, at: np.ndarray | slice) -> np.ndarray | pd.Categorical:
+    """Extra values at positions; a categorical stays one (codes picked, not a row of objects each)."""
+    return values[at] if isinstance(values, pd.Categorical) else np.asarray(values)[at]
 
 
 def _read_only(values: np.ndarray) -> np.ndarray:

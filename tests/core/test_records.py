@@ -238,3 +238,13 @@ def test_a_plain_record_link_shows_its_id(bundled):
 
     assert unquote(re.search(LINK_DISPLAY, record_link("src-f8cd89ae6d")).group(1)) == "src-f8cd89ae6d"
     assert link_cell(None) is None and link_cell("") is None and link_cell(float("nan")) is None
+
+
+def test_id_link_cells_of_a_column_equal_link_cell_one_by_one(bundled):
+    from parley.record_links import id_link_cells
+
+    odd = ["pos-0001", " pos-0002 ", "a#b&c d", f"{S1};{S2}", "javascript:alert(1)", "", None, float("nan"), "ü-1"]
+    ids = pd.Series([*odd, *bundled.positions["position_id"].astype(str), *bundled.sources["source_id"].astype(str)])
+    assert id_link_cells(ids) == [link_cell(i) or "" for i in ids]
+    categorical = pd.Series(pd.Categorical(["tlk-1", None, "tlk 2", "tlk-1"]))
+    assert id_link_cells(categorical) == [link_cell(i) or "" for i in categorical]

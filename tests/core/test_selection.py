@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from parley.aggregate import flagged
 from parley.selection import Rows
@@ -39,3 +40,26 @@ def test_is_value_by_codes_and_by_text():
 def test_flagged_is_low_confidence_or_disputed():
     rows = Rows.all(_table())
     assert flagged(rows).tolist() == [False, True, True, False, True]
+
+
+def test_newest_first_twice_is_the_first_answer_and_a_whole_table_reads_its_own_arrays():
+    from parley.aggregate import newest_first
+
+    table = pd.DataFrame(
+        {
+            "date": pd.to_datetime(["2025-01-01", "2025-01-02", "2025-01-02", "2025-02-01"]),
+            "x": pd.Categorical(list("abba")),
+        }
+    )
+    once = newest_first(Rows.all(table), "date")
+    assert once.index.tolist() == [3, 2, 1, 0]
+    assert newest_first(once, "date") is once  # already newest first: not sorted again
+    shuffled = Rows(table, np.array([2, 0, 3]))
+    assert newest_first(shuffled, "date").index.tolist() == [3, 2, 0]
+    whole = Rows.all(table)
+    assert whole.whole and not Rows(table, np.array([0, 1, 2])).whole
+    codes = whole.codes("x")
+    assert codes.tolist() == table["x"].cat.codes.tolist()
+    with pytest.raises(ValueError):
+        codes[0] = 5
+    assert table["x"].cat.codes.tolist() == [0, 1, 1, 0]  # the shared table's codes cannot be written through
