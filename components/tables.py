@@ -17,7 +17,8 @@ from components.filters import K_CURRENT
 from parley.aggregate import newest_first
 from parley.export import file_name, filters_in_name, table_csv_bytes
 from parley.filters import Filters
-from parley.loading import Dataset
+from parley.loading import TABLE_FIELDS, Dataset
+from parley.memo import per_dataset
 from parley.record_links import AUTO_LINKS, LINK_DISPLAY, id_link_cells, link_cell, safe_href
 from parley.selection import Rows, as_frame
 
@@ -95,8 +96,43 @@ def show_table(
     round names (ID_COLUMNS, AUTO_LINKS) link without being named. `view` is the filters that made the rows, named
     in the CSV's file name: the page's filters unless given (None: a table no filter applies to)."""
     total = len(frame)
-    frame, newest_by = newest_order(frame, columns)
     wanted = {col: by for col, by in {**AUTO_LINKS, **(links or {})}.items() if col in columns and by}
+    table = next((field for field in TABLE_FIELDS if getattr(ds, field) is frame), None)
+    if table is not None:
+        # A table of the dataset itself (the codebook's): the same on every rerun, so built once per dataset.
+        built = _dataset_table_shown(ds, table, tuple(columns.items()), tuple(wanted.items()))
+        frame, newest_by, shown, config = built
+    else:
+        frame, newest_by, shown, config = _shown(ds, frame, columns, wanted)
+    config = dict(config)
+    config.update(column_config or {})
+    st.dataframe(shown, hide_index=True, width="stretch", column_config=config, key=key)
+    register_table(name, frame, columns)  # the briefing pack prints its first rows and cites its sources
+    row = st.container(horizontal=True, vertical_alignment="center")
+    if total > MAX_ROWS_SHOWN:
+        row.caption(
+            f"Showing the first {MAX_ROWS_SHOWN:,} of {total:,} rows"
+            + (f", newest first (by {newest_by.lower()})" if newest_by else "")
+            + f"; the CSV holds all {total:,}."
+        )
+    else:
+        row.caption(f"{total:,} row(s)" + (f", newest first (by {newest_by.lower()})" if newest_by else ""))
+    row.download_button(
+        "Download CSV",
+        data=lambda: table_csv_bytes(frame, columns),
+        file_name=file_name(page, name, ds.version, date.today(), "csv", _filters_named(view)),
+        mime="text/csv",
+        key=f"{key}.csv",
+        on_click="ignore",
+        icon=":material/download:",
+    )
+
+
+def _shown(
+    ds: Dataset, frame: pd.DataFrame | Rows, columns: dict[str, str], wanted: dict[str, str]
+) -> tuple[pd.DataFrame | Rows, str | None, pd.DataFrame, dict[str, object]]:
+    """The rows newest first, the date they are ordered by, and the frame and column config the grid shows."""
+    frame, newest_by = newest_order(frame, columns)
     # Only the rows shown are built here; the CSV is built from every filtered row when the button is clicked.
     head = frame.head(MAX_ROWS_SHOWN)
     wanted = {col: by for col, by in wanted.items() if by in head.columns}
@@ -127,25 +163,12 @@ def show_table(
         )
     if "url" in columns:  # shown as a link by the pages: only an http(s) address may be one (the CSV keeps it as is)
         cells[columns["url"]] = [safe_href(u) or "" for u in raw["url"].tolist()]
-    shown = pd.DataFrame(cells, columns=list(columns.values()))
-    config.update(column_config or {})
-    st.dataframe(shown, hide_index=True, width="stretch", column_config=config, key=key)
-    register_table(name, frame, columns)  # the briefing pack prints its first rows and cites its sources
-    row = st.container(horizontal=True, vertical_alignment="center")
-    if total > MAX_ROWS_SHOWN:
-        row.caption(
-            f"Showing the first {MAX_ROWS_SHOWN:,} of {total:,} rows"
-            + (f", newest first (by {newest_by.lower()})" if newest_by else "")
-            + f"; the CSV holds all {total:,}."
-        )
-    else:
-        row.caption(f"{total:,} row(s)" + (f", newest first (by {newest_by.lower()})" if newest_by else ""))
-    row.download_button(
-        "Download CSV",
-        data=lambda: table_csv_bytes(frame, columns),
-        file_name=file_name(page, name, ds.version, date.today(), "csv", _filters_named(view)),
-        mime="text/csv",
-        key=f"{key}.csv",
-        on_click="ignore",
-        icon=":material/download:",
-    )
+    return frame, newest_by, pd.DataFrame(cells, columns=list(columns.values())), config
+
+
+@per_dataset
+def _dataset_table_shown(
+    ds: Dataset, table: str, columns: tuple[tuple[str, str], ...], wanted: tuple[tuple[str, str], ...]
+) -> tuple[pd.DataFrame | Rows, str | None, pd.DataFrame, dict[str, object]]:
+    """_shown of one of the dataset's own tables; shared by every session: callers must not change it."""
+    return _shown(ds, getattr(ds, table), dict(columns), dict(wanted))

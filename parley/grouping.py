@@ -61,16 +61,24 @@ class Groups:
     last: np.ndarray
 
 
+def _group_numbers(keys: Sequence[Codes], n: int) -> np.ndarray:
+    """Each row's group number, first key slowest (int64: a product of key sizes may not fit a small type)."""
+    if not keys:
+        return np.zeros(n, dtype=np.int64)
+    key = keys[0].codes.astype(np.int64)
+    for k in keys[1:]:
+        key *= k.size
+        key += k.codes
+    return key
+
+
 def group(rows: Rows, keys: Sequence[Codes]) -> Groups:
     """Groups in key order (first key slowest). Rows are in date order, so the last row is the latest."""
     n = len(rows)
     if n == 0:
         return Groups(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
-    key = np.zeros(n, dtype=np.int64)
-    total = 1
-    for k in keys:
-        key = key * k.size + k.codes
-        total *= k.size
+    key = _group_numbers(keys, n)
+    total = int(np.prod([k.size for k in keys], dtype=np.int64))
     if total <= MAX_DENSE_GROUPS:
         count = np.bincount(key, minlength=total)
         last = np.full(total, -1, dtype=np.int64)
@@ -98,9 +106,7 @@ def counts(rows: Rows, keys: Sequence[Codes]) -> tuple[list[np.ndarray], np.ndar
     total = int(np.prod(sizes, dtype=np.int64)) if keys else 1
     if len(rows) == 0:
         return [k.values[:0] for k in keys], np.zeros(0, dtype=np.int64)
-    key = np.zeros(len(rows), dtype=np.int64)
-    for k in keys:
-        key = key * k.size + k.codes
+    key = _group_numbers(keys, len(rows))
     if total <= MAX_DENSE_GROUPS:
         per_group = np.bincount(key, minlength=total)
         present = np.flatnonzero(per_group)
