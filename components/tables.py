@@ -45,7 +45,7 @@ def in_words(values: pd.Series, labels: dict[str, str]) -> pd.Series:
     present = values.dropna().unique()  # a handful of distinct codes, whatever the number of rows
     if len(present) == 0 or any(str(v) not in labels for v in present):
         return values
-    return values.map(lambda v: labels[str(v)], na_action="ignore")
+    return values.map({v: labels[str(v)] for v in present}, na_action="ignore")
 
 
 def blank_missing(column: pd.Series) -> pd.Series:
@@ -154,7 +154,7 @@ def _shown(
         ids = raw[by].tolist()
         # No record to link: an empty cell, not "None".
         if col == by:
-            cells[label] = id_link_cells(raw[by])
+            cells[label] = id_link_cells(ids)
         else:
             cells[label] = [link_cell(i, n) or "" for i, n in zip(ids, raw[col].tolist(), strict=True)]
         listed = col == by and any(";" in str(i) for i in ids)

@@ -4,10 +4,10 @@ only addresses that may ever be links out of the app (http and https)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 from urllib.parse import quote, unquote, urlsplit
 
-import numpy as np
 import pandas as pd
 
 from parley import schema as s
@@ -87,18 +87,17 @@ def _link_cell(record_id: str, label: str) -> str | None:
     return record_link(ids[0]) + "#" + quote(shown, safe="")
 
 
-PLAIN_ID = r"[A-Za-z0-9_.~-]+"  # never quoted, never a list: its cell is the same text twice
+_PLAIN_ID = re.compile(r"[A-Za-z0-9_.~-]+")  # never quoted, never a list: its cell is the same text twice
 
 
-def id_link_cells(ids: pd.Series) -> list[str]:
-    """link_cell of each id in a column ('' where there is none). A table shows hundreds of new ids on each rerun at
-    a million records, each a cache miss: the plain ones are put together without parsing or quoting."""
-    text = ids.astype(object).where(ids.notna(), "").astype(str).str.strip()
-    plain = text.str.fullmatch(PLAIN_ID).fillna(False).astype(bool).to_numpy()
-    cells = ("record?id=" + text + "#" + text).to_numpy(dtype=object)
-    for at in np.flatnonzero(~plain):
-        cells[at] = link_cell(text.iat[at]) or ""
-    return cells.tolist()
+def id_link_cells(ids: Iterable[object]) -> list[str]:
+    """link_cell of each id ('' where there is none). A table shows hundreds of new ids on each rerun at a million
+    records, each a miss of link_cell's cache: plain ones are put together without parsing or quoting."""
+    plain = _PLAIN_ID.fullmatch
+    return [
+        f"record?id={value}#{value}" if isinstance(value, str) and plain(value) else link_cell(value) or ""
+        for value in ids
+    ]
 
 
 # For st.column_config.LinkColumn(display_text=...): Streamlit shows the first group, URL-decoded. The part after
