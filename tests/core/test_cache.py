@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gc
 import os
 import stat
 from pathlib import Path
@@ -217,6 +218,24 @@ def test_text_read_from_an_entry_is_mapped_not_copied(tmp_path):
     allocated = pa.total_allocated_bytes() - before
     assert allocated < text_bytes / 4, "the text stays in the file: nothing decompressed or copied into memory"
     pd.testing.assert_frame_equal(tables["t"], frame, check_exact=True)
+
+
+def _mappings_of(path: Path) -> int:
+    return sum(line.rstrip("\n").endswith(str(path)) for line in Path("/proc/self/maps").open())
+
+
+@pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="reads the process's mappings from /proc")
+def test_a_text_column_let_go_takes_its_mapping_with_it(tmp_path):
+    texts = [f"statement {i} on the ceasefire line" for i in range(10_000)]
+    frame = pd.DataFrame({"summary": texts, "notes": texts[::-1]}, dtype="str")
+    assert cache.write(tmp_path, "k", {"t": frame}, {})
+    (tables, _) = cache.read(tmp_path, "k")
+    path = (tmp_path / "k" / f"t{cache.SUFFIX}").resolve()
+    assert _mappings_of(path) == 2, "one mapping per text column"
+    del tables["t"]["summary"]
+    gc.collect()
+    assert _mappings_of(path) == 1, "the pages of a column a build replaced leave with it, not with the last column"
+    pd.testing.assert_series_equal(tables["t"]["notes"], frame["notes"], check_exact=True)
 
 
 def test_an_entry_removed_or_replaced_while_read_leaves_the_tables_read_intact(tmp_path):
