@@ -16,7 +16,7 @@ from components.briefing import register_table
 from components.filters import K_CURRENT
 from parley.aggregate import newest_first
 from parley.export import file_name, filters_in_name, table_csv_bytes
-from parley.filters import Filters
+from parley.filters import Filters, dates_text
 from parley.loading import TABLE_FIELDS, Dataset
 from parley.memo import per_dataset
 from parley.record_links import AUTO_LINKS, LINK_DISPLAY, id_link_cells, link_cell, safe_href
@@ -55,7 +55,7 @@ def blank_missing(column: pd.Series) -> pd.Series:
     if not missing.any():
         return column
     if pd.api.types.is_datetime64_any_dtype(column):
-        shown = column.dt.strftime(DATE_SHOWN)
+        shown = dates_text(column, DATE_SHOWN)
     elif pd.api.types.is_float_dtype(column) and (column.dropna() % 1 == 0).all():
         shown = column.astype("Int64").astype("string")  # whole numbers stored as floats: 3, not 3.0
     else:

@@ -16,7 +16,7 @@ import plotly.io as pio
 
 from parley import palette
 from parley.aggregate import Marks
-from parley.filters import DATE_FORMAT
+from parley.filters import DATE_FORMAT, dates_text
 from parley.text import plotly_text
 
 FONT = "Helvetica, Arial, sans-serif"
@@ -137,7 +137,7 @@ def _values(frame: pd.DataFrame) -> list[dict]:
         values = frame[name]
         missing = values.isna().to_numpy() if values.hasnans else None
         if pd.api.types.is_datetime64_any_dtype(values):
-            values = values.dt.strftime("%Y-%m-%dT%H:%M:%S")
+            values = dates_text(values, "%Y-%m-%dT%H:%M:%S")
         elif not pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
             values = values.astype(str)
         listed = values.astype(object).tolist()
@@ -203,12 +203,12 @@ def _timeline_frame(marks: Marks, format_labels: dict[str, str]) -> pd.DataFrame
     frame["format"] = frame["format"].astype(str)
     frame["format_label"] = frame["format"].map(format_labels).fillna(frame["format"])
     if marks.binned:
-        frame["when"] = frame["start_date"].dt.strftime("%b %Y")
+        frame["when"] = dates_text(frame["start_date"], "%b %Y")
         frame["title"] = frame["n"].map(lambda n: f"{n:,} rounds")
         for column in ("talk_id", "place", "parties", "mediators", "delegation_heads", "flags"):
             frame[column] = ""
         return frame
-    frame["when"] = frame["start_date"].dt.strftime(DATE_FORMAT)
+    frame["when"] = dates_text(frame["start_date"])
     multi = frame["end_date"] > frame["start_date"]
     frame.loc[multi, "when"] = frame.loc[multi, "when"] + " – " + frame.loc[multi, "end_date"].dt.strftime(DATE_FORMAT)
     frame["place"] = frame["city"] + frame["venue"].map(lambda v: f" ({v})" if v else "")
@@ -365,7 +365,7 @@ def stance_matrix_chart(latest: pd.DataFrame, stance_labels: dict[str, str]) -> 
             "actor_name": latest["actor_name"].astype(str),
             "issue_label": latest["issue_label"].astype(str),
             "stance_label": latest["stance"].astype(str).map(stance_labels),
-            "when": latest["date"].dt.strftime(DATE_FORMAT),
+            "when": dates_text(latest["date"]),
             "summary": latest["summary"].astype(str),
             "flags": latest["flags"].astype(str),
         }
@@ -486,7 +486,7 @@ def monthly_chart(
     """Stacked monthly bars coloured by a code column (stance, format)."""
     frame = counts[["month", by, "count"]].copy()
     frame["label"] = frame[by].map(labels).fillna(frame[by])
-    frame["month_label"] = frame["month"].dt.strftime("%b %Y")
+    frame["month_label"] = dates_text(frame["month"], "%b %Y")
     codes = palette.in_order(labels, _order(colours))
     frame["stack_order"] = frame[by].map({c: i for i, c in enumerate(codes)})
     # A month is the smallest period here: the axis never goes below months, whatever the span.
@@ -508,7 +508,7 @@ def monthly_chart(
 
 def coverage_chart(monthly: pd.DataFrame) -> dict:
     """Records per month per table over the whole record, as a heat strip: where the record is thin is visible."""
-    frame = monthly.assign(when=monthly["month"].dt.strftime("%b %Y"))
+    frame = monthly.assign(when=dates_text(monthly["month"], "%b %Y"))
     order = list(dict.fromkeys(frame["table"].astype(str)))
     return _chart(
         frame,

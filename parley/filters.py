@@ -356,6 +356,14 @@ def describe(f: Filters, names: Mapping[str, str] | None = None, *, issue_applie
 DATE_FORMAT = "%d %b %Y"  # one date format across the app: 16 May 2025
 
 
+def dates_text(dates: pd.Series, fmt: str = DATE_FORMAT) -> pd.Series:
+    """`dates.dt.strftime(fmt)`, worked out once per distinct date: pandas formats dates one by one in Python, and
+    a chart's rows share a few hundred days or months at most."""
+    codes, distinct = pd.factorize(dates)  # a missing date is -1: it stays missing
+    text = np.append(pd.DatetimeIndex(distinct).strftime(fmt).to_numpy(dtype=object), np.nan)
+    return pd.Series(text[codes], index=dates.index, name=dates.name, dtype="str")
+
+
 def format_date(d: date | pd.Timestamp | None) -> str:
     if d is None or (isinstance(d, float)) or pd.isna(d):
         return "—"

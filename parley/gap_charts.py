@@ -12,7 +12,7 @@ import pandas as pd
 
 from parley import palette
 from parley.charts import _CONFIG, PADDING, SCHEMA, _field, _tooltip, _values, container_share, time_axis
-from parley.filters import DATE_FORMAT
+from parley.filters import DATE_FORMAT, dates_text
 from parley.memo import per_dataset
 
 PLAN_COLOUR = palette.PLAN_COLOUR
@@ -65,9 +65,10 @@ def option_path_chart(
 
     One chart as wide as its container, each issue a block of rows under its name: small charts side by side or one
     above the other need a fixed width, and at 520 pixels they ran off a phone's screen, legend and all."""
-    path = path.assign(when=path["date"].dt.strftime(DATE_FORMAT))
-    plans = plan_marks.assign(when=plan_marks["presented"].dt.strftime(DATE_FORMAT))
-    shown_issues = [i for i in dict.fromkeys(options["issue_id"].astype(str)) if i in set(path["issue_id"])]
+    path = path.assign(when=dates_text(path["date"]))
+    plans = plan_marks.assign(when=dates_text(plan_marks["presented"]))
+    on_path = set(path["issue_id"])
+    shown_issues = [i for i in dict.fromkeys(options["issue_id"].astype(str)) if i in on_path]
     order, keys, headings = _rows(options, tuple(shown_issues))
     path["row"] = [keys.get((i, o), o) for i, o in zip(path["issue_id"], path["option_label"], strict=True)]
     plans["row"] = [keys.get((i, o), o) for i, o in zip(plans["issue_id"], plans["option_label"], strict=True)]
@@ -243,7 +244,7 @@ def gap_over_time_chart(frame: pd.DataFrame, sizes: dict[str, int]) -> dict:
     data = frame.assign(
         share=[gap / n if n > 0 else 0 for gap, n in zip(frame["gap"], steps, strict=True)],
         steps=[f"{gap} of {n}" for gap, n in zip(frame["gap"], steps, strict=True)],
-        when=frame["date"].dt.strftime(DATE_FORMAT),
+        when=dates_text(frame["date"]),
     )
     # Each value holds until the issue's next change; the last ones until a little after the latest change.
     last = (data["date"].max() if len(data) else pd.Timestamp("today")) + pd.Timedelta(days=15)

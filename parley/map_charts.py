@@ -18,7 +18,7 @@ import pandas as pd
 
 from parley import palette
 from parley.charts import _CONFIG, PADDING, SCHEMA
-from parley.filters import DATE_FORMAT
+from parley.filters import dates_text
 from parley.geo import Place, place_of
 
 WORLD, EUROPE = "world", "europe"
@@ -72,7 +72,7 @@ def _rows(states: pd.DataFrame, stance_labels: dict[str, str]) -> pd.DataFrame:
             "stance_label": frame["stance"].astype(str).map(stance_labels).fillna(frame["stance"]).astype(str),
             "basis": frame["basis"].astype(str),
             "solid": solid,
-            "when": pd.to_datetime(frame["date"]).dt.strftime(DATE_FORMAT),
+            "when": dates_text(pd.to_datetime(frame["date"])),
             "summary": frame["summary"].astype(str),
             "newer_flagged": newer.where(newer != "", "none"),
             "has_newer": newer != "",

@@ -11,7 +11,7 @@ import pandas as pd
 
 from parley import palette
 from parley.charts import _CONFIG, FIT_WIDTH, PADDING, SCHEMA, _field, _tooltip, _values, container_share
-from parley.filters import DATE_FORMAT
+from parley.filters import dates_text
 
 # Below this width per plan column, option labels cannot be read: the cell shows its rank ("2/5") instead; below
 # MIN_RANK_BAND (a phone) not even that, and only the "!" of a doubtful cell stays.
@@ -63,7 +63,7 @@ def _matrix_frame(cells: pd.DataFrame) -> pd.DataFrame:
         {
             "plan": _unique_labels(cells["plan_title"], cells["presented"], cells["plan_id"]),
             "plan_title": cells["plan_title"].astype(str),
-            "when": pd.to_datetime(cells["presented"]).dt.strftime(DATE_FORMAT),
+            "when": dates_text(pd.to_datetime(cells["presented"])),
             "issue_label": cells["issue_label"].astype(str),
             "option": label,
             "rank_text": rank_text.where(ranked, "—"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from itertools import product
 
+import pandas as pd
 import pytest
 
 from parley.filters import (
@@ -261,3 +262,17 @@ def test_notes_are_capped():
     notes = [UrlNote("party", f"X{i}", "unknown party") for i in range(25)]
     text = url_notes_markdown(notes)
     assert "`party=X9`" in text and "X10" not in text and text.endswith("; and 15 more.")
+
+
+@pytest.mark.parametrize("fmt", ["%d %b %Y", "%b %Y", "%Y-%m-%dT%H:%M:%S", "%-d %b %Y"])
+def test_dates_text_equals_strftime_date_by_date(fmt):
+    from parley.filters import dates_text
+
+    cases = [
+        pd.Series(pd.to_datetime(["2025-01-05 00:00:00", None, "2025-01-05 00:00:00", "2024-12-31 13:45:07"]), index=[4, 2, 9, 1]),
+        pd.Series(pd.to_datetime(["2025-03-01"] * 3)).astype("datetime64[us]"),
+        pd.Series([pd.NaT, pd.NaT], dtype="datetime64[ns]", name="when"),
+        pd.Series([], dtype="datetime64[us]"),
+    ]
+    for dates in cases:
+        pd.testing.assert_series_equal(dates_text(dates, fmt), dates.dt.strftime(fmt))
