@@ -136,11 +136,15 @@ def _values(frame: pd.DataFrame) -> list[dict]:
     for name in frame.columns:
         values = frame[name]
         missing = values.isna().to_numpy() if values.hasnans else None
-        if pd.api.types.is_datetime64_any_dtype(values):
-            values = dates_text(values, "%Y-%m-%dT%H:%M:%S")
+        if isinstance(values.dtype, np.dtype) and values.dtype.kind == "M":
+            # ISO text in C (numpy), not one strftime per date; a missing date becomes null below.
+            listed = np.datetime_as_string(values.to_numpy(dtype="datetime64[s]"), unit="s").tolist()
+        elif pd.api.types.is_datetime64_any_dtype(values):  # with a time zone
+            listed = dates_text(values, "%Y-%m-%dT%H:%M:%S").astype(object).tolist()
         elif not pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-            values = values.astype(str)
-        listed = values.astype(object).tolist()
+            listed = values.astype(str).astype(object).tolist()
+        else:
+            listed = values.astype(object).tolist()
         if missing is not None:
             listed = [None if gone else v for v, gone in zip(listed, missing, strict=True)]
         columns[str(name)] = listed
