@@ -150,10 +150,11 @@ def _mapped(path: Path) -> pa.Table:
         with pa.memory_map(str(path)) as source:
             return pa.ipc.open_file(source).read_all()
 
-    first = whole()
-    columns = [first.column(0), *(whole().column(i) for i in range(1, first.num_columns))]
-    # The schema keeps the pandas metadata: index, categoricals, column names.
-    table = pa.Table.from_arrays(columns, schema=first.schema) if columns else first
+    table = whole()
+    if table.num_columns > 1:
+        columns = [table.column(0), *(whole().column(i) for i in range(1, table.num_columns))]
+        # The schema keeps the pandas metadata: index, categoricals, column names.
+        table = pa.Table.from_arrays(columns, schema=table.schema)
     table.validate()  # buffers as long as the schema says (cheap: reads no data pages)
     return table
 
