@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 
 import altair as alt
@@ -75,22 +75,47 @@ def _written(table: pa.Table) -> bytes:
     return buffer.getvalue()
 
 
+CSV_CHUNK_ROWS = 131_072  # rows written at a time: a chunk's columns are built, written and let go
+
+
 def table_csv_bytes(data: pd.DataFrame | Rows, columns: Mapping[str, str]) -> bytes:
     """`to_csv_bytes` of the columns (renamed to their headers) of a frame or a selection. A selection's columns are
-    taken straight from the shared table's, never built into a frame first: a million rows in about a second."""
+    taken straight from the shared table's, never built into a frame first, and written a chunk of rows at a time,
+    so memory holds the file and one chunk, not a copy of every column too: a million rows in about a second."""
     if not isinstance(data, Rows) or data.extra:
         return to_csv_bytes(as_frame(data, list(columns)).rename(columns=dict(columns)))
-    table = pa.table({header: _selected_column(data, name) for name, header in columns.items()})
-    return _written(table)
+    pick = {header: _column_picker(data.table, name) for name, header in columns.items()}
+    buffer = io.BytesIO()
+    buffer.write("\ufeff".encode())
+    writer = None
+    for start in range(0, max(len(data), 1), CSV_CHUNK_ROWS):
+        index = data.index[start : start + CSV_CHUNK_ROWS]
+        chunk = pa.table({header: picked(index) for header, picked in pick.items()})
+        if writer is None:
+            writer = pacsv.CSVWriter(buffer, chunk.schema)
+        writer.write_table(chunk)
+    if writer is not None:
+        writer.close()
+    return buffer.getvalue()
 
 
-def _selected_column(rows: Rows, name: str) -> pa.Array:
-    values = rows.table[name]
+def _column_picker(table: pd.DataFrame, name: str) -> Callable[[np.ndarray], pa.Array]:
+    """For one column of a shared table: the CSV cells of the rows at given positions. What is the same for every
+    chunk (a category's safe text, the column as Arrow) is worked out once."""
+    values = table[name]
     if isinstance(values.dtype, pd.CategoricalDtype):
-        return _by_code(values.cat.categories, rows.codes(name))
+        safe = _safe_text(pa.array(values.cat.categories.astype(str), type=pa.string()))
+        codes = values.cat.codes.to_numpy()
+
+        def by_code(index: np.ndarray) -> pa.Array:
+            picked = codes[index]
+            return pc.take(safe, pa.array(picked, mask=picked < 0))
+
+        return by_code
     if pd.api.types.is_string_dtype(values) and not pd.api.types.is_object_dtype(values):
-        return _safe_text(pa.array(values, from_pandas=True).take(pa.array(rows.index)))
-    return _csv_column(values.take(rows.index).reset_index(drop=True))
+        whole = pa.array(values, from_pandas=True)  # the column's own Arrow data, not a copy
+        return lambda index: _safe_text(whole.take(pa.array(index)))
+    return lambda index: _csv_column(values.take(index).reset_index(drop=True))
 
 
 def slug(text: str) -> str:

@@ -182,12 +182,18 @@ def test_csv_of_categories_booleans_and_missing_values():
     }
 
 
-def test_csv_of_a_selection_equals_the_csv_of_its_frame(bundled):
-    """A table's download reads the shared table's columns at the selected rows, never a frame of them; the bytes
-    must be exactly those of the frame the screen shows, formula cells and missing values included."""
+@pytest.mark.parametrize("chunk", [None, 1, 7])
+def test_csv_of_a_selection_equals_the_csv_of_its_frame(bundled, chunk, monkeypatch):
+    """A table's download reads the shared table's columns at the selected rows, never a frame of them, a chunk of
+    rows at a time; the bytes must be exactly those of the frame the screen shows, formula cells and missing values
+    included, however the rows are chunked."""
     import numpy as np
 
+    from parley import export
     from parley.selection import Rows, as_frame
+
+    if chunk is not None:
+        monkeypatch.setattr(export, "CSV_CHUNK_ROWS", chunk)
 
     columns = {c: c.replace("_", " ").title() for c in bundled.positions.columns}
     positions = bundled.positions.copy()
