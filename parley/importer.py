@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path, PurePath
 
+import numpy as np
 import pandas as pd
 
 from parley import schema as s
@@ -47,6 +48,7 @@ from parley.loading import (
     rows_to_check,
     validate_layered,
 )
+from parley.selection import Rows
 from parley.store import CORRECTIONS_KEY, Batch, Correction, Store, layered
 from parley.validation import Problem, escaped
 
@@ -290,25 +292,30 @@ VIEW_COLUMNS = {  # table: (id column, date column, text column) for the list of
 }
 
 
-def origin_counts(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+def _origin_is(frame: pd.DataFrame | Rows, origin: str) -> np.ndarray | pd.Series:
+    """Per row, whether it has this origin; a selection compares category codes, not a million strings."""
+    return frame.is_value("origin", origin) if isinstance(frame, Rows) else frame["origin"] == origin
+
+
+def origin_counts(tables: Mapping[str, pd.DataFrame | Rows]) -> pd.DataFrame:
     """Per table: how many of the rows are bundled and how many imported."""
     rows = [
         {
             "table": name,
-            "bundled": int((frame["origin"] == BUNDLED).sum()),
-            "imported": int((frame["origin"] == IMPORTED).sum()),
+            "bundled": int(_origin_is(frame, BUNDLED).sum()),
+            "imported": int(_origin_is(frame, IMPORTED).sum()),
         }
         for name, frame in tables.items()
     ]
     return pd.DataFrame(rows, columns=["table", "bundled", "imported"])
 
 
-def imported_records(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+def imported_records(tables: Mapping[str, pd.DataFrame | Rows]) -> pd.DataFrame:
     """The imported rows of the given (Dataset) tables as one list: table, id, date, title or summary."""
     parts = []
     for name, frame in tables.items():
         id_col, date_col, text_col = VIEW_COLUMNS[name]
-        rows = frame[frame["origin"] == IMPORTED]
+        rows = frame[_origin_is(frame, IMPORTED)]
         if rows.empty:
             continue
         dates = rows[date_col].dt.strftime("%Y-%m-%d").fillna("") if date_col else pd.Series("", index=rows.index)
