@@ -7,6 +7,7 @@ import io
 import pandas as pd
 import pytest
 from playwright.sync_api import Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from components.registry import PAGES
 from parley.export import neutralise
@@ -49,8 +50,18 @@ def _option_name(plans: pd.DataFrame, plan_id: str) -> str:
 
 def _pick(page: Page, label: str, option: str) -> None:
     box = page.get_by_role("combobox", name=label, exact=True)
-    box.click()
-    page.get_by_role("option", name=option, exact=True).click()
+    choice = page.get_by_role("option", name=option, exact=True)
+    # A rerun that lands while the list is open redraws the box and closes the list: open it again.
+    for _ in range(3):
+        wait_idle(page)
+        box.click()
+        try:
+            choice.wait_for(state="visible", timeout=10_000)
+        except PlaywrightTimeoutError:
+            page.keyboard.press("Escape")
+            continue
+        choice.click()
+        break
     wait_idle(page)
     expect(box).to_have_value(option)
 
