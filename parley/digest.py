@@ -21,6 +21,9 @@ DIGEST_COLUMNS = ["date", "kind", "who", "what", "before", "after", "flags", "re
 PRESET_DAYS = (7, 30, 90)
 
 
+PLAIN_ID = r"[A-Za-z0-9_.~-]+"  # the characters quote() never changes: such an id is its own link text
+
+
 def record_link(record_id: str) -> str:
     """The record page's address for an id (relative, so it works behind any base path)."""
     return "record?id=" + quote(str(record_id), safe="")
@@ -31,7 +34,7 @@ def record_links(ids: pd.Series) -> pd.Series:
     go through quote one by one."""
     text = ids.astype(str)
     links = "record?id=" + text
-    odd = ~text.str.fullmatch(r"[A-Za-z0-9_.~-]+").fillna(False).astype(bool)
+    odd = ~text.str.fullmatch(PLAIN_ID).fillna(False).astype(bool)
     if odd.any():
         links[odd] = text[odd].map(record_link)
     return links

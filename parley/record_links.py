@@ -11,7 +11,7 @@ from urllib.parse import quote, unquote, urlsplit
 import pandas as pd
 
 from parley import schema as s
-from parley.digest import record_link
+from parley.digest import PLAIN_ID, record_link
 from parley.text import ELLIPSIS
 
 SAFE_SCHEMES = ("http", "https")
@@ -87,7 +87,7 @@ def _link_cell(record_id: str, label: str) -> str | None:
     return record_link(ids[0]) + "#" + quote(shown, safe="")
 
 
-_PLAIN_ID = re.compile(r"[A-Za-z0-9_.~-]+")  # never quoted, never a list: its cell is the same text twice
+_PLAIN_ID = re.compile(PLAIN_ID)  # never quoted, never a list: its cell is the same text twice
 
 
 def id_link_cells(ids: Iterable[object]) -> list[str]:

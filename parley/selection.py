@@ -158,13 +158,9 @@ def _read_only(values: np.ndarray) -> np.ndarray:
     return view
 
 
+@per_dataset
 def table_is_sorted(table: pd.DataFrame, column: str) -> bool:
     """Whether a shared table's column ascends, worked out once per table: tables are never modified once built."""
-    return _sorted_columns(table, column)
-
-
-@per_dataset
-def _sorted_columns(table: pd.DataFrame, column: str) -> bool:
     return bool(table[column].is_monotonic_increasing)
 
 
