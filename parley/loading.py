@@ -137,33 +137,71 @@ def _read_fast(table: s.Table, path: Path) -> pd.DataFrame | None:
         return None  # an unclosed quote: Arrow would read it to the end of the file, pandas reports it
     try:
         # Streamed block by block: the whole-file reader holds its parse buffers until the end, about twice
-        # the table it returns.
+        # the table it returns. Arrow's allocator keeps what a block's parsing freed unless asked to give it back.
         reader = pacsv.open_csv(
             path,
-            read_options=pacsv.ReadOptions(block_size=1 << 24),
+            read_options=pacsv.ReadOptions(block_size=1 << 22),
             parse_options=pacsv.ParseOptions(newlines_in_values=True),
             convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.large_string())),
         )
         schema = reader.schema
-        batches = list(reader)
+        batches = []
+        for batch in reader:
+            batches.append(batch)
+            release_memory()
+        del reader
     except (pa.ArrowException, OSError):
         return None
     header = [c.strip() for c in schema.names]
     if sorted(header) != sorted(names) or any(t != pa.large_string() for t in schema.types):
         return None
-    # Each column's blocks joined into one chunk, letting go of the blocks as it goes: Arrow would otherwise
-    # concatenate the chunks, a whole extra copy of the column, every time rows are taken (sorting by date).
+    # Each column's blocks joined into one chunk: Arrow would otherwise concatenate the chunks, a whole extra copy
+    # of the column, every time rows are taken (sorting by date).
     parts = [[batch.column(i) for batch in batches] for i in range(len(header))]
     del batches
     columns = []
     for i in range(len(header)):
         chunks, parts[i] = parts[i], []
-        column = pa.concat_arrays(chunks) if chunks else pa.array([], pa.large_string())
-        del chunks
-        columns.append(_stripped(pa.chunked_array([column])))
-        del column
+        columns.append(_one_chunk(chunks))
         release_memory()
     return pa.table(columns, names=header).to_pandas(self_destruct=True)
+
+
+def _one_chunk(chunks: list[pa.Array]) -> pa.ChunkedArray:
+    """The blocks of one text column as one chunk, every cell stripped, emptying `chunks` as it goes.
+
+    Copied block by block into a buffer of the column's size, each block let go once copied: Arrow's concatenate
+    holds every block until the whole copy is made, twice the column at once."""
+    for k, chunk in enumerate(chunks):
+        chunks[k] = _stripped(chunk)
+    if not chunks or any(chunk.null_count for chunk in chunks):
+        column = pa.concat_arrays(chunks) if chunks else pa.array([], pa.large_string())
+        chunks.clear()
+        return pa.chunked_array([column])
+    bounds = [_offsets(chunk) for chunk in chunks]
+    sizes = [int(b[-1] - b[0]) for b in bounds]
+    offsets = np.empty(sum(len(chunk) for chunk in chunks) + 1, dtype=np.int64)
+    data = np.empty(sum(sizes), dtype=np.uint8)
+    offsets[0] = row = at = 0
+    for k in range(len(chunks)):
+        chunk, chunks[k] = chunks[k], None
+        first = int(bounds[k][0])
+        offsets[row + 1 : row + len(chunk) + 1] = bounds[k][1:] - first + at
+        if sizes[k]:
+            data[at : at + sizes[k]] = np.frombuffer(chunk.buffers()[2], dtype=np.uint8)[first : first + sizes[k]]
+        row, at = row + len(chunk), at + sizes[k]
+        bounds[k] = None
+        del chunk
+        if k % 4 == 3:
+            release_memory()  # the blocks copied so far, or they would stay in the footprint beside their copy
+    chunks.clear()
+    column = pa.LargeStringArray.from_buffers(len(offsets) - 1, pa.py_buffer(offsets), pa.py_buffer(data))
+    return pa.chunked_array([column])
+
+
+def _offsets(chunk: pa.Array) -> np.ndarray:
+    """The chunk's offsets into its data buffer, one more than its cells."""
+    return np.frombuffer(chunk.buffers()[1], dtype=np.int64)[chunk.offset : chunk.offset + len(chunk) + 1]
 
 
 # Bytes that may start or end a cell Python's str.strip would shorten: ASCII whitespace (str.isspace also takes
@@ -173,21 +211,20 @@ _MAY_BE_SPACE[[9, 10, 11, 12, 13, 28, 29, 30, 31, 32]] = True
 _MAY_BE_SPACE[128:] = True
 
 
-def _stripped(column: pa.ChunkedArray) -> pa.ChunkedArray:
-    """The column with every cell stripped; untouched (no copy) when no cell starts or ends with a maybe-space."""
-    for chunk in column.chunks:
-        if len(chunk) == 0:
-            continue
-        _, offsets_buffer, data_buffer = chunk.buffers()
-        if data_buffer is None:
-            continue
-        offsets = np.frombuffer(offsets_buffer, dtype=np.int64)[chunk.offset : chunk.offset + len(chunk) + 1]
-        data = np.frombuffer(data_buffer, dtype=np.uint8)
-        starts, ends = offsets[:-1], offsets[1:]
-        filled = ends > starts
-        if _MAY_BE_SPACE[data[starts[filled]]].any() or _MAY_BE_SPACE[data[ends[filled] - 1]].any():
-            return pc.utf8_trim_whitespace(column)
-    return column
+def _stripped(chunk: pa.Array) -> pa.Array:
+    """The text with every cell stripped; untouched (no copy) when no cell starts or ends with a maybe-space."""
+    if len(chunk) == 0:
+        return chunk
+    data_buffer = chunk.buffers()[2]
+    if data_buffer is None:
+        return chunk
+    offsets = _offsets(chunk)
+    data = np.frombuffer(data_buffer, dtype=np.uint8)
+    starts, ends = offsets[:-1], offsets[1:]
+    filled = ends > starts
+    if _MAY_BE_SPACE[data[starts[filled]]].any() or _MAY_BE_SPACE[data[ends[filled] - 1]].any():
+        return pc.utf8_trim_whitespace(chunk)
+    return chunk
 
 
 def _quotes_balanced(path: Path) -> bool:
@@ -259,6 +296,7 @@ def validate_frames(
             progress(done / total, "Checking the links between tables")
         problems += validate_links(frames, s.ALL_TABLES)
         problems += validate_scales(frames)
+        release_memory()
     if progress is not None:
         progress(1.0, "Checked every table")
     return problems
@@ -345,13 +383,22 @@ def _typed(table: s.Table, frame: pd.DataFrame, codes: Mapping[str, list[str]]) 
             out[name] = out[name].astype("str")
     for col in table.columns:
         if col.kind == s.DATE:
-            out[col.name] = pd.to_datetime(out[col.name].replace("", None), format="%Y-%m-%d")
+            # Parsed once per distinct date: parsing every row holds a Python string per row meanwhile.
+            at, dates = pd.factorize(out[col.name])
+            parsed = pd.to_datetime(pd.Series(dates, dtype=out[col.name].dtype).replace("", None), format="%Y-%m-%d")
+            values = parsed.to_numpy()
+            out[col.name] = pd.Series(np.append(values, np.array("NaT", dtype=values.dtype))[at], index=out.index)
         elif col.kind == s.BOOL:
             out[col.name] = out[col.name].eq("true")
         elif col.kind == s.INT:
             out[col.name] = pd.to_numeric(out[col.name].replace("", None)).astype("Int64")
         elif col.kind == s.CODE and col.scheme in codes:
-            out[col.name] = pd.Categorical(out[col.name], categories=codes[col.scheme])
+            # From the codes of the distinct values, as pd.Categorical(values, categories) gives without a Python
+            # string per row.
+            at, found = pd.factorize(out[col.name])
+            dtype = pd.CategoricalDtype(codes[col.scheme])
+            remap = np.append(dtype.categories.get_indexer(pd.Index(found)), -1)
+            out[col.name] = pd.Categorical.from_codes(remap[at], dtype=dtype)
     return out
 
 
@@ -380,7 +427,7 @@ def _text(array: pa.Array | pa.ChunkedArray, index: pd.Index) -> pd.Series:
     return out
 
 
-def _ids_in(cells: pd.Series) -> tuple[np.ndarray, pa.Array]:
+def _ids_in(cells: pd.Series | pa.Array) -> tuple[np.ndarray, pa.Array]:
     """Every id in a column of ';'-separated ids, as (row number, id), in row order: split_ids over the column."""
     parts = pc.split_pattern(_arrow(cells), s.LIST_SEP)
     rows = pc.list_parent_indices(parts).to_numpy()
@@ -391,13 +438,31 @@ def _ids_in(cells: pd.Series) -> tuple[np.ndarray, pa.Array]:
 
 def _cited(frame: pd.DataFrame, sources: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """(row, source) for every source id a record cites, in row order: the row number of the id in `sources`,
-    or, if some id is not among them (unvalidated frames), a number per distinct id above len(sources)."""
-    rows, ids = _ids_in(frame["source_ids"])
+    or, if some id is not among them (unvalidated frames), a number per distinct id above len(sources).
+
+    Split once per distinct list of ids (records citing the same sources share one), then spread over the rows as
+    numbers: splitting every row would hold a string per cited id."""
+    encoded = pc.dictionary_encode(_arrow(frame["source_ids"]))
+    lists = encoded.dictionary
+    at_list, ids = _ids_in(lists)
     found = pc.index_in(ids, value_set=sources)
     if found.null_count:
-        codes, _ = pd.factorize(_text(ids, pd.RangeIndex(len(ids))))
-        return rows, codes + len(sources)
-    return rows, found.to_numpy(zero_copy_only=False).astype(np.int64)
+        id_codes, _ = pd.factorize(_text(ids, pd.RangeIndex(len(ids))))
+        id_codes = id_codes + len(sources)
+    else:
+        id_codes = found.to_numpy(zero_copy_only=False).astype(np.int64)
+    per_list = np.bincount(at_list, minlength=len(lists))
+    first = np.concatenate([[0], np.cumsum(per_list)[:-1]]).astype(np.int64)
+    which = encoded.indices.to_numpy(zero_copy_only=False)  # a missing cell cites nothing
+    which = np.where(encoded.indices.is_null().to_numpy(zero_copy_only=False), -1, which).astype(np.int64)
+    counts = np.where(which >= 0, np.append(per_list, 0)[which], 0)
+    rows = np.repeat(np.arange(len(which), dtype=np.int64), counts)
+    del counts
+    # The k-th id of a row is the k-th id of its list.
+    starts = np.cumsum(np.bincount(rows, minlength=len(which))) if len(rows) else np.zeros(len(which), np.int64)
+    within = np.arange(len(rows), dtype=np.int64) - np.append(0, starts[:-1])[rows]
+    codes = id_codes[first[which[rows]] + within]
+    return rows, codes
 
 
 def _n_sources(cited: tuple[np.ndarray, np.ndarray], index: pd.Index) -> pd.Series:
@@ -411,13 +476,23 @@ def _n_sources(cited: tuple[np.ndarray, np.ndarray], index: pd.Index) -> pd.Seri
     return pd.Series(np.bincount(keys[first] // width, minlength=len(index)).astype("int64"), index=index)
 
 
-def _joined(groups: np.ndarray, n_groups: int, values: pa.Array, sep: str) -> pa.Array:
-    """For each group number 0..n_groups-1, its values in row order joined by `sep` ('' for none)."""
+def _joined(groups: np.ndarray, n_groups: int, values: pa.Array, sep: str, at: np.ndarray | None = None) -> pa.Array:
+    """For each group number 0..n_groups-1, its values in row order joined by `sep` ('' for none). Row i holds
+    values[at[i]] when `at` is given, else values[i]."""
     known = groups >= 0
-    groups, values = groups[known], values.filter(pa.array(known))
-    order = np.argsort(groups, kind="stable")
-    offsets = np.concatenate([[0], np.cumsum(np.bincount(groups, minlength=n_groups))]).astype(np.int64)
-    lists = pa.LargeListArray.from_arrays(pa.array(offsets), values.take(pa.array(order)))
+    if not known.all():
+        groups = groups[known]
+        at = np.flatnonzero(known) if at is None else at[known]
+    elif at is None:
+        at = np.arange(len(groups))
+    del known
+    counts = np.bincount(groups, minlength=n_groups)
+    taken = at[np.argsort(groups, kind="stable")]
+    del groups, at
+    lists = pa.LargeListArray.from_arrays(
+        pa.array(np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)), values.take(pa.array(taken))
+    )
+    del taken
     return pc.binary_join(lists, pa.scalar(sep, pa.large_string()))
 
 
@@ -578,7 +653,8 @@ def _build(frames: dict[str, pd.DataFrame], version: str, progress: Progress | N
     report(0.6, "Counting the records behind each source")
 
     sources = t["sources"]
-    in_source, record_ids = [], []
+    in_source, record_rows, record_ids = [], [], []
+    first_row = 0
     for name, frame, key in (
         ("talks", talks, "talk_id"),
         ("items", items, "item_id"),
@@ -589,12 +665,18 @@ def _build(frames: dict[str, pd.DataFrame], version: str, progress: Progress | N
     ):
         rows, codes = cited.pop(name)
         in_source.append(codes)
-        record_ids.append(_arrow(frame[key]).take(pa.array(rows)))
+        record_rows.append(rows + first_row)
+        record_ids.append(_arrow(frame[key]))
+        first_row += len(frame)
     cited_source = np.concatenate(in_source)
     cited_source[cited_source >= len(sources)] = -1  # an id that names no source counts for none
-    cited_by = pa.chunked_array(record_ids, type=pa.large_string()).combine_chunks()
-    sources["records"] = _text(_joined(cited_source, len(sources), cited_by, "; "), sources.index)
-    del in_source, record_ids, cited_by
+    # Every record's id once, taken straight in source order: not a copy per citation and then another sorted.
+    all_ids = pa.chunked_array(record_ids, type=pa.large_string()).combine_chunks()
+    del in_source, record_ids
+    citing = np.concatenate(record_rows)
+    del record_rows
+    sources["records"] = _text(_joined(cited_source, len(sources), all_ids, "; ", citing), sources.index)
+    del all_ids, citing
     sources["n_records"] = np.bincount(cited_source[cited_source >= 0], minlength=len(sources)).astype("int64")
     checks = t["fact_checks"]
     checked = checks.groupby("source_id")["verdict"].agg(lambda v: ", ".join(str(x) for x in v)).to_dict()
@@ -868,9 +950,13 @@ def _bundled_stage(
     if validate_frames(frames):
         return frames, problems, False  # reported by the full check of everything below, as without a cache
     progress(1.0, "Saving the checked bundled tables for the next import")
-    # Not read back mapped, as the built Dataset is: building takes rows of every text column (sorting by date),
-    # and a mapped column read stays resident beside its copy until the whole table is let go.
-    cache.write(directory, key, frames, {"stage": cache.BUNDLED_STAGE})
+    if cache.write(directory, key, frames, {"stage": cache.BUNDLED_STAGE}):
+        # Read back mapped, as the next load would: the text the build only carries along (summaries, notes) then
+        # stays in the file until the build takes its rows, one column at a time, instead of in memory throughout.
+        hit = cache.read(directory, key)
+        if hit is not None:
+            frames = hit[0]
+            release_memory()
     return frames, problems, True
 
 

@@ -390,7 +390,23 @@ def _column_problems(
 
 def _duplicate_ids(file: str, index: pd.Index, col: s.Column, series: pd.Series) -> list[Problem]:
     """Ids that occur more than once in the whole column (a rule over every row, never a subset)."""
-    dup = np.flatnonzero(series.duplicated(keep=False).to_numpy())
+    if isinstance(series.array, pd.arrays.ArrowStringArray):
+        # Equal ids are neighbours once sorted: pandas would hash a Python string per row, and a hash table of
+        # Arrow's would copy every id, where the sort holds one row number per id.
+        text = _text(series)[0]
+        order = pc.sort_indices(text).to_numpy()
+        ordered = text.take(pa.array(order))
+        same = pc.fill_null(pc.equal(ordered[1:], ordered[:-1]), False).to_numpy(zero_copy_only=False)
+        del ordered
+        repeated = np.zeros(len(order), dtype=bool)
+        repeated[1:] |= same
+        repeated[:-1] |= same
+        if text.null_count > 1:  # missing cells (sorted last) repeat one another, as in pandas
+            repeated[len(order) - text.null_count :] = True
+        dup = np.sort(order[repeated])
+        del order, repeated, same
+    else:
+        dup = np.flatnonzero(series.duplicated(keep=False).to_numpy())
     values = _values(_text(series.iloc[dup[:MAX_PER_RULE]])[0], np.arange(min(len(dup), MAX_PER_RULE)))
     return _cells(file, index, col.name, dup, values, "duplicate id: every id must be unique")
 
@@ -552,28 +568,37 @@ def _lookup(probes: list[_Probe], keys: Mapping[str, pa.Array]) -> list[np.ndarr
     return known
 
 
+def _column_links(table: s.Table, col: s.Column, text: pa.Array, keys: Mapping[str, pa.Array]) -> list[Problem]:
+    """The link problems of one REF or REFS column, one column at a time so only its own working data is held.
+
+    Whether a cell breaks a link rule depends on its value alone, so the rules run first on the column's distinct
+    values (a few hundred where the rows are a million); only a column with a problem is probed row by row, which
+    gives the problems their rows and order."""
+    distinct = pc.dictionary_encode(text, null_encoding="encode").dictionary
+    sample = _probe(table, col, distinct)
+    if not _ref_problems(sample, _lookup([sample], keys)[0]):
+        return []
+    probe = _probe(table, col, text)
+    return _ref_problems(probe, _lookup([probe], keys)[0])
+
+
 def validate_links(frames: Mapping[str, pd.DataFrame], tables: Iterable[s.Table] = s.TABLES) -> list[Problem]:
     """Rules across tables: every reference resolves, every record cites a source, start is not after end."""
     tables = tuple(tables)
     keys = {t.name: _text(frames[t.name][t.key])[0] for t in tables if t.key and t.name in frames}
-    probes = [
-        _probe(table, col, _text(frames[table.name][col.name])[0])
-        for table in tables
-        if table.name in frames
-        for col in table.columns
-        if col.kind in (s.REF, s.REFS)
-        and col.name in frames[table.name].columns
-        and col.ref in keys
-        and col.ref != s.ISSUE_OPTIONS.name  # validate_options also checks the option's issue
-    ]
-    known = dict(zip((id(p) for p in probes), _lookup(probes, keys), strict=True))
     problems: list[Problem] = []
     for table in tables:
         frame = frames.get(table.name)
         if frame is None:
             continue
-        for probe in (p for p in probes if p.table is table):
-            problems += _ref_problems(probe, known[id(probe)])
+        for col in table.columns:
+            if (
+                col.kind in (s.REF, s.REFS)
+                and col.name in frame.columns
+                and col.ref in keys
+                and col.ref != s.ISSUE_OPTIONS.name  # validate_options also checks the option's issue
+            ):
+                problems += _column_links(table, col, _text(frame[col.name])[0], keys)
         if {"start_date", "end_date"} <= set(frame.columns):
             start, end = _text(frame["start_date"])[0], _text(frame["end_date"])[0]
             dated = np.ones(len(frame), dtype=bool)
@@ -624,11 +649,23 @@ def _options_of(file: str, frame: pd.DataFrame, options: pd.DataFrame, noun: str
         f"unknown option: not in {s.ISSUE_OPTIONS.file}",
     )
     rows = np.flatnonzero(given & known)
-    scale = _text(options["issue_id"])[0].cast(pa.large_string()).take(pa.array(where[rows].astype(np.int64)))
-    own = issue.cast(pa.large_string()).take(pa.array(rows, type=pa.int64()))
-    mismatched = _true(pc.not_equal(scale, own))
+    scales = _text(options["issue_id"])[0].cast(pa.large_string())
+    # Compared per pair of (own issue, option) values, the row's own issue as a dictionary code: taking the issue
+    # text of every row twice would hold two more copies of a column.
+    encoded = pc.dictionary_encode(issue)
+    own_issues = encoded.dictionary.cast(pa.large_string())
+    differs = np.zeros((len(own_issues) + 1, len(scales)), dtype=bool)  # the last row: a missing own issue
+    for d in range(len(own_issues)):
+        differs[d] = pc.fill_null(pc.not_equal(scales, own_issues[d]), False).to_numpy(zero_copy_only=False)
+    if scales.null_count:
+        differs[:, scales.is_null().to_numpy(zero_copy_only=False)] = False
+    own_codes = pc.fill_null(encoded.indices, len(own_issues)).to_numpy(zero_copy_only=False)
+    mismatched = np.flatnonzero(differs[own_codes[rows], where[rows]])
+    del encoded, own_codes
     elsewhere = rows[mismatched]
-    shown = mismatched[:MAX_PER_RULE]
+    scale = scales.take(pa.array(where[elsewhere[:MAX_PER_RULE]].astype(np.int64)))
+    own = issue.take(pa.array(elsewhere[:MAX_PER_RULE], type=pa.int64())).cast(pa.large_string())
+    shown = np.arange(len(scale))
     problems += [
         Problem(
             file,

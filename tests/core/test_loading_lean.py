@@ -1,0 +1,100 @@
+"""The loading steps that work on distinct values or block by block give what the row-by-row forms give."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from parley import schema as s
+from parley.loading import _cited, _read_fast, _typed, read_table_bytes
+from parley.validation import _duplicate_ids, split_ids, validate_links
+
+
+def test_fast_reader_joins_many_blocks_as_pandas_reads_them(tmp_path):
+    # Well over one block of the streamed reader, with cells to strip in some blocks only and an empty column.
+    rng = np.random.default_rng(7)
+    rows = [
+        f"id{i},{' x ' if i % 9973 == 0 else 'label' + str(i % 13)},{'' if i % 3 else 'é and more words ' * (i % 5)}"
+        for i in range(360_000)
+    ]
+    rng.shuffle(rows)
+    raw = ("issue_id,label,definition\n" + "\n".join(rows) + "\n").encode()
+    assert len(raw) > 2 * (1 << 22)
+    path = tmp_path / "issues.csv"
+    path.write_bytes(raw)
+    fast = _read_fast(s.ISSUES, path)
+    slow, problems = read_table_bytes("issues", raw)
+    assert fast is not None and not problems
+    pd.testing.assert_frame_equal(fast, slow)
+
+
+CELLS = [
+    ["src-a;src-b", "", "src-c", " src-b ; src-a ", None, "src-a;;src-a", "src-z;src-a", "src-b", "src-z"],
+    ["src-a", "src-b"],
+    [],
+    ["", ""],
+    ["src-a;src-b;src-c", "x;y", "y", "src-a;src-b;src-c"],
+]
+
+
+@pytest.mark.parametrize("cells", CELLS)
+def test_cited_is_split_ids_row_by_row(cells):
+    sources = ["src-a", "src-b", "src-c"]
+    rows, codes = _cited(pd.DataFrame({"source_ids": pd.Series(cells, dtype="str")}), pa.array(sources))
+    expected = [(r, i) for r, cell in enumerate(cells) if isinstance(cell, str) for i in split_ids(cell)]
+    assert rows.tolist() == [r for r, _ in expected]
+    names = [i for _, i in expected]
+    if set(names) <= set(sources):  # each id by its row in sources
+        assert [sources[c] for c in codes] == names
+    else:  # some id names no source: every id gets a number of its own above them, the same for equal ids
+        assert all(c >= len(sources) for c in codes)
+        assert len(set(zip(codes, names, strict=True))) == len(set(names)) == len(set(codes))
+
+
+def test_duplicate_ids_are_those_pandas_finds():
+    rng = np.random.default_rng(3)
+    column = s.POSITIONS.column("position_id")
+    for _ in range(200):
+        values = [None if rng.random() < 0.1 else f"pos-{rng.integers(0, 12)}" for _ in range(rng.integers(0, 25))]
+        series = pd.Series(values, dtype="str")
+        expected = np.flatnonzero(series.duplicated(keep=False).to_numpy())
+        found = _duplicate_ids("positions.csv", series.index, column, series)
+        assert [p.row - 2 for p in found] == expected.tolist()
+        assert [p.value for p in found] == series.iloc[expected].replace({np.nan: None}).tolist()
+
+
+def test_a_repeated_broken_link_is_reported_on_every_row():
+    actors = pd.DataFrame({"actor_id": ["UKR", "RUS"]}, dtype="str")
+    positions = pd.DataFrame(
+        {
+            "position_id": [f"pos-{i}" for i in range(6)],
+            "actor_id": ["UKR", "ATLANTIS", "RUS", "ATLANTIS", "", "ATLANTIS"],
+        },
+        dtype="str",
+    )
+    problems = validate_links({"actors": actors, "positions": positions}, (s.ACTORS, s.POSITIONS))
+    assert [(p.row, p.column, p.value) for p in problems] == [(3, "actor_id", "ATLANTIS")] + [
+        (r, "actor_id", "ATLANTIS") for r in (5, 7)
+    ]
+    assert all(p.rule == "unknown id: not in actors.csv" for p in problems)
+
+
+def test_dates_and_codes_typed_per_distinct_value_as_row_by_row():
+    frame = pd.DataFrame(
+        {
+            "date": ["2025-01-02", "", "2025-01-02", "2024-12-31"],
+            "stance": ["demand", "offer", "", "demand"],
+        },
+        dtype="str",
+    )
+    table = s.Table("t", (s.Column("date", s.DATE), s.Column("stance", s.CODE, scheme="stance")), None)
+    typed = _typed(table, frame, {"stance": ["offer", "demand", "reject"]})
+    expected_dates = pd.to_datetime(frame["date"].replace("", None), format="%Y-%m-%d")
+    pd.testing.assert_series_equal(typed["date"], expected_dates)
+    # A value outside the codebook (here the empty one) is left empty, as pd.Categorical leaves it.
+    expected_codes = pd.Series(
+        pd.Categorical(["demand", "offer", None, "demand"], categories=["offer", "demand", "reject"])
+    )
+    pd.testing.assert_series_equal(typed["stance"], expected_codes, check_names=False)
