@@ -180,8 +180,12 @@ def _one_chunk(chunks: list[pa.Array]) -> pa.ChunkedArray:
         return pa.chunked_array([column])
     bounds = [_offsets(chunk) for chunk in chunks]
     sizes = [int(b[-1] - b[0]) for b in bounds]
-    offsets = np.empty(sum(len(chunk) for chunk in chunks) + 1, dtype=np.int64)
-    data = np.empty(sum(sizes), dtype=np.uint8)
+    # In Arrow's own memory, which release_memory gives back: numpy's would come from the C heap, which keeps
+    # what is freed between longer-lived blocks for good.
+    offsets_buffer = pa.allocate_buffer((sum(len(chunk) for chunk in chunks) + 1) * 8)
+    data_buffer = pa.allocate_buffer(sum(sizes))
+    offsets = np.frombuffer(offsets_buffer, dtype=np.int64)
+    data = np.frombuffer(data_buffer, dtype=np.uint8)
     offsets[0] = row = at = 0
     for k in range(len(chunks)):
         chunk, chunks[k] = chunks[k], None
@@ -195,7 +199,8 @@ def _one_chunk(chunks: list[pa.Array]) -> pa.ChunkedArray:
         if k % 4 == 3:
             release_memory()  # the blocks copied so far, or they would stay in the footprint beside their copy
     chunks.clear()
-    column = pa.LargeStringArray.from_buffers(len(offsets) - 1, pa.py_buffer(offsets), pa.py_buffer(data))
+    del offsets, data
+    column = pa.LargeStringArray.from_buffers(len(offsets_buffer) // 8 - 1, offsets_buffer, data_buffer)
     return pa.chunked_array([column])
 
 
