@@ -210,7 +210,7 @@ def _edge_may_be_space(text: pa.Array) -> np.ndarray:
     """Non-empty cells whose first or last byte may belong to whitespace (ASCII space or control, or any non-ASCII
     byte), found from the offsets alone; the exact check then runs on these few cells only."""
     offsets = np.frombuffer(text.buffers()[1], dtype=np.int64 if pa.types.is_large_string(text.type) else np.int32)
-    offsets = offsets[text.offset : text.offset + len(text) + 1].astype(np.int64)
+    offsets = offsets[text.offset : text.offset + len(text) + 1].astype(np.int64, copy=False)
     buf = np.frombuffer(text.buffers()[2], dtype=np.uint8) if text.buffers()[2] is not None else np.empty(0, np.uint8)
     filled = offsets[1:] > offsets[:-1]
     first = buf[offsets[:-1][filled]]
@@ -395,9 +395,12 @@ def _duplicate_ids(file: str, index: pd.Index, col: s.Column, series: pd.Series)
         # Arrow's would copy every id, where the sort holds one row number per id.
         text = _text(series)[0]
         order = pc.sort_indices(text).to_numpy()
-        ordered = text.take(pa.array(order))
-        same = pc.fill_null(pc.equal(ordered[1:], ordered[:-1]), False).to_numpy(zero_copy_only=False)
-        del ordered
+        same = np.zeros(max(len(order) - 1, 0), dtype=bool)
+        step = 1 << 16  # the sorted ids a slice at a time, not a sorted copy of the column
+        for start in range(0, len(same), step):
+            ordered = text.take(pa.array(order[start : start + step + 1]))
+            equal = pc.fill_null(pc.equal(ordered[1:], ordered[:-1]), False)
+            same[start : start + step] = equal.to_numpy(zero_copy_only=False)
         repeated = np.zeros(len(order), dtype=bool)
         repeated[1:] |= same
         repeated[:-1] |= same
@@ -473,8 +476,11 @@ def validate_table(
     for col in table.columns:
         if col.name in present:
             problems += _column_problems(table.file, checked.index, col, checked[col.name], codes)
+            # Each check's working data is gone by the next: its memory back to the system, not kept beside the table.
+            pa.default_memory_pool().release_unused()
             if col.kind == s.ID:
                 problems += _duplicate_ids(table.file, frame.index, col, frame[col.name])
+                pa.default_memory_pool().release_unused()
     if table.unique_together and set(table.unique_together) <= present:
         problems += _duplicate_rows(table, frame)
     return sorted(set(problems), key=lambda p: (p.row or 0, p.column or "", p.rule, p.value or ""))

@@ -98,3 +98,14 @@ def test_dates_and_codes_typed_per_distinct_value_as_row_by_row():
         pd.Categorical(["demand", "offer", None, "demand"], categories=["offer", "demand", "reject"])
     )
     pd.testing.assert_series_equal(typed["stance"], expected_codes, check_names=False)
+
+
+def test_duplicate_ids_found_across_the_slices_compared():
+    ids = [f"id{i:07d}" for i in range(140_000)]
+    ids[65_536] = ids[65_535]  # neighbours once sorted, one on each side of a slice's end
+    ids[131_072] = ids[131_071]
+    ids[7] = ids[139_999]
+    series = pd.Series(ids[::-1], dtype="str")
+    found = _duplicate_ids("positions.csv", series.index, s.POSITIONS.column("position_id"), series)
+    assert [p.row - 2 for p in found] == np.flatnonzero(series.duplicated(keep=False).to_numpy()).tolist()
+    assert len(found) == 6
