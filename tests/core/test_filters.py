@@ -269,7 +269,10 @@ def test_dates_text_equals_strftime_date_by_date(fmt):
     from parley.filters import dates_text
 
     cases = [
-        pd.Series(pd.to_datetime(["2025-01-05 00:00:00", None, "2025-01-05 00:00:00", "2024-12-31 13:45:07"]), index=[4, 2, 9, 1]),
+        pd.Series(
+            pd.to_datetime(["2025-01-05 00:00:00", None, "2025-01-05 00:00:00", "2024-12-31 13:45:07"]),
+            index=[4, 2, 9, 1],
+        ),
         pd.Series(pd.to_datetime(["2025-03-01"] * 3)).astype("datetime64[us]"),
         pd.Series([pd.NaT, pd.NaT], dtype="datetime64[ns]", name="when"),
         pd.Series([], dtype="datetime64[us]"),
