@@ -10,7 +10,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from parley.selection import Rows, as_rows
+from parley.selection import Rows, as_rows, table_is_sorted
 
 # URL parameter names; lists repeat the parameter (?party=RUS&party=UKR).
 P_PARTY, P_ISSUE, P_FROM, P_TO, P_FORMAT, P_HIDE_LOW, P_ROUND = (
@@ -231,9 +231,27 @@ def _unique(values: pd.Series) -> list[str]:
     return [str(v) for v in pd.unique(values.astype(str))]
 
 
+def _rows_in_window(table: pd.DataFrame, column: str, f: Filters) -> np.ndarray:
+    """_in_window as flags per row. A loaded table is in date order, so the window is one run of rows found by
+    binary search, not two comparisons of every date (a missing date breaks the order: then every date is compared,
+    and a missing one is outside any window)."""
+    if not (f.start or f.end):
+        return np.ones(len(table), dtype=bool)
+    if not table_is_sorted(table, column):
+        return _in_window(table[column], f).to_numpy(copy=True)
+    dates = table[column].to_numpy()
+    first = np.searchsorted(dates, pd.Timestamp(f.start).to_datetime64(), side="left") if f.start else 0
+    last = np.searchsorted(dates, pd.Timestamp(f.end).to_datetime64(), side="right") if f.end else len(dates)
+    mask = np.zeros(len(dates), dtype=bool)
+    mask[first:last] = True
+    return mask
+
+
 def positions_mask(positions: pd.DataFrame, f: Filters) -> np.ndarray:
     """One flag per position: inside the window, of a chosen party, on a chosen issue, confident enough."""
-    mask = (_in_window(positions["date"], f) & _confidence_ok(positions, f)).to_numpy(copy=True)
+    mask = _rows_in_window(positions, "date", f)
+    if f.hide_low:
+        mask &= _confidence_ok(positions, f).to_numpy()
     if f.parties:
         mask &= _isin(positions["actor_id"], f.parties)
     if f.issues:
@@ -243,7 +261,9 @@ def positions_mask(positions: pd.DataFrame, f: Filters) -> np.ndarray:
 
 def reactions_mask(reactions: pd.DataFrame, f: Filters) -> np.ndarray:
     """The party filter selects the reacting actors; reactions carry no issue, so the issue filter is ignored."""
-    mask = (_in_window(reactions["date"], f) & _confidence_ok(reactions, f)).to_numpy(copy=True)
+    mask = _rows_in_window(reactions, "date", f)
+    if f.hide_low:
+        mask &= _confidence_ok(reactions, f).to_numpy()
     if f.parties:
         mask &= _isin(reactions["actor_id"], f.parties)
     return mask

@@ -279,3 +279,22 @@ def test_dates_text_equals_strftime_date_by_date(fmt):
     ]
     for dates in cases:
         pd.testing.assert_series_equal(dates_text(dates, fmt), dates.dt.strftime(fmt))
+
+
+def test_the_window_found_by_binary_search_equals_comparing_every_date():
+    from parley.filters import _in_window, positions_mask, reactions_mask
+
+    days = pd.to_datetime(["2025-01-01", "2025-01-03", "2025-01-03", "2025-01-05", "2025-02-01", "2025-02-01"])
+    tables = {
+        "sorted": pd.DataFrame({"date": days, "confidence": ["low", "high"] * 3}),
+        "unsorted, a missing date": pd.DataFrame(
+            {"date": [days[3], pd.NaT, days[0], days[4], days[1], days[2]], "confidence": ["high"] * 6}
+        ),
+    }
+    bounds = [None, date(2024, 12, 31), date(2025, 1, 3), date(2025, 1, 4), date(2025, 2, 1), date(2025, 3, 1)]
+    for name, table in tables.items():
+        for start, end, hide_low in product(bounds, bounds, (False, True)):
+            f = Filters(start=start, end=end, hide_low=hide_low)
+            expected = _in_window(table["date"], f).to_numpy() & ~(hide_low & (table["confidence"] == "low").to_numpy())
+            assert positions_mask(table, f).tolist() == expected.tolist(), (name, f)
+            assert reactions_mask(table, f).tolist() == expected.tolist(), (name, f)
