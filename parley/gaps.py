@@ -13,7 +13,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from parley.grouping import Codes, column_codes, date_ordered, group, last_of_each, month_codes
+from parley.grouping import MAX_DENSE_GROUPS, Codes, column_codes, date_ordered, group, last_of_each, month_codes
 from parley.memo import per_dataset
 from parley.selection import Rows, as_rows
 
@@ -147,13 +147,14 @@ def _pair(data: Placed, pair: tuple[str, str]) -> _Pair:
 
 @dataclass(frozen=True)
 class _Track:
-    """The pair's placed statements sorted by issue (date order kept within), and for each one the latest statement
-    of either side on that issue up to it (-1: none yet), as positions in `Placed`."""
+    """For each issue and day on which either side of the pair spoke, each side's last statement of that day, in
+    issue then day order (first side first); and for each such entry the latest statement of either side on that
+    issue up to it (-1: none yet), as positions in `Placed`. A day's many statements count once: the day's last
+    one decides, so a million statements over a few years come down to a few tens of thousands of entries."""
 
-    issue: np.ndarray  # issue code per statement
+    issue: np.ndarray  # issue code per entry
     issues: np.ndarray  # what each code stands for
-    day: np.ndarray  # day number per statement
-    at: np.ndarray  # the statement's position in Placed
+    day: np.ndarray  # day number per entry
     last_a: np.ndarray
     last_b: np.ndarray
 
@@ -161,24 +162,36 @@ class _Track:
 def _track(data: Placed, pair: tuple[str, str]) -> _Track:
     def compute() -> _Track:
         theirs = _pair(data, pair)
-        # Few issues: a small key type lets numpy use a radix sort.
-        small = np.int16 if theirs.issue.size < 2**15 else np.int64
-        by_issue = np.argsort(theirs.issue.codes.astype(small), kind="stable")
-        order = theirs.at[by_issue]
-        issue = theirs.issue.codes[by_issue]
-        n = len(order)
+        dated = ~np.isnat(theirs.dates)  # a statement without a date has no place on a time axis
+        day = theirs.dates[dated].astype("datetime64[D]").astype(np.int64)
+        issue_codes, second = theirs.issue.codes[dated].astype(np.int64), ~theirs.is_a[dated]
+        at = theirs.at[dated]
+        if len(day) == 0:
+            empty = np.zeros(0, dtype=np.int64)
+            return _Track(empty, theirs.issue.values, empty, empty, empty)
+        first, span = int(day.min()), int(day.max() - day.min()) + 1
+        # One number per issue, day and side, in that order; the last statement of each is the latest (date order).
+        key = (issue_codes * span + (day - first)) * 2 + second
+        size = theirs.issue.size * span * 2
+        if size <= MAX_DENSE_GROUPS:
+            last = last_of_each(key, size)
+            present = np.flatnonzero(last >= 0)
+            statement = at[last[present]]
+        else:
+            order = np.argsort(key, kind="stable")
+            ends = np.r_[key[order][1:] != key[order][:-1], True]
+            present, statement = key[order][ends], at[order[ends]]
+        issue, entry_day, is_a = present // (span * 2), present // 2 % span + first, present % 2 == 0
+        n = len(present)
         steps = np.arange(n)
-        new_issue = np.r_[True, issue[1:] != issue[:-1]] if n else np.zeros(0, dtype=bool)
-        start = np.maximum.accumulate(np.where(new_issue, steps, 0)) if n else steps
-        is_a = theirs.is_a[by_issue]
+        start = np.maximum.accumulate(np.where(np.r_[True, issue[1:] != issue[:-1]], steps, 0))
 
         def latest(side: np.ndarray) -> np.ndarray:
-            last = np.maximum.accumulate(np.where(side, steps, -1)) if n else steps
+            last = np.maximum.accumulate(np.where(side, steps, -1))
             last = np.where(last >= start, last, -1)
-            return np.where(last >= 0, order[np.maximum(last, 0)], -1)
+            return np.where(last >= 0, statement[np.maximum(last, 0)], -1)
 
-        days = theirs.dates[by_issue].astype("datetime64[D]").astype(np.int64)
-        return _Track(issue, theirs.issue.values, days, order, latest(is_a), latest(~is_a))
+        return _Track(issue, theirs.issue.values, entry_day, latest(is_a), latest(~is_a))
 
     return data.rows.remembered(f"gap track {pair!r}", compute)
 

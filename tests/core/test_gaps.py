@@ -238,3 +238,41 @@ def test_gap_table_on_a_large_shuffled_selection_matches_plain_pandas(bundled):
             a_then, b_then = held(then, pair[0]).get(issue), held(then, pair[1]).get(issue)
             expected_then = abs(a_then - b_then) if a_then is not None and b_then is not None else None
             assert (row["gap_then"] if pd.notna(row["gap_then"]) else None) == expected_then
+
+
+def test_gap_over_time_on_a_large_shuffled_selection_matches_a_day_by_day_walk(bundled):
+    """The gap over time keeps one entry per issue, day and side before walking the days: it equals a plain walk
+    over every statement, day by day, of each side's latest option and flag on each issue."""
+    import numpy as np
+
+    from parley.selection import Rows
+
+    rng = np.random.default_rng(9)
+    big = pd.concat([bundled.positions] * 12, ignore_index=True)
+    big["date"] = big["date"] + pd.to_timedelta(rng.integers(0, 8, len(big)), unit="D")  # many statements a day
+    actors = big["actor_id"].cat.categories
+    big["actor_id"] = pd.Categorical.from_codes(rng.integers(0, len(actors), len(big)), categories=actors)
+    big = big.sort_values("date", kind="stable", ignore_index=True)
+    data = gaps.placed(Rows.where(big, rng.random(len(big)) < 0.8), bundled.issue_options)
+    frame = data.frame()
+    for pair in [("RUS", "UKR"), ("UKR", "USA")]:
+        got = gaps.gap_over_time(data, pair, bundled.labels["issue"])
+        expected = []
+        for issue, statements in frame[frame["actor_id"].isin(pair)].groupby("issue_id", sort=False):
+            held: dict[str, tuple[int, bool]] = {}
+            shown = None
+            for day, of_day in statements.groupby("date", sort=True):
+                for actor, rank, caution in zip(
+                    of_day["actor_id"], of_day["option_rank"], of_day["caution"], strict=True
+                ):
+                    held[actor] = (int(rank), bool(caution))
+                if len(held) == 2 and pair[0] in held:
+                    now = (abs(held[pair[0]][0] - held[pair[1]][0]), held[pair[0]][1] or held[pair[1]][1])
+                    if now != shown:
+                        expected.append((day, issue, *now))
+                        shown = now
+        key = ["issue_id", "date"]
+        want = pd.DataFrame(expected, columns=["date", "issue_id", "gap", "caution"]).sort_values(key)
+        have = got[["date", "issue_id", "gap", "caution"]].sort_values(key)
+        assert have.astype(str).values.tolist() == want.astype(str).values.tolist(), pair
+        assert len(have) > 20, pair  # enough days and issues to mean something
