@@ -196,21 +196,19 @@ def _track(data: Placed, pair: tuple[str, str]) -> _Track:
     return data.rows.remembered(f"gap track {pair!r}", compute)
 
 
-def _held_on(data: Placed, pair: tuple[str, str], day: pd.Timestamp | None) -> dict[str, tuple[int, int]]:
-    """Per issue, the positions (in Placed) of each side's latest statement on or before `day` (-1: none).
-
-    The statements up to a day are a prefix of the pair's (date order): one pass over it, no sort."""
-    theirs = _pair(data, pair)
-    if day is None or len(theirs.at) == 0:
+def _held_on(track: _Track, day: pd.Timestamp | None) -> dict[str, tuple[int, int]]:
+    """Per issue, the positions (in Placed) of each side's latest statement on or before `day` (-1: none)."""
+    if day is None or len(track.issue) == 0:
         return {}
-    after = np.datetime64(pd.Timestamp(day).date(), "D") + np.timedelta64(1, "D")
-    upto = int(np.searchsorted(theirs.dates, after.astype(theirs.dates.dtype), side="left"))
-    key = theirs.issue.codes[:upto].astype(np.int64) * 2 + ~theirs.is_a[:upto]
-    last = last_of_each(key, theirs.issue.size * 2).reshape(-1, 2)
+    cutoff = np.datetime64(pd.Timestamp(day).date(), "D").astype(np.int64)
     held: dict[str, tuple[int, int]] = {}
-    for code in np.flatnonzero((last >= 0).any(axis=1)):
-        ia, ib = (int(theirs.at[i]) if i >= 0 else -1 for i in last[code])
-        held[str(theirs.issue.values[code])] = (ia, ib)
+    ends = np.r_[np.flatnonzero(track.issue[1:] != track.issue[:-1]), len(track.issue) - 1]
+    starts = np.r_[0, ends[:-1] + 1]
+    for first, last in zip(starts, ends, strict=True):
+        # Days ascend within an issue: the last entry on or before the cutoff holds both sides' latest.
+        upto = first + int(np.searchsorted(track.day[first : last + 1], cutoff, side="right")) - 1
+        if upto >= first:
+            held[str(track.issues[track.issue[first]])] = (int(track.last_a[upto]), int(track.last_b[upto]))
     return held
 
 
@@ -231,8 +229,9 @@ def gap_table(
     """One row per issue with a scale: each side's latest option on or before `at` (default: the last placed
     statement), the gap in steps and as a share of the scale, and (when `then` is given) the gap on `then` and its
     change. Issues where neither side has an option are left out; the rest come widest gap first, unknown last."""
-    now = _held_on(data, pair, at if at is not None else data.last_day())
-    before = _held_on(data, pair, then) if then is not None else {}
+    track = _track(data, pair)
+    now = _held_on(track, at if at is not None else data.last_day())
+    before = _held_on(track, then) if then is not None else {}
     sides = sorted({p for pair_at in now.values() for p in pair_at if p >= 0})
     detail = data.frame(np.array(sides, dtype=np.int64)).set_index(pd.Index(sides)) if sides else None
     labels = dict(zip(options["issue_id"].astype(str), options["issue_label"].astype(str), strict=False))
