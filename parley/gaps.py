@@ -122,30 +122,6 @@ def option_path(data: Placed, cap: int = MAX_PATH_POINTS) -> tuple[pd.DataFrame,
 
 
 @dataclass(frozen=True)
-class _Pair:
-    """The pair's placed statements in date order: their positions in `Placed`, whether each is the first party's,
-    their issue codes and their dates."""
-
-    at: np.ndarray
-    is_a: np.ndarray
-    issue: Codes
-    dates: np.ndarray
-
-
-def _pair(data: Placed, pair: tuple[str, str]) -> _Pair:
-    def compute() -> _Pair:
-        values = list(data.actor.values)
-        code_a = values.index(pair[0]) if pair[0] in values else -2
-        code_b = values.index(pair[1]) if pair[1] in values else -2
-        mine = np.flatnonzero((data.actor.codes == code_a) | (data.actor.codes == code_b))
-        # Only the pair's statements are read from here on, not every placed one.
-        theirs = data.rows.take(mine)
-        return _Pair(mine, data.actor.codes[mine] == code_a, column_codes(theirs, "issue_id"), theirs.values("date"))
-
-    return data.rows.remembered(f"gap pair {pair!r}", compute)
-
-
-@dataclass(frozen=True)
 class _Track:
     """For each issue and day on which either side of the pair spoke, each side's last statement of that day, in
     issue then day order (first side first); and for each such entry the latest statement of either side on that
@@ -161,18 +137,24 @@ class _Track:
 
 def _track(data: Placed, pair: tuple[str, str]) -> _Track:
     def compute() -> _Track:
-        theirs = _pair(data, pair)
-        dated = ~np.isnat(theirs.dates)  # a statement without a date has no place on a time axis
-        day = theirs.dates[dated].astype("datetime64[D]").astype(np.int64)
-        issue_codes, second = theirs.issue.codes[dated].astype(np.int64), ~theirs.is_a[dated]
-        at = theirs.at[dated]
+        values = list(data.actor.values)
+        code_a = values.index(pair[0]) if pair[0] in values else -2
+        code_b = values.index(pair[1]) if pair[1] in values else -2
+        mine = np.flatnonzero((data.actor.codes == code_a) | (data.actor.codes == code_b))
+        # Only the pair's statements are read from here on, not every placed one.
+        theirs = data.rows.take(mine)
+        issues, dates = column_codes(theirs, "issue_id"), theirs.values("date")
+        dated = ~np.isnat(dates)  # a statement without a date has no place on a time axis
+        day = dates[dated].astype("datetime64[D]").astype(np.int64)
+        issue_codes, second = issues.codes[dated].astype(np.int64), data.actor.codes[mine][dated] != code_a
+        at = mine[dated]
         if len(day) == 0:
             empty = np.zeros(0, dtype=np.int64)
-            return _Track(empty, theirs.issue.values, empty, empty, empty)
+            return _Track(empty, issues.values, empty, empty, empty)
         first, span = int(day.min()), int(day.max() - day.min()) + 1
         # One number per issue, day and side, in that order; the last statement of each is the latest (date order).
         key = (issue_codes * span + (day - first)) * 2 + second
-        size = theirs.issue.size * span * 2
+        size = issues.size * span * 2
         if size <= MAX_DENSE_GROUPS:
             last = last_of_each(key, size)
             present = np.flatnonzero(last >= 0)
@@ -191,7 +173,7 @@ def _track(data: Placed, pair: tuple[str, str]) -> _Track:
             last = np.where(last >= start, last, -1)
             return np.where(last >= 0, statement[np.maximum(last, 0)], -1)
 
-        return _Track(issue, theirs.issue.values, entry_day, latest(is_a), latest(~is_a))
+        return _Track(issue, issues.values, entry_day, latest(is_a), latest(~is_a))
 
     return data.rows.remembered(f"gap track {pair!r}", compute)
 

@@ -8,8 +8,9 @@ import pyarrow as pa
 import pytest
 
 from parley import schema as s
-from parley.loading import _cited, _read_fast, _typed, read_table_bytes
+from parley.loading import _cited, _typed
 from parley.validation import _duplicate_ids, split_ids, validate_links
+from tests.core.test_loading_read import assert_fast_reader_matches_pandas
 
 
 def test_fast_reader_joins_many_blocks_as_pandas_reads_them(tmp_path):
@@ -22,12 +23,7 @@ def test_fast_reader_joins_many_blocks_as_pandas_reads_them(tmp_path):
     rng.shuffle(rows)
     raw = ("issue_id,label,definition\n" + "\n".join(rows) + "\n").encode()
     assert len(raw) > 2 * (1 << 22)
-    path = tmp_path / "issues.csv"
-    path.write_bytes(raw)
-    fast = _read_fast(s.ISSUES, path)
-    slow, problems = read_table_bytes("issues", raw)
-    assert fast is not None and not problems
-    pd.testing.assert_frame_equal(fast, slow)
+    assert_fast_reader_matches_pandas(tmp_path, raw)
 
 
 CELLS = [
