@@ -4,7 +4,7 @@ import streamlit as st
 
 from components.data import get_dataset, render_new_records_notice
 from components.filters import render_filters
-from components.registry import HIDDEN_PAGES, ICON, PAGES, ROOT
+from components.registry import HIDDEN_PAGES, ICON, PAGES, ROOT, page_at
 
 # The tab icon is a picture served by the app itself: an emoji needs an emoji font (an empty box without one), and a
 # Material icon as favicon is fetched from Google's font server (no internet at run time).
@@ -23,6 +23,6 @@ navigation = st.navigation(
     ]
 )
 dataset = get_dataset()
-render_filters(dataset)
+render_filters(dataset, page_at(navigation.url_path))
 render_new_records_notice()
 navigation.run()

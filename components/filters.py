@@ -14,6 +14,8 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from components.registry import PageEntry
+from components.sections import P_VIEW, view_query
 from parley.aggregate import codebook_entries
 from parley.filters import Filters, UrlNote, describe, url_notes_markdown
 from parley.loading import Dataset
@@ -37,6 +39,7 @@ K_URL_NOTES = "filters.url_notes"  # (what the link was not applied as, the filt
 # URL keys a page owns (the Search page's words, the record page's id and kind): not filters, so they are neither
 # read as filters nor dropped when the filters rewrite the link.
 PAGE_PARAMS = ("q", "id", "kind")
+# The open section's parameter (P_VIEW) is not a filter either: it is written from the page's tabs, or dropped.
 
 
 def _query() -> dict[str, list[str]]:
@@ -60,7 +63,9 @@ def _seed(ds: Dataset) -> None:
     else:
         source = st.session_state.get(K_CURRENT) if st.session_state.get(K_SEEDED) else None
     f, notes = (
-        (source, []) if source else Filters.parse_query({k: v for k, v in _query().items() if k not in PAGE_PARAMS})
+        (source, [])
+        if source
+        else Filters.parse_query({k: v for k, v in _query().items() if k not in (*PAGE_PARAMS, P_VIEW)})
     )
     lo, hi = (d.date() for d in ds.date_span)
     f, more = f.checked_against(
@@ -111,14 +116,20 @@ def _known_round(ds: Dataset, talk_id: str | None) -> str | None:
     return talk_id if talk_id in ds.talk_ids else None
 
 
-def _write_url(f: Filters) -> None:
-    wanted = {**f.to_query(), **_page_params()}
+def _link_query(f: Filters, page: PageEntry | None) -> dict[str, list[str]]:
+    return {**f.to_query(), **_page_params(), **view_query(page)}
+
+
+def _write_url(f: Filters, page: PageEntry | None) -> None:
+    wanted = _link_query(f, page)
     if _query() != wanted:
         st.query_params.from_dict(wanted)
 
 
-def render_filters(ds: Dataset) -> Filters:
-    """Draw the sidebar filters, keep the URL in step, and return the filter object for this run."""
+def render_filters(ds: Dataset, page: PageEntry | None = None) -> Filters:
+    """Draw the sidebar filters, keep the URL in step, and return the filter object for this run.
+
+    `page` is the page this run shows: the link names its open section (see components.sections)."""
     _seed(ds)
     lo, hi = (d.date() for d in ds.date_span)
     issue_help, format_help = _help_texts(ds)
@@ -163,10 +174,10 @@ def render_filters(ds: Dataset) -> Filters:
         )
     f = _from_widgets(ds)
     st.session_state[K_SPAN] = (lo, hi)
-    _write_url(f)
+    _write_url(f, page)
     st.session_state[K_CURRENT] = f
     _show_url_notes(f)
-    _show_share_link(f)
+    _show_share_link(f, page)
     return f
 
 
@@ -188,10 +199,10 @@ def _show_url_notes(f: Filters) -> None:
     st.info(url_notes_markdown(notes), icon=":material/link:")
 
 
-def _show_share_link(f: Filters) -> None:
+def _show_share_link(f: Filters, page: PageEntry | None) -> None:
     """The link that reopens this view, with a copy button (st.code has one built in)."""
     base = st.context.url or ""
-    query = urlencode({**f.to_query(), **_page_params()}, doseq=True)
+    query = urlencode(_link_query(f, page), doseq=True)
     with st.sidebar:
         st.caption(":material/link: Link to this view (copy with the button at its right)")
         st.code(

@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from components.data import DATA_DIR_ENV
 from components.registry import PAGES, ROOT, PageEntry
+from components.sections import section_key
 from parley.text import WORD_JOINER
 
 # The entry runs app.py from a folder with no `pages/` beside it: Streamlit's legacy folder mode (which would run
@@ -16,11 +17,13 @@ from parley.text import WORD_JOINER
 APP = str(Path(__file__).resolve().parent / "entry.py")
 
 
-def open_page(page: PageEntry, query: dict[str, list[str]] | None = None) -> AppTest:
-    """Run the app like a browser opening the page's URL (query parameters included)."""
+def open_page(page: PageEntry, query: dict[str, list[str]] | None = None, section: str | None = None) -> AppTest:
+    """Run the app like a browser opening the page's URL (query parameters included), on the `section` tab (slug)."""
     at = AppTest.from_file(APP, default_timeout=60)
     for key, values in (query or {}).items():
         at.query_params[key] = values
+    if section is not None:  # AppTest opens "/" first, so a page's own `view` parameter would not reach it
+        at.session_state[section_key(page)] = dict(page.sections)[section]
     at.run()
     if page.path != PAGES[0].path:
         at.switch_page(str(ROOT / page.path))
