@@ -7,6 +7,8 @@ from components.charts import show_chart
 from components.data import get_dataset
 from components.filters import current_filters, filters_text
 from components.layout import show_empty, show_flag_legend, show_header
+from components.registry import page_at
+from components.sections import render_sections
 from components.tables import show_table
 from parley import coverage, gaps
 from parley.aggregate import key_figures, round_marks
@@ -67,96 +69,100 @@ cite(view.talks, view.items, view.positions, view.reactions)  # the briefing pac
 if figures.latest_title:
     st.caption("Latest round: " + escape_markdown(figures.latest_title))
 
-st.subheader("How far apart: Russia and Ukraine on the core issues")
-placed = gaps.placed(view.positions, ds.issue_options)
-now = gaps.reference_day(placed, f.end)
-lines = gaps.core_lines(gaps.gap_table(placed, ds.issue_options, ("RUS", "UKR"), now, gaps.days_before(now, 90)))
-lines["issue_label"] = lines["issue_id"].map(ds.labels["issue"])
-lines["caution"] = lines["caution"].map({True: "rests on a disputed or low-confidence record", False: ""})
-show_table(
-    lines,
-    page="overview",
-    name="gap on the core issues",
-    ds=ds,
-    key="overview.gaps",
-    columns={
-        "issue_label": "Issue",
-        "gap": "Gap",
-        "change": "Change over 90 days",
-        "a_option": "Russia's latest option",
-        "b_option": "Ukraine's latest option",
-        "caution": "Flag",
-    },
-)
-st.caption(
-    f"As of {format_date(now) if now is not None else '—'}: each side's latest statement placed on the issue's scale "
-    "(the Positions page shows the scales, the statements and the gap over time). A gap counts the steps between "
-    "the two options on a scale of ordered options, not a distance."
-)
-
-st.subheader("What changed")
-choices = since_choices(view.talks, record_end)
-if choices:
-    since_label = st.radio("Since", list(choices), horizontal=True, key="overview.since")
-    since = choices[since_label]
-    changes = changes_since(
-        view.talks,
-        view.positions,
-        view.reactions,
-        plans_in_view(ds, f).plans,
-        since,
-        apply_commitments(ds.commitments, f),
-    )
-    if changes.empty:
-        st.caption(f"Nothing in this view is dated after {format_date(since)}.")
-    else:
+section, body = render_sections(page_at("overview"))
+with body:
+    if section == "gap":
+        st.subheader("How far apart: Russia and Ukraine on the core issues")
+        placed = gaps.placed(view.positions, ds.issue_options)
+        now = gaps.reference_day(placed, f.end)
+        lines = gaps.core_lines(
+            gaps.gap_table(placed, ds.issue_options, ("RUS", "UKR"), now, gaps.days_before(now, 90))
+        )
+        lines["issue_label"] = lines["issue_id"].map(ds.labels["issue"])
+        lines["caution"] = lines["caution"].map({True: "rests on a disputed or low-confidence record", False: ""})
         show_table(
-            changes,
+            lines,
             page="overview",
-            name="changes",
+            name="gap on the core issues",
             ds=ds,
-            key="overview.changes",
+            key="overview.gaps",
             columns={
-                "date": "Date",
-                "kind": "Kind",
-                "who": "Who",
-                "what": "What",
-                "before": "Before",
-                "after": "Now",
-                "flags": "Flags",
-                "record": "Record",
-            },
-            column_config={
-                "Record": st.column_config.LinkColumn("Record", display_text=LINK_DISPLAY, alignment="left")
+                "issue_label": "Issue",
+                "gap": "Gap",
+                "change": "Change over 90 days",
+                "a_option": "Russia's latest option",
+                "b_option": "Ukraine's latest option",
+                "caution": "Flag",
             },
         )
         st.caption(
-            f"Dated after {format_date(since)}: new rounds, positions that open a party's record on an issue or "
-            "change its stance or option (before → now), reactions, plans, and commitments whose status changed. "
-            "Restatements are left out."
+            f"As of {format_date(now) if now is not None else '—'}: each side's latest statement placed on the "
+            "issue's scale (the Positions page shows the scales, the statements and the gap over time). A gap counts "
+            "the steps between the two options on a scale of ordered options, not a distance."
         )
-    show_flag_legend()
-
-if not view.talks.empty:
-    show_chart(
-        timeline_chart(round_marks(view.talks), ds.labels["talk_format"]),
-        title="Rounds over time",
-        page="overview",
-        ds=ds,
-        filters_text=described,
-        key="overview.timeline",
-    )
-
-show_chart(
-    coverage.monthly_chart(ds),
-    title="Records per month",
-    page="overview",
-    ds=ds,
-    filters_text="the whole record (filters do not apply)",
-    key="overview.coverage",
-)
-st.caption(
-    "How many records the data holds per month, whatever the filters: "
-    + escape_markdown(coverage.spans_text(ds))
-    + ". An empty stretch means nothing was coded then, not that nothing happened."
-)
+    elif section == "changes":
+        st.subheader("What changed")
+        choices = since_choices(view.talks, record_end)
+        if choices:
+            since_label = st.radio("Since", list(choices), horizontal=True, key="overview.since")
+            since = choices[since_label]
+            changes = changes_since(
+                view.talks,
+                view.positions,
+                view.reactions,
+                plans_in_view(ds, f).plans,
+                since,
+                apply_commitments(ds.commitments, f),
+            )
+            if changes.empty:
+                st.caption(f"Nothing in this view is dated after {format_date(since)}.")
+            else:
+                show_table(
+                    changes,
+                    page="overview",
+                    name="changes",
+                    ds=ds,
+                    key="overview.changes",
+                    columns={
+                        "date": "Date",
+                        "kind": "Kind",
+                        "who": "Who",
+                        "what": "What",
+                        "before": "Before",
+                        "after": "Now",
+                        "flags": "Flags",
+                        "record": "Record",
+                    },
+                    column_config={
+                        "Record": st.column_config.LinkColumn("Record", display_text=LINK_DISPLAY, alignment="left")
+                    },
+                )
+                st.caption(
+                    f"Dated after {format_date(since)}: new rounds, positions that open a party's record on an "
+                    "issue or change its stance or option (before → now), reactions, plans, and commitments whose "
+                    "status changed. Restatements are left out."
+                )
+            show_flag_legend()
+    elif section == "activity":
+        if not view.talks.empty:
+            show_chart(
+                timeline_chart(round_marks(view.talks), ds.labels["talk_format"]),
+                title="Rounds over time",
+                page="overview",
+                ds=ds,
+                filters_text=described,
+                key="overview.timeline",
+            )
+        show_chart(
+            coverage.monthly_chart(ds),
+            title="Records per month",
+            page="overview",
+            ds=ds,
+            filters_text="the whole record (filters do not apply)",
+            key="overview.coverage",
+        )
+        st.caption(
+            "How many records the data holds per month, whatever the filters: "
+            + escape_markdown(coverage.spans_text(ds))
+            + ". An empty stretch means nothing was coded then, not that nothing happened."
+        )

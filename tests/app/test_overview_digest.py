@@ -18,7 +18,7 @@ def _changes(at):
 
 
 def test_what_changed_since_the_latest_round_by_default_and_after_a_preset(on_bundled, bundled):
-    at = on_bundled(OVERVIEW)
+    at = on_bundled(OVERVIEW, None, "changes")
     assert_clean(at)
     choices = since_choices(bundled.talks, coverage.last_day(bundled))
     radio = at.radio(key="overview.since")
