@@ -8,6 +8,8 @@ import pandas as pd
 import streamlit as st
 
 from components.filters import K_ROUND
+from components.registry import page_at
+from components.sections import section_key
 from parley.aggregate import round_span
 from parley.filters import format_date
 
@@ -23,12 +25,20 @@ def _clicked(event: object) -> str | None:
     return None
 
 
+def _show_chosen_round() -> None:
+    """A round just chosen is shown at once: its section opens, whichever section the reader had open."""
+    if st.session_state.get(K_ROUND) is not None:
+        page = page_at("timeline")
+        st.session_state[section_key(page)] = dict(page.sections)["round"]
+
+
 def render_round_picker(talks: pd.DataFrame, chart_event: object) -> str | None:
     """A click on the chart selects the round once; afterwards the list decides, so the two never fight."""
     clicked = _clicked(chart_event)
     if clicked and clicked != st.session_state.get(_LAST_CLICK):
         st.session_state[K_ROUND] = clicked
         st.session_state[_LAST_CLICK] = clicked
+        _show_chosen_round()
         # The link to this view was written before the page ran: run again so it names the round at once.
         st.rerun()
     st.session_state[_LAST_CLICK] = clicked
@@ -47,6 +57,7 @@ def render_round_picker(talks: pd.DataFrame, chart_event: object) -> str | None:
         index=None,
         placeholder="Choose a round to see participants, outcome and sources",
         persist_state="session",
+        on_change=_show_chosen_round,
     )
 
 

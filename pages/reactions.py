@@ -6,6 +6,8 @@ from components.charts import show_chart
 from components.data import get_dataset
 from components.filters import current_filters, filters_text
 from components.layout import show_empty, show_flag_legend, show_header
+from components.registry import page_at
+from components.sections import render_sections
 from components.tables import show_table
 from parley.aggregate import (
     actor_ranking,
@@ -47,113 +49,115 @@ st.toggle(
     "whatever its flags (still drawn hollow when that reaction is flagged).",
 )
 stances = ds.labels["reaction_stance"]
-counted = counted_reactions(reactions, include_flagged)
-by_actor = reactions_by_state(reactions, iso3_to_numeric, include_flagged)
-map_column, beside = st.columns([3, 1])
-with map_column:
-    area = st.segmented_control("Map", list(AREAS), format_func=AREAS.get, default=WORLD, key="reactions.area")
-    area = area or WORLD  # a click on the chosen option clears it: keep a map
-    show_chart(
-        reaction_map_chart(by_actor, world_topology(), stances, area),
-        title=f"Where reacting states stand ({AREAS[area]})",
-        page="reactions",
-        ds=ds,
-        filters_text=described,
-        key="reactions.map",
-    )
-    st.caption(
-        "A state is filled with its latest confirmed reaction in the window; one whose reactions are all disputed "
-        "or low confidence has only a dashed outline, and a triangle marks a newer flagged reaction. Tiny states "
-        "are dots. Hover for the statement. Outlines: Natural Earth 1:110m, shipped with the app."
-    )
-    outside = states_outside(by_actor, area)
-    if outside:
-        st.caption("Reacting states outside this view: " + escape_markdown(", ".join(outside)) + ".")
-with beside:
-    st.subheader("Not on the map")
-    st.caption("Organisations and blocs, with the stance the map rule gives them.")
-    show_table(
-        off_map(by_actor, drawable_numeric_ids()),
-        page="reactions",
-        name="reactions not on the map",
-        ds=ds,
-        key="reactions.offmap",
-        columns={
-            "actor_name": "Actor",
-            "stance_label": "Stance shown",
-            "basis": "Based on",
-            "newer_flagged": "Newer flagged reaction",
-            "count": "Reactions",
-            "n_flagged": "Of them flagged",
-        },
-        links={"actor_name": "actor_id"},
-    )
-if counted.empty:
-    st.info(
-        "Every reaction in the window is disputed or low confidence: switch on 'Include disputed and "
-        "low-confidence reactions' to count them.",
-        icon=":material/filter_alt:",
-    )
+section, body = render_sections(page_at("reactions"))
+with body:
+    if section == "map":
+        by_actor = reactions_by_state(reactions, iso3_to_numeric, include_flagged)
+        map_column, beside = st.columns([3, 1])
+        with map_column:
+            area = st.segmented_control("Map", list(AREAS), format_func=AREAS.get, default=WORLD, key="reactions.area")
+            area = area or WORLD  # a click on the chosen option clears it: keep a map
+            show_chart(
+                reaction_map_chart(by_actor, world_topology(), stances, area),
+                title=f"Where reacting states stand ({AREAS[area]})",
+                page="reactions",
+                ds=ds,
+                filters_text=described,
+                key="reactions.map",
+            )
+            st.caption(
+                "A state is filled with its latest confirmed reaction in the window; one whose reactions are all "
+                "disputed or low confidence has only a dashed outline, and a triangle marks a newer flagged reaction. "
+                "Tiny states are dots. Hover for the statement. Outlines: Natural Earth 1:110m, shipped with the app."
+            )
+            outside = states_outside(by_actor, area)
+            if outside:
+                st.caption("Reacting states outside this view: " + escape_markdown(", ".join(outside)) + ".")
+        with beside:
+            st.subheader("Not on the map")
+            st.caption("Organisations and blocs, with the stance the map rule gives them.")
+            show_table(
+                off_map(by_actor, drawable_numeric_ids()),
+                page="reactions",
+                name="reactions not on the map",
+                ds=ds,
+                key="reactions.offmap",
+                columns={
+                    "actor_name": "Actor",
+                    "stance_label": "Stance shown",
+                    "basis": "Based on",
+                    "newer_flagged": "Newer flagged reaction",
+                    "count": "Reactions",
+                    "n_flagged": "Of them flagged",
+                },
+                links={"actor_name": "actor_id"},
+            )
+    elif section == "counts":
+        counted = counted_reactions(reactions, include_flagged)
+        if counted.empty:
+            st.info(
+                "Every reaction in the window is disputed or low confidence: switch on 'Include disputed and "
+                "low-confidence reactions' to count them.",
+                icon=":material/filter_alt:",
+            )
+        else:
+            left, right = st.columns(2)
+            with left:
+                show_chart(
+                    stance_counts_chart(count_by(counted, "stance"), stances, REACTION_STANCE_COLOURS),
+                    title="Reactions by stance",
+                    page="reactions",
+                    ds=ds,
+                    filters_text=described,
+                    key="reactions.stance",
+                )
+            with right:
+                show_chart(
+                    actor_ranking_chart(actor_ranking(counted), stances),
+                    title="Who reacted most",
+                    page="reactions",
+                    ds=ds,
+                    filters_text=described,
+                    key="reactions.ranking",
+                )
+            show_chart(
+                monthly_chart(
+                    monthly_counts(counted, "date", "stance"),
+                    "stance",
+                    stances,
+                    REACTION_STANCE_COLOURS,
+                    title="Reactions",
+                ),
+                title="Reactions over time",
+                page="reactions",
+                ds=ds,
+                filters_text=described,
+                key="reactions.monthly",
+            )
+    else:
+        st.subheader("Reactions")
+        st.caption("Every reaction in the window, flagged ones included, with their confidence and flags.")
+        show_table(
+            reactions,
+            page="reactions",
+            name="reactions",
+            ds=ds,
+            key="reactions.table",
+            columns={
+                "reaction_id": "Record",
+                "date": "Date",
+                "actor_name": "Actor",
+                "stance_label": "Stance",
+                "confidence": "Confidence",
+                "disputed": "Disputed",
+                "summary": "Summary",
+                "speaker_name": "Speaker",
+                "event": "Answers",
+                "talk_title": "Round",
+                "n_sources": "Sources",
+                "notes": "Provenance notes",
+                "source_ids": "Source ids",
+                "origin": "Origin",
+            },
+        )
     show_flag_legend()
-    st.stop()
-left, right = st.columns(2)
-with left:
-    show_chart(
-        stance_counts_chart(count_by(counted, "stance"), stances, REACTION_STANCE_COLOURS),
-        title="Reactions by stance",
-        page="reactions",
-        ds=ds,
-        filters_text=described,
-        key="reactions.stance",
-    )
-with right:
-    show_chart(
-        actor_ranking_chart(actor_ranking(counted), stances),
-        title="Who reacted most",
-        page="reactions",
-        ds=ds,
-        filters_text=described,
-        key="reactions.ranking",
-    )
-
-show_chart(
-    monthly_chart(
-        monthly_counts(counted, "date", "stance"),
-        "stance",
-        stances,
-        REACTION_STANCE_COLOURS,
-        title="Reactions",
-    ),
-    title="Reactions over time",
-    page="reactions",
-    ds=ds,
-    filters_text=described,
-    key="reactions.monthly",
-)
-
-st.subheader("Reactions")
-st.caption("Every reaction in the window, flagged ones included, with their confidence and flags.")
-show_table(
-    reactions,
-    page="reactions",
-    name="reactions",
-    ds=ds,
-    key="reactions.table",
-    columns={
-        "reaction_id": "Record",
-        "date": "Date",
-        "actor_name": "Actor",
-        "stance_label": "Stance",
-        "confidence": "Confidence",
-        "disputed": "Disputed",
-        "summary": "Summary",
-        "speaker_name": "Speaker",
-        "event": "Answers",
-        "talk_title": "Round",
-        "n_sources": "Sources",
-        "notes": "Provenance notes",
-        "source_ids": "Source ids",
-        "origin": "Origin",
-    },
-)
-show_flag_legend()

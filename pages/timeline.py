@@ -7,7 +7,9 @@ from components.data import get_dataset
 from components.filters import K_ROUND, current_filters, filters_text
 from components.layout import show_empty, show_flag_legend, show_header, show_text
 from components.record import record_link
+from components.registry import page_at
 from components.rounds import render_round_picker, render_zoom
+from components.sections import render_sections
 from components.tables import show_table
 from parley.aggregate import cities_by_rounds, newest_first, round_marks, rounds_in, rounds_starting_in
 from parley.charts import timeline_chart, timeline_figure
@@ -65,146 +67,158 @@ st.caption(
 
 talk_id = render_round_picker(view.talks, event)
 
-st.subheader("All rounds in the window")
-show_table(
-    newest_first(view.talks, "start_date"),
-    page="timeline",
-    name="rounds",
-    ds=ds,
-    key="timeline.rounds",
-    columns={
-        "start_date": "Start",
-        "title": "Round",
-        "format_label": "Format",
-        "city": "City",
-        "mediators": "Mediators",
-        "parties": "Parties",
-        "confidence": "Confidence",
-        "flags": "Flags",
-        "outcome": "Outcome",
-        "delegation_heads": "Delegation heads",
-        "end_date": "End",
-        "venue": "Venue",
-        "prisoners_per_side": "Prisoners agreed per side",
-        "origin": "Origin",
-    },
-    links={"title": "talk_id"},
-)
-show_flag_legend()
-
-if talk_id:
-    talk = ds.talks[ds.talks["talk_id"] == talk_id].iloc[0]
-    # Everything linked to the round, whatever the other filters, but "Hide low-confidence records" holds here too.
-    confident = Filters(hide_low=f.hide_low)
-    round_view = Filters(hide_low=f.hide_low, talk=talk_id)  # what the round's tables (and their CSV names) follow
-    items = apply_items(linked_to_talk(ds.items, talk_id), None, confident)
-    positions = apply_positions(linked_to_talk(ds.positions, talk_id), confident)
-    reactions = apply_reactions(linked_to_talk(ds.reactions, talk_id), confident)
-    st.header(escape_markdown(talk["title"]), anchor=False)
-    st.caption(
-        escape_markdown(
-            f"{format_date(talk['start_date'])} – {format_date(talk['end_date'])} · {talk['city']}"
-            f"{' · ' + talk['venue'] if talk['venue'] else ''} · {talk['format_label']} · confidence "
-            f"{talk['confidence']}{' · ' + talk['flags'] if talk['flags'] else ''}"
-        )
-    )
-    show_text(talk["outcome"])
-    record_link(talk_id, "Everything about this round, with every source and linked record", key_icon=":material/link:")
-    if talk["notes"]:
-        st.caption("Note: " + escape_markdown(talk["notes"]))
-    show_table(
-        linked_to_talk(ds.participants, talk_id),
-        page="timeline",
-        name=f"{talk_id} participants",
-        ds=ds,
-        key="timeline.participants",
-        view=round_view,
-        columns={
-            "actor_name": "Participant",
-            "role": "Role",
-            "head_name": "Delegation head",
-            "notes": "Notes",
-        },
-        links={"actor_name": "actor_id", "head_name": "delegation_head_id"},
-    )
-    st.subheader("Agreed items")
-    if f.hide_low:
-        st.caption("Low-confidence items, positions and reactions of this round are hidden (sidebar filter).")
-    if items.empty:
-        st.caption("No agreed items recorded for this round.")
+section, body = render_sections(page_at("timeline"))
+with body:
+    if section == "round":
+        if talk_id is None:
+            st.caption(
+                "Choose a round in 'Open a round' above, or click its point on the chart, to see its participants, "
+                "outcome, agreed items, linked positions and reactions, and sources."
+            )
+        else:
+            talk = ds.talks[ds.talks["talk_id"] == talk_id].iloc[0]
+            # Everything linked to the round, whatever the other filters, but "Hide low-confidence records" holds
+            # here too.
+            confident = Filters(hide_low=f.hide_low)
+            round_view = Filters(hide_low=f.hide_low, talk=talk_id)  # what the round's tables and CSV names follow
+            items = apply_items(linked_to_talk(ds.items, talk_id), None, confident)
+            positions = apply_positions(linked_to_talk(ds.positions, talk_id), confident)
+            reactions = apply_reactions(linked_to_talk(ds.reactions, talk_id), confident)
+            st.header(escape_markdown(talk["title"]), anchor=False)
+            st.caption(
+                escape_markdown(
+                    f"{format_date(talk['start_date'])} – {format_date(talk['end_date'])} · {talk['city']}"
+                    f"{' · ' + talk['venue'] if talk['venue'] else ''} · {talk['format_label']} · confidence "
+                    f"{talk['confidence']}{' · ' + talk['flags'] if talk['flags'] else ''}"
+                )
+            )
+            show_text(talk["outcome"])
+            record_link(
+                talk_id, "Everything about this round, with every source and linked record", key_icon=":material/link:"
+            )
+            if talk["notes"]:
+                st.caption("Note: " + escape_markdown(talk["notes"]))
+            show_table(
+                linked_to_talk(ds.participants, talk_id),
+                page="timeline",
+                name=f"{talk_id} participants",
+                ds=ds,
+                key="timeline.participants",
+                view=round_view,
+                columns={
+                    "actor_name": "Participant",
+                    "role": "Role",
+                    "head_name": "Delegation head",
+                    "notes": "Notes",
+                },
+                links={"actor_name": "actor_id", "head_name": "delegation_head_id"},
+            )
+            st.subheader("Agreed items")
+            if f.hide_low:
+                st.caption("Low-confidence items, positions and reactions of this round are hidden (sidebar filter).")
+            if items.empty:
+                st.caption("No agreed items recorded for this round.")
+            else:
+                show_table(
+                    items,
+                    page="timeline",
+                    name=f"{talk_id} agreed items",
+                    ds=ds,
+                    key="timeline.items",
+                    view=round_view,
+                    columns={
+                        "item_id": "Record",
+                        "issue_label": "Issue",
+                        "summary": "What was agreed",
+                        "quantity": "Quantity",
+                        "quantity_unit": "Unit",
+                        "status": "Status",
+                        "confidence": "Confidence",
+                    },
+                )
+            st.subheader("Positions and reactions linked to this round")
+            show_table(
+                positions,
+                page="timeline",
+                name=f"{talk_id} positions",
+                ds=ds,
+                key="timeline.positions",
+                view=round_view,
+                columns={
+                    "position_id": "Record",
+                    "date": "Date",
+                    "actor_name": "Party",
+                    "issue_label": "Issue",
+                    "stance_label": "Stance",
+                    "summary": "Summary",
+                    "flags": "Flags",
+                },
+            )
+            show_table(
+                reactions,
+                page="timeline",
+                name=f"{talk_id} reactions",
+                ds=ds,
+                key="timeline.reactions",
+                view=round_view,
+                columns={
+                    "reaction_id": "Record",
+                    "date": "Date",
+                    "actor_name": "Actor",
+                    "stance_label": "Stance",
+                    "summary": "Summary",
+                    "flags": "Flags",
+                },
+            )
+            st.subheader("Sources")
+            show_table(
+                sources_cited_by(
+                    ds.sources,
+                    ds.talks[ds.talks["talk_id"] == talk_id],
+                    items,
+                    positions,
+                    reactions,
+                ),
+                page="timeline",
+                name=f"{talk_id} sources",
+                ds=ds,
+                key="timeline.sources",
+                view=round_view,
+                columns={
+                    "source_id": "Record",
+                    "outlet": "Outlet",
+                    "title": "Title",
+                    "url": "URL",
+                    "source_type": "Type",
+                    "reliability_notes": "Reliability notes",
+                },
+                column_config={"URL": st.column_config.LinkColumn("URL")},
+            )
+            show_flag_legend()  # the round's caption and its positions and reactions carry flags too
     else:
+        st.subheader("All rounds in the window")
         show_table(
-            items,
+            newest_first(view.talks, "start_date"),
             page="timeline",
-            name=f"{talk_id} agreed items",
+            name="rounds",
             ds=ds,
-            key="timeline.items",
-            view=round_view,
+            key="timeline.rounds",
             columns={
-                "item_id": "Record",
-                "issue_label": "Issue",
-                "summary": "What was agreed",
-                "quantity": "Quantity",
-                "quantity_unit": "Unit",
-                "status": "Status",
+                "start_date": "Start",
+                "title": "Round",
+                "format_label": "Format",
+                "city": "City",
+                "mediators": "Mediators",
+                "parties": "Parties",
                 "confidence": "Confidence",
+                "flags": "Flags",
+                "outcome": "Outcome",
+                "delegation_heads": "Delegation heads",
+                "end_date": "End",
+                "venue": "Venue",
+                "prisoners_per_side": "Prisoners agreed per side",
+                "origin": "Origin",
             },
+            links={"title": "talk_id"},
         )
-    st.subheader("Positions and reactions linked to this round")
-    show_table(
-        positions,
-        page="timeline",
-        name=f"{talk_id} positions",
-        ds=ds,
-        key="timeline.positions",
-        view=round_view,
-        columns={
-            "position_id": "Record",
-            "date": "Date",
-            "actor_name": "Party",
-            "issue_label": "Issue",
-            "stance_label": "Stance",
-            "summary": "Summary",
-            "flags": "Flags",
-        },
-    )
-    show_table(
-        reactions,
-        page="timeline",
-        name=f"{talk_id} reactions",
-        ds=ds,
-        key="timeline.reactions",
-        view=round_view,
-        columns={
-            "reaction_id": "Record",
-            "date": "Date",
-            "actor_name": "Actor",
-            "stance_label": "Stance",
-            "summary": "Summary",
-            "flags": "Flags",
-        },
-    )
-    st.subheader("Sources")
-    show_table(
-        sources_cited_by(
-            ds.sources,
-            ds.talks[ds.talks["talk_id"] == talk_id],
-            items,
-            positions,
-            reactions,
-        ),
-        page="timeline",
-        name=f"{talk_id} sources",
-        ds=ds,
-        key="timeline.sources",
-        view=round_view,
-        columns={
-            "source_id": "Record",
-            "outlet": "Outlet",
-            "title": "Title",
-            "url": "URL",
-            "source_type": "Type",
-            "reliability_notes": "Reliability notes",
-        },
-        column_config={"URL": st.column_config.LinkColumn("URL")},
-    )
+        show_flag_legend()

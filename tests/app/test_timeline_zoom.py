@@ -49,7 +49,7 @@ def test_the_figure_draws_the_whole_span_at_first_with_no_toolbar_or_drag_zoom(o
 
 
 def test_moving_the_zoom_narrows_what_the_figure_draws(on_bundled):
-    at = on_bundled(TIMELINE, QUERY)
+    at = on_bundled(TIMELINE, QUERY, "rounds")  # the table of rounds is drawn on that section
     talks = apply_view(load_dataset(), Filters.from_query(QUERY)).talks
     window = (date(2025, 5, 1), date(2025, 8, 31))
     _zoom(at).set_value(window).run()
