@@ -6,13 +6,16 @@ from components.data import get_dataset
 from components.filters import current_filters, filters_text
 from components.layout import show_empty, show_header
 from components.tables import show_table
-from parley.aggregate import checks_of, codebook_entries, sources_listed
+from parley.aggregate import checks_of, codebook_entries, sources_by_use
+from parley.filters import sources_cited_by
 from parley.text import definitions
 from parley.views import apply_view
 
 ds = get_dataset()
 f = current_filters(ds)
-sources = apply_view(ds, f).sources(ds)
+view = apply_view(ds, f)
+# The cited rows of the table sorted and shortened once per dataset, not the full table sorted on every rerun.
+sources = sources_cited_by(sources_by_use(ds.sources), view.talks, view.items, view.positions, view.reactions)
 show_header("Sources", "Where does each record come from, and how far can it be trusted?", filters_text(ds, f), ds)
 if sources.empty:
     show_empty("sources")
@@ -20,7 +23,7 @@ if sources.empty:
 
 st.caption("Source types: " + definitions(codebook_entries(ds.codebook, "source_type")))
 show_table(
-    sources_listed(sources.sort_values(["n_records", "outlet"], ascending=[False, True])),
+    sources,
     page="sources",
     name="sources",
     ds=ds,

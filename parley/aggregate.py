@@ -11,6 +11,7 @@ import pandas as pd
 
 from parley.filters import format_date
 from parley.grouping import Groups, column_codes, counts, date_ordered, group, last_of_each, month_codes
+from parley.memo import per_dataset
 from parley.selection import Rows, as_rows
 
 PRISONERS_PER_SIDE = "prisoners per side"
@@ -355,6 +356,14 @@ def sources_listed(sources: pd.DataFrame, limit: int = 10) -> pd.DataFrame:
         return "; ".join(parts[:limit]) + " …"
 
     return sources.assign(records=sources["records"].map(first))
+
+
+@per_dataset
+def sources_by_use(sources: pd.DataFrame) -> pd.DataFrame:
+    """Every source, most records first (then by outlet), as sources_listed names their records. The same for every
+    view, so built once per loaded table (shared: callers must not change it): a source behind a million records
+    holds megabytes of ids, and sorting or filtering the full table copied them on every rerun."""
+    return sources_listed(sources.sort_values(["n_records", "outlet"], ascending=[False, True]))
 
 
 def codebook_entries(codebook: pd.DataFrame, scheme: str) -> list[tuple[str, str]]:
