@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pandas as pd
+
 from components.registry import PAGES
 from parley import coverage
 from parley.commitments import apply_commitments
-from parley.digest import changes_since, since_choices
+from parley.digest import changes_since, record_link, since_choices
 from parley.filters import Filters, format_date
 from parley.views import apply_view
 from tests.app.conftest import assert_clean, shown
@@ -47,3 +49,38 @@ def test_days_since_counts_to_the_end_of_the_record(on_bundled, bundled):
     latest_end = held.sort_values(["end_date", "start_date"])["end_date"].iloc[-1]
     assert days.value == f"{(coverage.last_day(bundled) - latest_end).days:,}"
     assert "not to today" in days.help
+
+
+def _status_changes_plainly(events, since):
+    """The status changes by a plain pandas walk over the events sorted by item and date."""
+    ordered = events.sort_values(["item_id", "date"], kind="stable")
+    item, status = ordered["item_id"].astype(str), ordered["status"].astype(str)
+    previous = ordered["status_label"].astype(str).shift().where(item.eq(item.shift()), "")
+    changed = ~(item.eq(item.shift()) & status.eq(status.shift()))
+    recent = ordered[changed.to_numpy() & (ordered["date"] > since).to_numpy()]
+    before = previous[recent.index]
+    return recent.assign(before=before.where(before != "", "—"))
+
+
+def test_commitment_status_changes_equal_a_plain_walk(bundled):
+    day = coverage.last_day(bundled)
+    for f in (Filters(), Filters(hide_low=True), Filters(parties=("UKR",))):
+        events = apply_commitments(bundled.commitments, f).sample(frac=1, random_state=3)  # any loaded order
+        for since in (day - pd.Timedelta(days=d) for d in (30, 365, 5000)):
+            got = changes_since(
+                bundled.talks.iloc[:0],
+                bundled.positions.iloc[:0],
+                bundled.reactions.iloc[:0],
+                bundled.plans.iloc[:0],
+                since,
+                events,
+            )
+            expected = _status_changes_plainly(events, since)
+            expected = expected.sort_values("date", ascending=False, kind="stable")
+            assert got["record"].tolist() == [record_link(i) for i in expected["item_id"]]
+            assert got["before"].tolist() == expected["before"].tolist()
+            assert got["after"].tolist() == expected["status_label"].astype(str).tolist()
+            assert (got["kind"] == "commitment").all()
+    assert len(
+        _status_changes_plainly(apply_commitments(bundled.commitments, Filters()), day - pd.Timedelta(days=5000))
+    )
