@@ -140,17 +140,23 @@ def _run(at: Any) -> tuple[float, Payload, str | None]:
     return elapsed, measure(at._tree), _app_error(at)
 
 
-def _page(entry: Any, budget_s: float, repeats: int, offset: int) -> dict[str, Any]:
-    """First render, then reruns after filter changes. Each rerun also ends the date range one day earlier than any
-    rerun before it in this process, so no filter result cached by an earlier rerun or page is reused."""
+def _page(entry: Any, budget_s: float, repeats: int, offset: int, section: str | None = None) -> dict[str, Any]:
+    """First render, then reruns after filter changes, on the page's `section` tab (slug) if it has sections: a
+    page draws only its open section, so each section is a page of its own here. Each rerun also ends the date
+    range one day earlier than any rerun before it in this process, so no filter result cached by an earlier rerun
+    or page is reused."""
     from streamlit.testing.v1 import AppTest
 
     from components.registry import ROOT as PAGES_ROOT
+    from components.sections import section_key
 
-    out: dict[str, Any] = {"page": entry.url_path, "title": entry.title, "error": None, "budget_hit": False}
+    name = entry.url_path + (f"/{section}" if section else "")
+    out: dict[str, Any] = {"page": name, "title": entry.title, "error": None, "budget_hit": False}
     started = time.perf_counter()
     try:
         at = AppTest.from_file(str(ENTRY), default_timeout=RUN_TIMEOUT_S)
+        if section:  # what the page's `view` link parameter opens
+            at.session_state[section_key(entry)] = dict(entry.sections)[section]
         at.switch_page(str(PAGES_ROOT / entry.path))  # a fresh session opening the page's URL
         first_ms, first, error = _run(at)
         out.update(first_ms=first_ms, first_bytes=first.total, first_by_type=dict(first.by_type))
@@ -406,14 +412,15 @@ def measure_size(name: str, budget_s: float, repeats: int) -> dict[str, Any]:
     result["floor_ms"] = _floor(repeats)
 
     pages = []
-    for index, entry in enumerate(PAGES):
-        page = _page(entry, budget_s, repeats, offset=index * repeats)
+    visits = [(entry, slug) for entry in PAGES for slug in ([s for s, _ in entry.sections] or [None])]
+    for index, (entry, slug) in enumerate(visits):
+        page = _page(entry, budget_s, repeats, offset=index * repeats, section=slug)
         page["rss_after_mb"] = _status_mb("VmRSS")  # what the page's caches and session state left resident
         pages.append(page)
         status = page["error"] or ("budget hit" if page["budget_hit"] else "ok")
         rerun = page.get("rerun_ms")
         print(
-            f"[{name}] {entry.url_path:<10} first {page.get('first_ms') or 0:8.0f} ms  "
+            f"[{name}] {page['page']:<22} first {page.get('first_ms') or 0:8.0f} ms  "
             f"rerun {rerun if rerun is not None else float('nan'):8.0f} ms  RSS after {_fmt_mb(page['rss_after_mb'])}  "
             f"{status}",
             flush=True,
@@ -641,7 +648,8 @@ def report(results: list[dict[str, Any]], commit: str) -> None:
     print(
         "\nrerun = median over reruns alternating the party filter between RUS+UKR+USA+TUR and all parties, each "
         "with a date range ending a day earlier than any before (no cached result reused); 'widened' = the reruns "
-        "back to all parties. Bytes = protobuf size of every element a run sends (the largest rerun)."
+        "back to all parties. Bytes = protobuf size of every element a run sends (the largest rerun). A page with "
+        "sections draws only the open one: 'page/section' is the page opened on that section."
     )
 
 

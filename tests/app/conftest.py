@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -15,6 +15,23 @@ from parley.text import WORD_JOINER
 # The entry runs app.py from a folder with no `pages/` beside it: Streamlit's legacy folder mode (which would run
 # page files without app.py) stays off, exactly as on the server once app.py has run.
 APP = str(Path(__file__).resolve().parent / "entry.py")
+# Every page, and each section of a page with sections (it draws only the open one): what "every page" means here.
+VISITS: list[tuple[PageEntry, str | None]] = [
+    (page, slug) for page in PAGES for slug in ([s for s, _ in page.sections] or [None])
+]
+VISIT_IDS = [page.url_path + (f"-{slug}" if slug else "") for page, slug in VISITS]
+# The section of a page that lists its records one per row: where a test looks for a record's text.
+RECORDS_SECTION = {
+    "timeline": "rounds",
+    "positions": "statements",
+    "plans": "provisions",
+    "commitments": "list",
+    "reactions": "list",
+}
+
+
+def records_section(page: PageEntry) -> str | None:
+    return RECORDS_SECTION.get(page.url_path) if page.sections else None
 
 
 def open_page(page: PageEntry, query: dict[str, list[str]] | None = None, section: str | None = None) -> AppTest:
@@ -29,6 +46,26 @@ def open_page(page: PageEntry, query: dict[str, list[str]] | None = None, sectio
         at.switch_page(str(ROOT / page.path))
         at.run()
     return at
+
+
+def go_to(at: AppTest, page: PageEntry, section: str | None = None) -> AppTest:
+    """Move the session to the page, as a click in the menu does, opening `section` (slug) if given."""
+    if section is not None:
+        at.session_state[section_key(page)] = dict(page.sections)[section]
+    at.switch_page(str(ROOT / page.path))
+    at.run()
+    return at
+
+
+def each_section(at: AppTest, page: PageEntry) -> Iterator[str | None]:
+    """Run the page on each of its sections in turn, yielding the slug (None once for a page without sections)."""
+    if not page.sections:
+        yield None
+        return
+    for slug, label in page.sections:
+        at.session_state[section_key(page)] = label
+        at.run()
+        yield slug
 
 
 @pytest.fixture

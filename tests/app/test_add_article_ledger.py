@@ -8,9 +8,9 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from components.registry import PAGES, RECORD_PAGE, ROOT
+from components.registry import PAGES, RECORD_PAGE
 from parley.store import Store
-from tests.app.conftest import assert_clean, open_page, shown
+from tests.app.conftest import assert_clean, go_to, open_page, records_section, shown
 
 PAGE = {p.url_path: p for p in PAGES}
 URL = "https://example.org/news/swap-carried-out"
@@ -147,12 +147,10 @@ def test_an_item_its_event_and_a_provision_are_one_batch_shown_on_every_page_tha
     provisions = rows["plan_provisions"][["provision_id", "plan_id", "point"]].values.tolist()
     assert provisions == [["kyiv-plan.2", "kyiv-plan", "2"]]
 
-    at.switch_page(str(ROOT / PAGE["commitments"].path))
-    at.run()
+    go_to(at, PAGE["commitments"], records_section(PAGE["commitments"]))
     assert_clean(at)
     assert "A second exchange of prisoners." in _cells(at)
-    at.switch_page(str(ROOT / PAGE["plans"].path))
-    at.run()
+    go_to(at, PAGE["plans"], records_section(PAGE["plans"]))
     assert_clean(at)
     assert POINT in _cells(at)
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from components.registry import PAGES, ROOT
+from components.registry import PAGES
 from parley.importer import source_id_for
 from parley.store import Store
-from tests.app.conftest import assert_clean, open_page, shown
+from tests.app.conftest import assert_clean, go_to, open_page, records_section, shown
 from tests.hostile import HOSTILE, unescaped_markup
 
 PAGE = {p.url_path: p for p in PAGES}
@@ -150,8 +150,7 @@ def test_the_draft_survives_a_new_session_and_confirm_writes_one_batch(on_mini, 
     assert Store(temp_store_url).drafts() == []
     assert any("pos-0006" in s.value and "rea-0004" in s.value for s in again.success)
 
-    again.switch_page(str(ROOT / PAGE["positions"].path))
-    again.run()
+    go_to(again, PAGE["positions"], records_section(PAGE["positions"]))
     assert_clean(again)
     assert any("Asked for a partial truce first." in f.astype(str).to_string() for f in _frames(again))
 

@@ -7,10 +7,10 @@ from datetime import date
 import pytest
 
 from components import briefing
-from components.registry import PAGES, ROOT
+from components.registry import PAGES
 from parley.briefing import to_html
 from parley.loading import load_dataset
-from tests.app.conftest import assert_clean
+from tests.app.conftest import VISIT_IDS, VISITS, assert_clean
 
 IDS = [p.url_path for p in PAGES]
 PAGE = {p.url_path: p for p in PAGES}
@@ -31,14 +31,11 @@ def test_every_page_has_the_briefing_buttons(on_bundled, page):
     assert pack.title == page.title  # this run's pack, not the previous page's
 
 
-@pytest.mark.parametrize("page", PAGES, ids=IDS)
-def test_the_pack_is_the_page_just_shown(on_bundled, page):
-    """Registered parts match what the page drew through show_chart and show_table: each draws one SVG button per
-    chart and one CSV button per table."""
-    at = on_bundled(PAGES[0])
-    if page != PAGES[0]:
-        at.switch_page(str(ROOT / page.path))
-        at.run()
+@pytest.mark.parametrize(("page", "section"), VISITS, ids=VISIT_IDS)
+def test_the_pack_is_the_page_just_shown(on_bundled, page, section):
+    """Registered parts match what the page drew through show_chart and show_table (the open section's): each
+    draws one SVG button per chart and one CSV button per table."""
+    at = on_bundled(page, None, section)  # the app's first run is the Overview, then the page
     pack = at.session_state[briefing.K_PACK]
     ids = [b.proto.id for b in at.get("download_button")]
     assert len(pack.charts) == sum(i.endswith(".svg") for i in ids)
@@ -72,7 +69,10 @@ def test_pdf_button_enabled_with_chromium(on_bundled, monkeypatch):
     assert not _buttons(at)[briefing.K_PDF].proto.disabled
 
 
-def test_positions_pack_holds_its_charts_and_tables(on_bundled):
+def test_positions_pack_holds_the_open_sections_charts_and_tables(on_bundled):
     pack = on_bundled(PAGE["positions"]).session_state[briefing.K_PACK]
-    assert "Latest stance by party and issue" in [c.title for c in pack.charts]
-    assert "statements" in [t.name for t in pack.tables]
+    assert [c.title for c in pack.charts] == ["Latest stance by party and issue"]
+    assert pack.tables == []
+    pack = on_bundled(PAGE["positions"], None, "statements").session_state[briefing.K_PACK]
+    assert [c.title for c in pack.charts] == ["Statements per party"]
+    assert [t.name for t in pack.tables] == ["statements"]

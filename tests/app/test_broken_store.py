@@ -14,7 +14,7 @@ import pytest
 from components.registry import PAGES
 from parley.importer import commit, preview_import
 from parley.store import LAYOUT_VERSION, STORE_URL_ENV, Store
-from tests.app.conftest import assert_clean
+from tests.app.conftest import assert_clean, records_section
 from tests.importing import csv_bytes, position, run_sql, sqlite_path
 
 IDS = [p.url_path for p in PAGES]
@@ -77,7 +77,7 @@ def test_an_unreadable_store_leaves_every_page_on_the_bundled_data_with_a_banner
 ):
     make, remedy = UNREADABLE[kind]
     make(temp_store_url, mini_dir)
-    at = on_mini(page)
+    at = on_mini(page, None, records_section(page))
     assert_clean(at)
     assert at.title[0].value == page.title
     banners = _banners(at)
@@ -96,7 +96,7 @@ def test_an_unreadable_store_leaves_every_page_on_the_bundled_data_with_a_banner
 
 def test_positions_page_shows_the_bundled_positions_when_the_store_is_damaged(on_mini, mini_dir, temp_store_url):
     _damaged(temp_store_url, mini_dir)
-    at = on_mini(next(p for p in PAGES if p.url_path == "positions"))
+    at = on_mini(next(p for p in PAGES if p.url_path == "positions"), None, "statements")
     assert_clean(at)
     tables = "\n".join(frame.value.astype(str).to_csv() for frame in at.dataframe)
     bundled = pd.read_csv(mini_dir / "positions.csv", dtype=str)
@@ -106,7 +106,7 @@ def test_positions_page_shows_the_bundled_positions_when_the_store_is_damaged(on
 @pytest.mark.parametrize("page", PAGES, ids=IDS)
 def test_an_older_store_is_read_on_every_page_without_a_banner(on_mini, mini_dir, temp_store_url, page):
     _older(temp_store_url, mini_dir)
-    at = on_mini(page)
+    at = on_mini(page, None, records_section(page))
     assert_clean(at)
     assert not _banners(at) and not at.warning
     if page.url_path in ("positions", "import"):
@@ -119,7 +119,7 @@ def test_a_read_only_store_is_read_and_the_import_page_refuses_writes(
 ):
     _with_import(temp_store_url, mini_dir)
     monkeypatch.setenv(STORE_URL_ENV, f"sqlite:///file:{sqlite_path(temp_store_url)}?mode=ro&uri=true")
-    at = on_mini(page)
+    at = on_mini(page, None, records_section(page))
     assert_clean(at)
     assert not _banners(at)
     if page.url_path in ("positions", "import"):
@@ -136,7 +136,7 @@ def test_a_read_only_store_is_read_and_the_import_page_refuses_writes(
 @pytest.mark.parametrize("page", PAGES, ids=IDS)
 def test_a_missing_store_renders_every_page_and_creates_nothing(on_mini, tmp_path, monkeypatch, page):
     monkeypatch.setenv(STORE_URL_ENV, f"sqlite:///{tmp_path / 'absent' / 'store.sqlite'}")
-    at = on_mini(page)
+    at = on_mini(page, None, records_section(page))
     assert_clean(at)
     assert not at.warning
     assert not (tmp_path / "absent").exists()
@@ -150,7 +150,7 @@ def test_imported_records_that_break_todays_rules_leave_the_bundled_data_and_nam
     _with_import(temp_store_url, mini_dir)
     batch = Store(temp_store_url).batches()["batch_id"].iloc[0]
     run_sql(temp_store_url, f"UPDATE positions SET summary = 'pasted' || char(11) || 'text' WHERE batch_id = '{batch}'")
-    at = on_mini(page)
+    at = on_mini(page, None, records_section(page))
     assert_clean(at)
     assert at.title[0].value == page.title
     warnings = [w.value for w in at.warning if "break the current rules" in w.value]

@@ -5,6 +5,7 @@ the record's history lists it, and the Import page's undo takes it back."""
 from __future__ import annotations
 
 from components.registry import PAGES, RECORD_PAGE, ROOT
+from components.sections import section_key
 from parley.records import link_label
 from parley.store import Store
 from tests.app.conftest import assert_clean, shown
@@ -77,6 +78,7 @@ def test_a_changed_stance_shows_old_and_new_then_one_batch_that_every_page_shows
     assert history.to_dict("records") == [{"field": "stance", "before": "demand", "after": "reject"}]
     assert any(batch_id in shown(c) for c in _texts(at) if "Correction 1 of 1" in c)
 
+    at.session_state[section_key(PAGE["positions"])] = "Statements"
     at.switch_page(str(ROOT / PAGE["positions"].path))
     at.run()
     assert_clean(at)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from components.registry import PAGES
-from tests.app.conftest import assert_clean
+from tests.app.conftest import assert_clean, each_section
 
 PAGE = {p.url_path: p for p in PAGES}
 
@@ -22,5 +22,6 @@ PAGE = {p.url_path: p for p in PAGES}
 )
 def test_a_selection_with_nothing_to_draw_renders_clean(on_bundled, page, query):
     at = on_bundled(PAGE[page], query)
-    assert_clean(at)
-    assert at.title[0].value == PAGE[page].title
+    for _ in each_section(at, PAGE[page]):
+        assert_clean(at)
+        assert at.title[0].value == PAGE[page].title

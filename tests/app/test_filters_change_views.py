@@ -23,7 +23,7 @@ def _table(at, heading_column: str):
 
 
 def test_party_filter_narrows_statements_and_updates_url(on_mini):
-    at = on_mini(PAGE["positions"])
+    at = on_mini(PAGE["positions"], None, "statements")
     assert_clean(at)
     assert len(_table(at, "Stance")) == 5
     at.multiselect(key="filters.party").set_value(["RUS"])
@@ -37,7 +37,7 @@ def test_party_filter_narrows_statements_and_updates_url(on_mini):
 
 
 def test_url_opens_the_same_view(on_mini):
-    at = on_mini(PAGE["positions"], {"party": ["UKR"], "issue": ["ceasefire"], "from": ["2025-06-01"]})
+    at = on_mini(PAGE["positions"], {"party": ["UKR"], "issue": ["ceasefire"], "from": ["2025-06-01"]}, "statements")
     assert_clean(at)
     assert at.multiselect(key="filters.party").value == ["UKR"]
     assert _table(at, "Stance")["Summary"].tolist()[-1] == "Ceasefire until a leaders' meeting."
@@ -45,7 +45,7 @@ def test_url_opens_the_same_view(on_mini):
 
 
 def test_hide_low_confidence_removes_low_records(on_mini):
-    at = on_mini(PAGE["reactions"])
+    at = on_mini(PAGE["reactions"], None, "list")
     assert len(_table(at, "Stance")) == 3
     at.toggle(key="filters.hide_low").set_value(True)
     at.run()

@@ -27,9 +27,9 @@ def _frame(at, columns: set[str]) -> pd.DataFrame:
 
 
 def test_positions_shows_the_gap_between_russia_and_ukraine_by_default(on_bundled, bundled):
-    at = on_bundled(PAGE["positions"])
+    at = on_bundled(PAGE["positions"], None, "gap")
     assert_clean(at)
-    assert {"Gap now", "Gap over time", "Options over time"} <= set(_subheaders(at))
+    assert {"Gap now", "Gap over time"} <= set(_subheaders(at))
     assert "Stances over time" not in _subheaders(at)
     assert (at.selectbox(key="positions.gap.a").value, at.selectbox(key="positions.gap.b").value) == ("RUS", "UKR")
     shown = _frame(at, {"Issue", "Gap (steps)"})
@@ -42,7 +42,7 @@ def test_positions_shows_the_gap_between_russia_and_ukraine_by_default(on_bundle
 
 
 def test_choosing_another_pair_redraws_the_gap(on_bundled, bundled):
-    at = on_bundled(PAGE["positions"])
+    at = on_bundled(PAGE["positions"], None, "gap")
     at.selectbox(key="positions.gap.b").set_value("USA").run()
     assert_clean(at)
     shown = _frame(at, {"Issue", "Gap (steps)"})
@@ -50,7 +50,7 @@ def test_choosing_another_pair_redraws_the_gap(on_bundled, bundled):
 
 
 def test_one_party_in_view_says_there_is_no_gap(on_bundled):
-    at = on_bundled(PAGE["positions"], {"party": ["RUS"]})
+    at = on_bundled(PAGE["positions"], {"party": ["RUS"]}, "gap")
     assert_clean(at)
     assert any("Fewer than two parties" in i.value for i in at.info)
     assert "Gap now" not in _subheaders(at)
@@ -78,7 +78,9 @@ def test_hiding_low_confidence_hides_low_confidence_plan_points_on_the_options_c
                     return pa.ipc.open_stream(dataset.data.data).read_all().to_pandas()
         raise AssertionError("no chart draws the plans")
 
-    shown = plan_points(on_bundled(PAGE["positions"]))
+    at = on_bundled(PAGE["positions"], None, "path")
+    assert "Options over time" in _subheaders(at)
+    shown = plan_points(at)
     assert shown["flags"].str.contains("low confidence").any(), "the bundled plans include leaked points"
-    hidden = plan_points(on_bundled(PAGE["positions"], {"hide_low": ["1"]}))
+    hidden = plan_points(on_bundled(PAGE["positions"], {"hide_low": ["1"]}, "path"))
     assert len(hidden) and not hidden["flags"].str.contains("low confidence").any()

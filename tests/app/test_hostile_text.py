@@ -8,7 +8,7 @@ import pytest
 
 from components.data import DATA_DIR_ENV
 from components.registry import PAGES
-from tests.app.conftest import assert_clean, open_page, shown
+from tests.app.conftest import VISIT_IDS, VISITS, assert_clean, open_page, shown
 from tests.hostile import HOSTILE, HOSTILE_TALK, import_hostile_bundle, unescaped_markup, write_hostile_data
 
 
@@ -33,10 +33,10 @@ def _markdown_texts(at) -> list[str]:
     return texts
 
 
-@pytest.mark.parametrize("entry", PAGES, ids=[p.url_path for p in PAGES])
-def test_markup_in_every_field_is_shown_as_text(on_hostile, entry):
+@pytest.mark.parametrize(("entry", "section"), VISITS, ids=VISIT_IDS)
+def test_markup_in_every_field_is_shown_as_text(on_hostile, entry, section):
     query = {"round": [HOSTILE_TALK]} if entry.url_path == "timeline" else None
-    at = on_hostile(entry, query)
+    at = on_hostile(entry, query, section)
     assert_clean(at)
     texts = _markdown_texts(at)
     assert [(t, unescaped_markup(t)) for t in texts if unescaped_markup(t)] == []

@@ -7,7 +7,7 @@ from parley.importer import example_bundle
 from parley.records import link_label
 from parley.schema import RECORD_TABLES
 from parley.store import Store
-from tests.app.conftest import assert_clean
+from tests.app.conftest import assert_clean, go_to
 from tests.importing import csv_bytes, position
 from tests.mini import TABLES
 
@@ -52,8 +52,7 @@ def test_upload_preview_confirm_then_the_round_is_on_the_timeline(on_mini, temp_
     imported = _frame_with(at, "text")
     assert "Istanbul round (example)" in imported["text"].tolist()
 
-    at.switch_page(str(ROOT / PAGE["timeline"].path))
-    at.run()
+    go_to(at, PAGE["timeline"], "rounds")
     assert_clean(at)
     rounds = _frame_with(at, "Round")
     # the date range widened to the new round; round names are links to their record, showing the name

@@ -7,22 +7,22 @@ from pathlib import Path
 import pytest
 
 from components.registry import PAGES
-from tests.app.conftest import assert_clean, shown
+from tests.app.conftest import VISIT_IDS, VISITS, assert_clean, shown
 
 IDS = [p.url_path for p in PAGES]
 
 
-@pytest.mark.parametrize("page", PAGES, ids=IDS)
-def test_page_renders_with_default_filters(on_bundled, page):
-    at = on_bundled(page)
+@pytest.mark.parametrize(("page", "section"), VISITS, ids=VISIT_IDS)
+def test_page_renders_with_default_filters(on_bundled, page, section):
+    at = on_bundled(page, None, section)
     assert_clean(at)
     assert at.title[0].value == page.title
     assert "All records" in shown(at.caption[0].value)
 
 
-@pytest.mark.parametrize("page", PAGES, ids=IDS)
-def test_page_renders_with_every_filter_emptied(on_bundled, page):
-    at = on_bundled(page, {"party": [""], "issue": [""], "format": [""], "from": [""], "to": [""]})
+@pytest.mark.parametrize(("page", "section"), VISITS, ids=VISIT_IDS)
+def test_page_renders_with_every_filter_emptied(on_bundled, page, section):
+    at = on_bundled(page, {"party": [""], "issue": [""], "format": [""], "from": [""], "to": [""]}, section)
     assert_clean(at)
     for key in ("filters.party", "filters.issue", "filters.format"):
         at.multiselect(key=key).set_value([])

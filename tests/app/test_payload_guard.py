@@ -17,8 +17,9 @@ from benchmarks.payload import measure
 from benchmarks.scaled import write_dataset
 from components.data import DATA_DIR_ENV
 from components.filters import K_PARTY
-from components.registry import PAGES, ROOT
-from tests.app.conftest import APP, assert_clean
+from components.registry import ROOT
+from components.sections import P_VIEW, section_key
+from tests.app.conftest import APP, VISIT_IDS, VISITS, assert_clean
 
 MAX_CHART_ROWS = 5_000
 MAX_BYTES = 1_000_000
@@ -43,10 +44,13 @@ def _largest(by_type: dict[str, int]) -> str:
     return ", ".join(f"{kind} {size:,} B" for kind, size in ranked)
 
 
-@pytest.mark.parametrize("page", PAGES, ids=[p.url_path for p in PAGES])
-def test_page_sends_bounded_payload_at_100x(page, scaled_dir, monkeypatch):
+# A page draws only its open section: each section is checked as a page of its own.
+@pytest.mark.parametrize(("page", "section"), VISITS, ids=VISIT_IDS)
+def test_page_sends_bounded_payload_at_100x(page, section, scaled_dir, monkeypatch):
     monkeypatch.setenv(DATA_DIR_ENV, str(scaled_dir))
     at = AppTest.from_file(APP, default_timeout=120)
+    if section:
+        at.session_state[section_key(page)] = dict(page.sections)[section]
     at.switch_page(str(ROOT / page.path))  # a fresh session opening the page's URL
     problems = []
     for step, parties in STEPS:
@@ -55,6 +59,8 @@ def test_page_sends_bounded_payload_at_100x(page, scaled_dir, monkeypatch):
         at.run()
         assert_clean(at)
         assert at.title[0].value == page.title
+        if section:
+            assert at.query_params.get(P_VIEW, page.sections[0][0]) == section  # the section asked for is open
         payload = measure(at._tree)
         if payload.total > MAX_BYTES:
             problems.append(

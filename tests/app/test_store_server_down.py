@@ -8,7 +8,7 @@ import pytest
 from components.registry import PAGES
 from parley.importer import commit, preview_import
 from parley.store import STORE_URL_ENV, Store
-from tests.app.conftest import assert_clean
+from tests.app.conftest import assert_clean, records_section
 from tests.importing import csv_bytes, position
 
 MARKER = "Imported statement kept on the shared server"
@@ -44,7 +44,7 @@ def pg_store_url(pg_server, monkeypatch, mini_dir) -> str:
 def test_a_stopped_server_leaves_the_bundled_data_under_a_message_and_the_app_recovers(
     on_mini, pg_server, pg_store_url, page
 ):
-    at = on_mini(page)
+    at = on_mini(page, None, records_section(page))
     assert_clean(at)
     assert MARKER in _texts(at) and not _down_banners(at)
 

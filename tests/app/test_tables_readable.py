@@ -8,15 +8,15 @@ import pytest
 
 from components.registry import PAGES
 from components.tables import blank_missing, in_words
-from tests.app.conftest import assert_clean
+from tests.app.conftest import VISIT_IDS, VISITS, assert_clean
 
 IDS = [p.url_path for p in PAGES]
 MISSING_TEXT = {"None", "nan", "NaN", "<NA>", "NaT", "null"}
 
 
-@pytest.mark.parametrize("page", PAGES, ids=IDS)
-def test_no_cell_reads_none_and_records_come_newest_first(on_bundled, page):
-    at = on_bundled(page)
+@pytest.mark.parametrize(("page", "section"), VISITS, ids=VISIT_IDS)
+def test_no_cell_reads_none_and_records_come_newest_first(on_bundled, page, section):
+    at = on_bundled(page, None, section)
     assert_clean(at)
     for table in at.dataframe:
         frame = table.value
@@ -39,7 +39,7 @@ def test_verdicts_and_confidence_are_words(on_bundled):
 
 
 def test_plan_comparison_leaves_missing_ranks_empty(on_bundled):
-    at = on_bundled(next(p for p in PAGES if p.url_path == "plans"))
+    at = on_bundled(next(p for p in PAGES if p.url_path == "plans"), None, "compare")
     comparison = next(t.value for t in at.dataframe if "Rank in A" in t.value.columns)
     ranks = set(comparison["Rank in A"]) | set(comparison["Rank in B"])
     assert "" in ranks  # the bundled plans share issues where one of them has no option: an empty cell
