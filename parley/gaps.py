@@ -215,7 +215,11 @@ def gap_table(
     now = _held_on(track, at if at is not None else data.last_day())
     before = _held_on(track, then) if then is not None else {}
     sides = sorted({p for pair_at in now.values() for p in pair_at if p >= 0})
-    detail = data.frame(np.array(sides, dtype=np.int64)).set_index(pd.Index(sides)) if sides else None
+    # Each side's option and date read at the dozen statements the table names: a frame of them cost more than the
+    # rest of the table.
+    picked = data.rows.take(np.array(sides, dtype=np.int64))
+    option_at = dict(zip(sides, (str(v) for v in picked.values("option_label")), strict=True))
+    date_at = dict(zip(sides, (pd.Timestamp(v) for v in picked.values("date")), strict=True))
     labels = dict(zip(options["issue_id"].astype(str), options["issue_label"].astype(str), strict=False))
     rows = []
     for issue, size in scale_sizes(options).items():
@@ -229,12 +233,12 @@ def gap_table(
             "issue_id": issue,
             "issue_label": labels.get(issue, issue),
             "scale_size": int(size),
-            "a_option": detail.at[ia, "option_label"] if ia >= 0 else None,
+            "a_option": option_at[ia] if ia >= 0 else None,
             "a_rank": int(data.rank[ia]) if ia >= 0 else None,
-            "a_date": detail.at[ia, "date"] if ia >= 0 else None,
-            "b_option": detail.at[ib, "option_label"] if ib >= 0 else None,
+            "a_date": date_at[ia] if ia >= 0 else None,
+            "b_option": option_at[ib] if ib >= 0 else None,
             "b_rank": int(data.rank[ib]) if ib >= 0 else None,
-            "b_date": detail.at[ib, "date"] if ib >= 0 else None,
+            "b_date": date_at[ib] if ib >= 0 else None,
             "gap": gap,
             "gap_share": gap / (size - 1) if gap is not None and size > 1 else None,
             "a_caution": bool(ia >= 0 and data.caution[ia]),
