@@ -19,10 +19,13 @@ PRISONERS_PER_SIDE = "prisoners per side"
 
 def prisoner_counts(items: pd.DataFrame) -> pd.DataFrame:
     """Agreed prisoner exchanges counted per side; bodies and other quantities are left out."""
-    return items[
-        (items["issue_id"].astype(str) == "prisoners")
-        & items["quantity_unit"].fillna("").str.startswith(PRISONERS_PER_SIDE)
-    ]
+    return items[_prisoner_rows(items)]
+
+
+def _prisoner_rows(items: pd.DataFrame) -> pd.Series:
+    return (items["issue_id"].astype(str) == "prisoners") & items["quantity_unit"].fillna("").str.startswith(
+        PRISONERS_PER_SIDE
+    )
 
 
 @dataclass(frozen=True)
@@ -39,13 +42,19 @@ class KeyFigures:
 def key_figures(
     talks: pd.DataFrame, items: pd.DataFrame, positions: pd.DataFrame, reactions: pd.DataFrame, today: date
 ) -> KeyFigures:
-    held = talks[talks["status"].astype(str) == "held"]
-    latest = held.sort_values(["end_date", "start_date"]).tail(1)
-    latest_date = latest["end_date"].iloc[0] if len(latest) else None
-    prisoners = prisoner_counts(items)["quantity"]
+    # Row numbers and single cells, not copies of the rounds and items: these figures head the Overview on every
+    # rerun.
+    held = np.flatnonzero(talks["status"].astype(str).to_numpy() == "held")
+    latest_date, latest_title = None, None
+    if len(held):
+        # The last held round by end, then start date; stable, so of equal rounds the last in table order.
+        order = np.lexsort((talks["start_date"].to_numpy()[held], talks["end_date"].to_numpy()[held]))
+        latest_date = talks["end_date"].iloc[held[order[-1]]]
+        latest_title = str(talks["title"].iloc[held[order[-1]]])
+    prisoners = items.loc[_prisoner_rows(items), "quantity"]
     return KeyFigures(
         rounds_held=len(held),
-        latest_title=str(latest["title"].iloc[0]) if len(latest) else None,
+        latest_title=latest_title,
         latest_date=latest_date,
         days_since_latest=(pd.Timestamp(today) - latest_date).days if latest_date is not None else None,
         prisoners_per_side=int(prisoners.fillna(0).sum()),
