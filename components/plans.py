@@ -2,27 +2,21 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
-from parley.filters import format_date
-from parley.plans import newest_pair
+from parley.loading import Dataset
+from parley.plans import PlanView, plan_choices
 
 # Session state, not the URL: the filter object owns the query string (components.filters writes it whole on every
 # run and reports any other key in a link as "not a filter of this app"), and Filters has no field for plans.
 K_PLAN_A, K_PLAN_B = "plans.plan_a", "plans.plan_b"
 
 
-def render_plan_pair(plans: pd.DataFrame) -> tuple[str, str]:
+def render_plan_pair(ds: Dataset, view: PlanView) -> tuple[str, str]:
     """Two selectboxes, newest plans first; a choice that has left the view falls back to the default pair
     (the second newest plan as A, the newest as B)."""
-    ordered = plans.sort_values(["presented", "plan_id"], ascending=False, kind="stable")
-    options = ordered["plan_id"].astype(str).tolist()
     # Option texts are shown as plain text by the selectbox (never Markdown), so titles need no escaping here.
-    names = dict(
-        zip(options, ordered["title"].astype(str) + " · " + ordered["presented"].map(format_date), strict=True)
-    )
-    defaults = newest_pair(plans)
+    options, names, defaults = plan_choices(ds, view)
     for key, default in ((K_PLAN_A, defaults[0]), (K_PLAN_B, defaults[1])):
         if st.session_state.get(key) not in options:
             st.session_state[key] = default

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from parley.filters import Filters
+from parley.recent import once_per_selection, selected
 from parley.schema import COMMITMENT_BROKEN, COMMITMENT_LEVELS, LIST_SEP
 
 FULL = "full"
@@ -93,6 +94,12 @@ def latest_status(events: pd.DataFrame) -> pd.DataFrame:
     last["is_broken"] = status.isin(COMMITMENT_BROKEN).to_numpy()
     last = last.sort_values(["round_date", "item_id"], kind="stable").reset_index(drop=True)
     return last[LATEST_COLUMNS]
+
+
+def latest_in_view(ledger: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
+    """latest_status of `events`, rows of the dataset's `ledger`: once per selection of events (parley.recent), since
+    most filter changes keep the same events of this small table. Shared: callers must not change it."""
+    return once_per_selection(ledger, selected((ledger, events)), "latest", lambda: latest_status(events))
 
 
 def _shares(groups: pd.core.groupby.DataFrameGroupBy) -> pd.DataFrame:

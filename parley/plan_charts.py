@@ -12,6 +12,8 @@ import pandas as pd
 from parley import palette
 from parley.charts import _CONFIG, FIT_WIDTH, PADDING, SCHEMA, _field, _tooltip, _values, container_share
 from parley.filters import dates_text
+from parley.loading import Dataset
+from parley.plans import PlanView, compare_plans, comparison_marks, once_per_view, plan_matrix
 
 # Below this width per plan column, option labels cannot be read: the cell shows its rank ("2/5") instead; below
 # MIN_RANK_BAND (a phone) not even that, and only the "!" of a doubtful cell stays.
@@ -246,3 +248,31 @@ def comparison_chart(marks: pd.DataFrame, title_a: str, title_b: str, issue_orde
             },
         ],
     }
+
+
+def matrix_view(ds: Dataset, view: PlanView, issue_order: list[str]) -> dict | None:
+    """The matrix chart of the plans in view (None when no point is left to draw); built once per set of points in
+    view (parley.plans.once_per_view), shared: callers must not change it."""
+
+    def build() -> dict | None:
+        cells = plan_matrix(view.provisions, ds.issue_options)
+        return None if cells.empty else plan_matrix_chart(cells, issue_order)
+
+    return once_per_view(ds, view, ("matrix", tuple(issue_order)), build)
+
+
+def comparison_view(
+    ds: Dataset, view: PlanView, plan_a: str, plan_b: str, issue_order: list[str]
+) -> tuple[pd.DataFrame, dict | None]:
+    """Plans A and B compared issue by issue and their chart on each scale (None when neither is on a scale);
+    built once per set of points in view and pair, shared: callers must not change them."""
+
+    def build() -> tuple[pd.DataFrame, dict | None]:
+        comparison = compare_plans(view.provisions, plan_a, plan_b, ds.issue_options)
+        marks = comparison_marks(comparison)
+        if marks.empty:
+            return comparison, None
+        titles = dict(zip(view.plans["plan_id"], view.plans["title"].astype(str), strict=True))
+        return comparison, comparison_chart(marks, titles[plan_a], titles[plan_b], issue_order)
+
+    return once_per_view(ds, view, ("comparison", plan_a, plan_b, tuple(issue_order)), build)

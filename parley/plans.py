@@ -6,14 +6,19 @@ Ranks: 1 is Ukraine's end of an issue's scale, the highest rank Russia's end (da
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import pandas as pd
 
-from parley.filters import Filters, plans_mask, provisions_mask
+from parley.filters import Filters, format_date, plans_mask, provisions_mask
 from parley.gaps import scale_sizes
 from parley.loading import Dataset
+from parley.recent import once_per_selection, selected
 from parley.schema import CONFIDENCE_ORDER
+
+T = TypeVar("T")
 
 # Flag words as loading._flags writes them, in the order it writes them.
 FLAG_ORDER = ("disputed", "low confidence", "single source")
@@ -78,6 +83,28 @@ def apply_plans(plans: pd.DataFrame, provisions: pd.DataFrame, f: Filters) -> Pl
 
 def plans_in_view(ds: Dataset, f: Filters) -> PlanView:
     return apply_plans(ds.plans, ds.provisions, f)
+
+
+def once_per_view(ds: Dataset, view: PlanView, what: Hashable, make: Callable[[], T]) -> T:
+    """`make()`, worked out once per view (the plans and points in view) and `what`: the answer depends on them alone.
+
+    Plans are few, so most filter changes (a day off the window, a party that proposed none) keep the same plans and
+    points and reuse the matrix, comparison and choices instead of building them again. Shared: callers must not
+    change it."""
+    rows = selected((ds.plans, view.plans), (ds.provisions, view.provisions))
+    return once_per_selection(ds.provisions, rows, what, make)
+
+
+def plan_choices(ds: Dataset, view: PlanView) -> tuple[list[str], dict[str, str], tuple[str | None, str | None]]:
+    """The plans to choose from, newest first, the name each is shown by (title and date) and the default pair."""
+
+    def build() -> tuple[list[str], dict[str, str], tuple[str | None, str | None]]:
+        ordered = view.plans.sort_values(["presented", "plan_id"], ascending=False, kind="stable")
+        options = ordered["plan_id"].astype(str).tolist()
+        names = ordered["title"].astype(str) + " · " + ordered["presented"].map(format_date)
+        return options, dict(zip(options, names, strict=True)), newest_pair(view.plans)
+
+    return once_per_view(ds, view, "choices", build)
 
 
 def newest_pair(plans: pd.DataFrame) -> tuple[str | None, str | None]:

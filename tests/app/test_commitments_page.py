@@ -56,20 +56,25 @@ def test_default_view_follows_every_commitment(on_mini, mini):
         "Violated or lapsed": str(int(expected["is_broken"].sum())),
     }
     assert list(_metrics(at).values()) == ["2", "1", "50%", "1"]
-    assert len(at.get("vega_lite_chart")) == 3  # the steps, the share by round, the share by party
-    table = _table(at, "Item")
+    assert [t.label for t in at.tabs] == ["Status over time", "By round", "By party", "Commitments", "Status history"]
+    assert [shown(s.value) for s in at.subheader] == ["Each commitment's status over time"]
+    assert len(at.get("vega_lite_chart")) == 1  # the steps; the share by round and by party have their sections
+    for slug in ("by-round", "by-party"):
+        assert len(on_mini(COMMITMENTS, None, slug).get("vega_lite_chart")) == 1
+    table = _table(on_mini(COMMITMENTS, None, "list"), "Item")
     # Newest status first; a status off the scale has no level: an empty cell, never "None".
     assert _links(table["Item"]) == [("record?id=itm-0002", "itm-0002"), ("record?id=itm-0001", "itm-0001")]
     assert table["Status"].tolist() == ["violated", "full"]
     assert table["Level (0–3)"].tolist() == ["", "3"]
-    rounds = _table(at, "Round")
+    rounds = _table(on_mini(COMMITMENTS, None, "by-round"), "Round")
     assert _links(rounds["Round"]) == [  # newest round first
         ("record?id=2025-06-02-istanbul", "Istanbul round 2"),
         ("record?id=2025-05-16-istanbul", "Istanbul round 1"),
     ]
     assert rounds["In full"].tolist() == [0, 1]
-    assert _table(at, "Party")["Party"].tolist() == ["Russia", "Ukraine"]  # the mediator Türkiye is not a party
-    history = _table(at, "Event")
+    parties = _table(on_mini(COMMITMENTS, None, "by-party"), "Party")
+    assert parties["Party"].tolist() == ["Russia", "Ukraine"]  # the mediator Türkiye is not a party
+    history = _table(on_mini(COMMITMENTS, None, "history"), "Event")
     assert [text for _, text in _links(history["Event"])] == [  # newest first, like every table
         "cev-0005",
         "cev-0004",
@@ -80,7 +85,7 @@ def test_default_view_follows_every_commitment(on_mini, mini):
 
 
 def test_the_window_end_reads_the_status_on_that_day(on_mini):
-    at = on_mini(COMMITMENTS, {"to": ["2025-05-24"]})
+    at = on_mini(COMMITMENTS, {"to": ["2025-05-24"]}, "list")
     assert_clean(at)
     table = _table(at, "Item")
     assert [text for _, text in _links(table["Item"])] == ["itm-0001"]  # itm-0002 was agreed after the window
@@ -89,9 +94,11 @@ def test_the_window_end_reads_the_status_on_that_day(on_mini):
 
 
 def test_hiding_low_confidence_drops_the_doubtful_step(on_mini):
-    at = on_mini(COMMITMENTS, {"hide_low": ["1"]})
+    at = on_mini(COMMITMENTS, {"hide_low": ["1"]}, "history")
     assert_clean(at)
     assert "cev-0002" not in [text for _, text in _links(_table(at, "Event")["Event"])]
+    at = on_mini(COMMITMENTS, {"hide_low": ["1"]}, "list")
+    assert_clean(at)
     assert _table(at, "Item")["Events"].tolist() == [2, 2]
 
 
@@ -101,14 +108,15 @@ def test_hiding_low_confidence_drops_the_doubtful_step(on_mini):
     ids=["no-match-window", "issue-without-commitments", "party-at-no-round"],
 )
 def test_filters_that_match_nothing_say_so(on_mini, query):
-    at = on_mini(COMMITMENTS, query)
-    assert_clean(at)
-    assert any("No commitments match the current filters" in i for i in _infos(at)), _infos(at)
-    assert not at.dataframe and not at.get("vega_lite_chart")
+    for slug, _ in COMMITMENTS.sections:  # the empty state comes before the sections, whichever is open
+        at = on_mini(COMMITMENTS, query, slug)
+        assert_clean(at)
+        assert any("No commitments match the current filters" in i for i in _infos(at)), _infos(at)
+        assert not at.dataframe and not at.get("vega_lite_chart") and not at.tabs
 
 
 def test_emptied_filters_show_everything(on_mini):
-    at = on_mini(COMMITMENTS)
+    at = on_mini(COMMITMENTS, None, "list")
     at.multiselect(key="filters.issue").set_value([])
     at.run()
     assert_clean(at)
@@ -129,9 +137,12 @@ def test_markup_in_commitment_texts_is_shown_as_text(monkeypatch, tmp_path: Path
     items = [{**row, "summary": HOSTILE + row["summary"]} for row in TABLES["agreed_items"]]
     directory = write_mini(tmp_path / "hostile-ledger", {"commitment_events": events, "agreed_items": items})
     monkeypatch.setenv(DATA_DIR_ENV, str(directory))
-    at = open_page(COMMITMENTS)
-    assert_clean(at)
-    texts = _markdown_texts(at)
-    assert [(t, unescaped_markup(t)) for t in texts if unescaped_markup(t)] == []
-    assert _table(at, "Event")["Note"].str.startswith(HOSTILE.strip()).all()  # an empty note loses the trailing space
-    assert _table(at, "Item")["Commitment"].str.startswith(HOSTILE).all()
+    shown_in = {}
+    for slug, _ in COMMITMENTS.sections:
+        shown_in[slug] = at = open_page(COMMITMENTS, None, slug)
+        assert_clean(at)
+        texts = _markdown_texts(at)
+        assert [(t, unescaped_markup(t)) for t in texts if unescaped_markup(t)] == []
+    # an empty note loses the trailing space
+    assert _table(shown_in["history"], "Event")["Note"].str.startswith(HOSTILE.strip()).all()
+    assert _table(shown_in["list"], "Item")["Commitment"].str.startswith(HOSTILE).all()

@@ -37,8 +37,12 @@ def test_default_view_compares_the_two_newest_plans(on_mini, mini):
     at = on_mini(PLANS)
     assert_clean(at)
     assert at.title[0].value == "Peace plans"
-    assert [s.value for s in at.subheader][:2] == ["Where each plan stands, issue by issue", "Compare two plans"]
-    assert len(at.get("vega_lite_chart")) == 2  # the matrix and the two plans on each scale
+    assert [t.label for t in at.tabs][:2] == ["Where each plan stands", "Compare two plans"]
+    assert [s.value for s in at.subheader] == ["Where each plan stands, issue by issue"]
+    assert len(at.get("vega_lite_chart")) == 1  # the matrix
+    at = on_mini(PLANS, None, "compare")
+    assert_clean(at)
+    assert len(at.get("vega_lite_chart")) == 1  # the two plans on each scale
     # the older of the two newest plans is A, the newest B
     assert (at.selectbox(key=K_PLAN_A).value, at.selectbox(key=K_PLAN_B).value) == ("kyiv-plan", "moscow-plan")
     table = _table(at, "B against A")
@@ -53,7 +57,7 @@ def test_default_view_compares_the_two_newest_plans(on_mini, mini):
         ]
     )
     assert table["Issue"].tolist() == ["Ceasefire", "Territory"]
-    provisions = _table(at, "Point")
+    provisions = _table(on_mini(PLANS, None, "provisions"), "Point")
     # (plan names may be shown as links to their records, so the rows are checked by their other columns)
     # Newest plan first (every table is newest first); a plan's points keep their order.
     assert provisions[["Point", "Issue", "Option"]].astype(str).values.tolist() == [
@@ -66,11 +70,14 @@ def test_default_view_compares_the_two_newest_plans(on_mini, mini):
         "low confidence, single source",
         "single source",
     ]
-    assert _table(at, "Proposed by")["Proposed by"].tolist() == ["Russia, Türkiye", "Ukraine"]
+    assert _table(on_mini(PLANS, None, "plans"), "Proposed by")["Proposed by"].tolist() == [
+        "Russia, Türkiye",
+        "Ukraine",
+    ]
 
 
 def test_choosing_the_plans_the_other_way_round_reverses_the_verdicts(on_mini):
-    at = on_mini(PLANS)
+    at = on_mini(PLANS, None, "compare")
     at.selectbox(key=K_PLAN_A).set_value("moscow-plan")
     at.selectbox(key=K_PLAN_B).set_value("kyiv-plan")
     at.run()
@@ -85,7 +92,7 @@ def test_choosing_the_plans_the_other_way_round_reverses_the_verdicts(on_mini):
 
 
 def test_the_same_plan_twice_is_not_compared(on_mini):
-    at = on_mini(PLANS)
+    at = on_mini(PLANS, None, "compare")
     at.selectbox(key=K_PLAN_B).set_value("kyiv-plan")
     at.run()
     assert_clean(at)
@@ -99,10 +106,12 @@ def test_the_same_plan_twice_is_not_compared(on_mini):
     ids=["party", "hide-low", "window"],
 )
 def test_one_plan_in_view_has_no_comparison(on_mini, query):
-    at = on_mini(PLANS, query)
+    at = on_mini(PLANS, query, "compare")
     assert_clean(at)
     assert any("Only one plan is in view" in i for i in _infos(at)), _infos(at)
     assert not at.selectbox  # no pickers: nothing to pick from
+    at = on_mini(PLANS, query, "plans")
+    assert_clean(at)
     assert _table(at, "Proposed by")["Proposed by"].tolist() == ["Ukraine"]
 
 
@@ -112,10 +121,11 @@ def test_one_plan_in_view_has_no_comparison(on_mini, query):
     ids=["window-between-plans", "issue-no-plan-covers", "party-proposed-none"],
 )
 def test_filters_that_match_no_plan_say_so(on_mini, query):
-    at = on_mini(PLANS, query)
-    assert_clean(at)
-    assert any("No peace plans match the current filters" in i and "Widen" in i for i in _infos(at)), _infos(at)
-    assert not at.dataframe and not at.get("vega_lite_chart")
+    for slug, _ in PLANS.sections:  # the empty state comes before the sections, whichever is open
+        at = on_mini(PLANS, query, slug)
+        assert_clean(at)
+        assert any("No peace plans match the current filters" in i and "Widen" in i for i in _infos(at)), _infos(at)
+        assert not at.dataframe and not at.get("vega_lite_chart") and not at.tabs
 
 
 def test_a_dataset_without_plans_says_why(monkeypatch, tmp_path: Path):
@@ -136,9 +146,9 @@ def test_plans_without_points_on_the_chosen_issues_show_no_matrix(monkeypatch, t
     at = open_page(PLANS, {"hide_low": ["1"]})
     assert_clean(at)
     assert any("No point of the plans in view matches the filters" in i for i in _infos(at)), _infos(at)
-    table = _table(at, "B against A")
+    table = _table(open_page(PLANS, {"hide_low": ["1"]}, "compare"), "B against A")
     assert table.empty
-    assert len(_table(at, "Proposed by")) == 2
+    assert len(_table(open_page(PLANS, {"hide_low": ["1"]}, "plans"), "Proposed by")) == 2
 
 
 def test_markup_in_plan_texts_is_shown_as_text(monkeypatch, tmp_path: Path):
@@ -146,20 +156,22 @@ def test_markup_in_plan_texts_is_shown_as_text(monkeypatch, tmp_path: Path):
     points = [{**row, "summary": HOSTILE + row["summary"]} for row in TABLES["plan_provisions"]]
     directory = write_mini(tmp_path / "hostile-plans", {"plans": plans, "plan_provisions": points})
     monkeypatch.setenv(DATA_DIR_ENV, str(directory))
-    at = open_page(PLANS)
-    assert_clean(at)
-    texts = _markdown_texts(at)
-    assert [(t, unescaped_markup(t)) for t in texts if unescaped_markup(t)] == []
+    shown_in = {}
+    for slug, _ in PLANS.sections:
+        shown_in[slug] = at = open_page(PLANS, None, slug)
+        assert_clean(at)
+        texts = _markdown_texts(at)
+        assert [(t, unescaped_markup(t)) for t in texts if unescaped_markup(t)] == []
     # the tables carry the text exactly as recorded
-    assert _table(at, "Point")["Summary"].str.startswith(HOSTILE).all()
+    assert _table(shown_in["provisions"], "Point")["Summary"].str.startswith(HOSTILE).all()
     ds = load_dataset(directory)
     expected = compare_plans(ds.provisions, "kyiv-plan", "moscow-plan", ds.issue_options)
-    assert _table(at, "B against A")["B's points"].tolist() == expected["summary_b"].tolist()
+    assert _table(shown_in["compare"], "B against A")["B's points"].tolist() == expected["summary_b"].tolist()
     assert all(HOSTILE in text for text in expected["summary_b"])
 
 
 def test_the_talk_format_filter_says_it_does_not_apply(on_mini):
-    at = on_mini(PLANS, {"format": ["mediated"]})
+    at = on_mini(PLANS, {"format": ["mediated"]}, "plans")
     assert_clean(at)
     assert any("does not apply to plans" in c.value for c in at.caption)
     assert _table(at, "Proposed by")["Proposed by"].tolist() == ["Russia, Türkiye", "Ukraine"]  # newest first

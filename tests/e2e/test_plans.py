@@ -20,7 +20,9 @@ from tests.mini import TABLES
 pytestmark = pytest.mark.e2e
 
 PLANS = next(p for p in PAGES if p.url_path == "plans")
-HEADING = "Compare two plans"
+COMPARE = dict(PLANS.sections)["compare"]  # the tab of the section that compares two plans
+# The compare section has no subheading of its own: its table is the first one under the page's title.
+HEADING = PLANS.title
 # The comparison CSV's columns, as the page names them, and the compare_plans column each one holds.
 COLUMNS = {
     "Issue": "issue_label",
@@ -66,6 +68,15 @@ def _pick(page: Page, label: str, option: str) -> None:
     expect(box).to_have_value(option)
 
 
+def _open_compare(page: Page) -> None:
+    """Click the compare section's tab, as a reader does, and wait for its pickers."""
+    wait_idle(page)
+    page.get_by_role("tab", name=COMPARE, exact=True).click()
+    expect(page.get_by_role("tab", name=COMPARE, exact=True)).to_have_attribute("aria-selected", "true")
+    page.get_by_role("combobox", name="Plan A", exact=True).wait_for()
+    wait_idle(page)
+
+
 def _as_csv_text(frame: pd.DataFrame) -> list[tuple[str, ...]]:
     """compare_plans rows as the CSV writes them: missing numbers empty, text cells made spreadsheet-safe (numbers,
     negative steps included, are written as they are)."""
@@ -83,6 +94,7 @@ def test_two_chosen_plans_compare_and_download_exactly(page: Page, app_server: S
     # Not the default pair (the two newest): the choice must reach the server and the table.
     plan_a, plan_b = view.plans["plan_id"].iloc[-3], view.plans["plan_id"].iloc[0]
     open_page(page, app_server.url(PLANS), PLANS.title)
+    _open_compare(page)
     _pick(page, "Plan A", _option_name(view.plans, plan_a))
     _pick(page, "Plan B", _option_name(view.plans, plan_b))
 
@@ -99,6 +111,7 @@ def test_two_chosen_plans_compare_and_download_exactly(page: Page, app_server: S
 
 def test_plan_titles_with_markup_are_plain_text_in_the_pickers(page: Page, mini_server: Server):
     open_page(page, mini_server.url(PLANS), PLANS.title)
+    _open_compare(page)
     title = next(p["title"] for p in TABLES["plans"] if p["plan_id"] == "kyiv-plan")
     name = f"{title} · 20 May 2025"
     box = page.get_by_role("combobox", name="Plan A", exact=True)
