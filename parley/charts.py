@@ -224,42 +224,50 @@ def _lane(label: str) -> str:
     return plotly_text(label, limit=LANE_CHARS, width=LANE_CHARS)
 
 
-def _hover_text(column: pd.Series) -> pd.Series:
-    """plotly_text for a whole column, worked out once per distinct value (formats, cities and parties repeat)."""
-    values = column.astype(str)
-    return values.map({v: plotly_text(v) for v in values.unique()})
+_HOVER_LINES = (
+    ("", "place"),
+    ("Parties: ", "parties"),
+    ("Mediators/hosts: ", "mediators"),
+    ("Delegation heads: ", "delegation_heads"),
+    ("", "flags"),
+)
 
 
-def _round_hover(frame: pd.DataFrame) -> pd.Series:
-    """One hover text per round, every piece of data text escaped and shortened (Plotly reads HTML in it)."""
-    text = "<b>" + _hover_text(frame["title"]) + "</b><br>" + _hover_text(frame["when"])
-    for label, column in (
-        ("", "place"),
-        ("Parties: ", "parties"),
-        ("Mediators/hosts: ", "mediators"),
-        ("Delegation heads: ", "delegation_heads"),
-        ("", "flags"),
-    ):
-        present = frame[column].astype(str) != ""
-        text = text + ("<br>" + label + _hover_text(frame[column])).where(present, "")
-    return text
+def _round_hover(frame: pd.DataFrame) -> list[str]:
+    """One hover text per round, every piece of data text escaped and shortened (Plotly reads HTML in it).
+
+    Built row by row in plain Python: the marks are bounded in number, and a dozen pandas string operations on a few
+    dozen rows cost more than the text itself. plotly_text runs once per distinct value (formats, cities repeat)."""
+    escaped: dict[str, str] = {}
+
+    def text(value: str) -> str:
+        if value not in escaped:
+            escaped[value] = plotly_text(value)
+        return escaped[value]
+
+    columns = [frame[column].astype(str).tolist() for column in ("title", "when", *(c for _, c in _HOVER_LINES))]
+    hovers = []
+    for title, when, *rest in zip(*columns, strict=True):
+        lines = [f"<b>{text(title)}</b>", text(when)]
+        lines += [label + text(value) for (label, _), value in zip(_HOVER_LINES, rest, strict=True) if value != ""]
+        hovers.append("<br>".join(lines))
+    return hovers
 
 
-def _round_trace(part: pd.DataFrame, name: str, colour: str | pd.Series) -> go.Scatter:
-    return go.Scatter(
-        x=part["start_date"].to_numpy(),
-        y=np.full(len(part), name, dtype=object),
-        mode="markers",
-        name=name,
-        customdata=part[["talk_id", "hover"]].to_numpy(),
-        marker={
-            "color": colour if isinstance(colour, str) else colour.to_numpy(),
-            "size": part["size"].to_numpy(),
-            "symbol": "circle",
-            "line": {"width": 1, "color": "#333333"},
-        },
-        hovertemplate="%{customdata[1]}<extra></extra>",
-    )
+def _round_trace(
+    part: pd.DataFrame, name: str, lanes: np.ndarray, colour: str | np.ndarray, size: float | np.ndarray, symbol: str
+) -> dict:
+    """Rounds as a scatter trace, a plain dict: the figure validates its traces once, when it is built."""
+    return {
+        "type": "scatter",
+        "x": part["start_date"].to_numpy(),
+        "y": lanes,
+        "mode": "markers",
+        "name": name,
+        "customdata": part[["talk_id", "hover"]].to_numpy(),
+        "marker": {"color": colour, "size": size, "symbol": symbol, "line": {"width": 1, "color": "#333333"}},
+        "hovertemplate": "%{customdata[1]}<extra></extra>",
+    }
 
 
 def timeline_figure(
@@ -281,21 +289,23 @@ def timeline_figure(
     else:
         frame["size"] = 11.0
     stands_out = frame["talk_id"].isin(highlight or set()) | (frame["talk_id"] == selected)
-    fig = go.Figure()
+    traces = []
     # Hover text travels in customdata, which Plotly passes through unchecked: validating thousands of strings one
     # by one would cost more than the rest of the page.
     for code, label in format_labels.items():
         part = frame[(frame["format"] == code) & ~stands_out]
         if part.empty:
             continue
-        fig.add_trace(_round_trace(part, _lane(label), palette.FORMAT_COLOURS.get(code, palette.NO_DATA)))
+        lane = _lane(label)
+        colour = palette.FORMAT_COLOURS.get(code, palette.NO_DATA)
+        lanes = np.full(len(part), lane, dtype=object)
+        traces.append(_round_trace(part, lane, lanes, colour, part["size"].to_numpy(), "circle"))
     if stands_out.any():
         big = frame[stands_out]
-        trace = _round_trace(big, "highlighted", big["format"].map(palette.FORMAT_COLOURS).fillna(palette.NO_DATA))
-        trace.marker.update(size=18, symbol="diamond")
-        trace.y = big["format_label"].map(_lane).to_numpy()
-        fig.add_trace(trace)
-    fig.update_layout(
+        colours = big["format"].map(palette.FORMAT_COLOURS).fillna(palette.NO_DATA).to_numpy()
+        lanes = big["format_label"].map(_lane).to_numpy()
+        traces.append(_round_trace(big, "highlighted", lanes, colours, 18, "diamond"))
+    layout = dict(
         template=PLOTLY_TEMPLATE,
         height=360,
         margin={"l": 10, "r": 10, "t": 10, "b": 10},
@@ -316,7 +326,7 @@ def timeline_figure(
         },
         hoverlabel={"align": "left"},
     )
-    return fig
+    return go.Figure(data=traces, layout=layout)
 
 
 def _padded(window: tuple[date, date]) -> list[str]:
