@@ -9,7 +9,7 @@ from components.layout import show_empty, show_header
 from components.registry import page_at
 from components.sections import render_sections
 from components.tables import show_table
-from parley.commitment_charts import by_party_in_view, by_round_in_view, steps_in_view
+from parley.commitment_charts import by_party_in_view, by_round_in_view, steps_chart_in_view
 from parley.commitments import apply_commitments, as_of, latest_in_view
 from parley.filters import format_date
 
@@ -49,7 +49,7 @@ section, body = render_sections(page_at("commitments"))
 with body:
     if section == "status":
         show_chart(
-            steps_in_view(ds.commitments, events, until, ds.labels.get("commitment_status", {})),
+            steps_chart_in_view(ds.commitments, events, until, ds.labels.get("commitment_status", {})),
             title="Each commitment's status over time",
             page="commitments",
             ds=ds,

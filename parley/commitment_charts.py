@@ -11,7 +11,7 @@ import pandas as pd
 
 from parley import palette
 from parley.charts import _CONFIG, PADDING, SCHEMA, _field, _values, container_share, count_axis, time_axis
-from parley.commitments import latest_in_view, share_by_party, share_by_round, status_steps
+from parley.commitments import latest_in_view, share_by_party, share_by_round, steps_in_view
 from parley.recent import once_per_selection, selected
 from parley.schema import COMMITMENT_BROKEN, COMMITMENT_LEVELS
 
@@ -152,17 +152,11 @@ def share_chart(shares: pd.DataFrame, group: str, title: str) -> dict:
 # ---- once per selection of events: a filter change that keeps the same events (most do) reuses them ----------------
 # `events` are rows of the dataset's `ledger` (parley.commitments.apply_commitments); the answers are shared
 # (parley.recent) and callers must not change them.
-def steps_in_view(
+def steps_chart_in_view(
     ledger: pd.DataFrame, events: pd.DataFrame, until: pd.Timestamp, status_labels: dict[str, str]
 ) -> dict:
     """The chart of each commitment's status over time, up to `until`."""
-    what = ("steps", pd.Timestamp(until), tuple(status_labels.items()))
-    return once_per_selection(
-        ledger,
-        selected((ledger, events)),
-        what,
-        lambda: commitment_steps_chart(status_steps(events, until), status_labels),
-    )
+    return commitment_steps_chart(steps_in_view(ledger, events, until), status_labels)
 
 
 def by_round_in_view(ledger: pd.DataFrame, events: pd.DataFrame) -> tuple[pd.DataFrame, dict]:

@@ -102,6 +102,14 @@ def latest_in_view(ledger: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
     return once_per_selection(ledger, selected((ledger, events)), "latest", lambda: latest_status(events))
 
 
+def steps_in_view(ledger: pd.DataFrame, events: pd.DataFrame, until: pd.Timestamp) -> pd.DataFrame:
+    """status_steps of `events`, rows of the dataset's `ledger`: the open steps once per selection of events, closed
+    at `until` on each call (the window's end moves the day without changing the events)."""
+    return steps_until(
+        once_per_selection(ledger, selected((ledger, events)), "steps", lambda: open_steps(events)), until
+    )
+
+
 def _shares(groups: pd.core.groupby.DataFrameGroupBy) -> pd.DataFrame:
     out = groups.agg(n_commitments=("item_id", "size"), n_full=("is_full", "sum"), n_broken=("is_broken", "sum"))
     out = out.astype("int64")
@@ -139,12 +147,16 @@ def share_by_party(latest: pd.DataFrame, names: Mapping[str, str], parties: Sequ
 def status_steps(events: pd.DataFrame, until: pd.Timestamp) -> pd.DataFrame:
     """One row per event: the status holds from its date until the commitment's next event, or `until` (the end of
     the window or of the record) for the last one. What the chart draws, a few rows per commitment."""
+    return steps_until(open_steps(events), until)
+
+
+def open_steps(events: pd.DataFrame) -> pd.DataFrame:
+    """status_steps with the last step of each commitment left open (`until` missing): all that does not depend on
+    the day the statuses are read at, so it can be kept while only that day changes."""
     if events.empty:
         return pd.DataFrame(columns=STEP_COLUMNS)
     steps = events.sort_values(["round_date", "item_id", "date", "event_id"], kind="stable").copy()
-    following = steps.groupby("item_id", sort=False)["date"].shift(-1)
-    steps["until"] = following.fillna(pd.Timestamp(until))
-    steps["until"] = steps[["until", "date"]].max(axis=1)  # an event after `until` still gets a visible point
+    steps["until"] = steps.groupby("item_id", sort=False)["date"].shift(-1)
     steps["status"] = steps["status"].astype(str)
     steps["confidence"] = steps["confidence"].astype(str)
     steps["is_broken"] = steps["status"].isin(COMMITMENT_BROKEN).to_numpy()
@@ -152,6 +164,15 @@ def status_steps(events: pd.DataFrame, until: pd.Timestamp) -> pd.DataFrame:
     steps["label"] = steps["item_id"].astype(str) + " · " + steps["summary"].astype(str).map(_short)
     steps["note"] = steps["note"].fillna("").astype(str)
     return steps.reset_index(drop=True)[STEP_COLUMNS]
+
+
+def steps_until(steps: pd.DataFrame, until: pd.Timestamp) -> pd.DataFrame:
+    """Close each commitment's open last step (open_steps) at `until`; an event after `until` still gets a visible
+    point. A new frame: `steps` is left as it is."""
+    if steps.empty:
+        return steps.copy()
+    closed = steps[["until", "date"]].assign(until=steps["until"].fillna(pd.Timestamp(until)))
+    return steps.assign(until=closed.max(axis=1))
 
 
 def _short(text: str) -> str:

@@ -16,7 +16,7 @@ from parley.commitment_charts import (
     by_round_in_view,
     commitment_steps_chart,
     share_chart,
-    steps_in_view,
+    steps_chart_in_view,
 )
 from parley.commitments import (
     apply_commitments,
@@ -26,6 +26,7 @@ from parley.commitments import (
     share_by_party,
     share_by_round,
     status_steps,
+    steps_in_view,
 )
 from parley.filters import Filters
 from tests.app.conftest import assert_clean
@@ -85,7 +86,8 @@ def test_remembered_answers_equal_fresh_ones_for_every_view(bundled):
             latest = latest_status(events)
             assert_frame_equal(latest_in_view(ledger, events), latest)
             until = as_of(bundled.date_span[1], f)
-            assert steps_in_view(ledger, events, until, labels) == commitment_steps_chart(
+            assert_frame_equal(steps_in_view(ledger, events, until), status_steps(events, until))
+            assert steps_chart_in_view(ledger, events, until, labels) == commitment_steps_chart(
                 status_steps(events, until), labels
             )
             rounds, chart = by_round_in_view(ledger, events)
@@ -101,7 +103,7 @@ def test_the_steps_are_read_again_when_only_the_day_they_end_changes(bundled):
     ledger, labels = bundled.commitments, bundled.labels.get("commitment_status", {})
     events = apply_commitments(ledger, Filters())
     end = bundled.date_span[1]
-    early = steps_in_view(ledger, events, end, labels)
-    later = steps_in_view(ledger, events, end + pd.Timedelta(days=10), labels)
+    early = steps_chart_in_view(ledger, events, end, labels)
+    later = steps_chart_in_view(ledger, events, end + pd.Timedelta(days=10), labels)
     assert early != later
     assert later == commitment_steps_chart(status_steps(events, end + pd.Timedelta(days=10)), labels)
