@@ -85,3 +85,13 @@ def page_at(url_path: str) -> PageEntry | None:
     if not url_path:
         return PAGES[0]
     return next((p for p in (*PAGES, *HIDDEN_PAGES) if p.url_path == url_path), None)
+
+
+def page_visits() -> list[tuple[PageEntry, str | None]]:
+    """Every page, and each section of a page with sections (it draws only the open one): what a walk over every
+    page has to open, with the slug of the section (None for a page without sections)."""
+    return [(page, slug) for page in PAGES for slug in ([s for s, _ in page.sections] or [None])]
+
+
+def visit_id(page: PageEntry, section: str | None) -> str:
+    return page.url_path + (f"-{section}" if section else "")

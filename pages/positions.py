@@ -115,6 +115,7 @@ with body:
             filters_text=described,
             key="positions.counts",
         )
+        st.subheader("Statements")
         show_table(
             positions,
             page="positions",

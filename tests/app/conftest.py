@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from components.data import DATA_DIR_ENV
-from components.registry import PAGES, ROOT, PageEntry
+from components.registry import PAGES, ROOT, PageEntry, page_visits, visit_id
 from components.sections import section_key
 from parley.text import WORD_JOINER
 
@@ -16,10 +16,8 @@ from parley.text import WORD_JOINER
 # page files without app.py) stays off, exactly as on the server once app.py has run.
 APP = str(Path(__file__).resolve().parent / "entry.py")
 # Every page, and each section of a page with sections (it draws only the open one): what "every page" means here.
-VISITS: list[tuple[PageEntry, str | None]] = [
-    (page, slug) for page in PAGES for slug in ([s for s, _ in page.sections] or [None])
-]
-VISIT_IDS = [page.url_path + (f"-{slug}" if slug else "") for page, slug in VISITS]
+VISITS = page_visits()
+VISIT_IDS = [visit_id(page, slug) for page, slug in VISITS]
 # The section of a page that lists its records one per row: where a test looks for a record's text.
 RECORDS_SECTION = {
     "timeline": "rounds",

@@ -47,7 +47,7 @@ def _settle(page: Page) -> None:
 
 def _stance_on_positions_page(page: Page, server: Server) -> str:
     """The stance of RECORD in the Positions page's table, as its CSV download holds it."""
-    open_page(page, server.url(POSITIONS), POSITIONS.title)
+    open_page(page, server.url(POSITIONS, {"view": ["statements"]}), POSITIONS.title)
     _, data = download(page, download_button(page, "Statements", "Download CSV"))
     rows = [r for r in csv.DictReader(io.StringIO(data.decode("utf-8-sig"))) if r["Record"] == RECORD]
     assert len(rows) == 1, f"{RECORD} is in the Positions table once"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, expect
 
 from components.registry import PAGES
 from tests.e2e.helpers import (
@@ -72,6 +72,8 @@ def test_copied_link_opens_the_same_view_in_a_new_browser(
     page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=app_server.base)
     open_page(page, app_server.url(POSITIONS), POSITIONS.title)
     _set_filters(page)
+    page.get_by_role("tab", name="Statements").click()  # the section is part of the view the link reopens
+    wait_for_query(page, {**WANTED, "view": ["statements"]})
     rows = row_count(page, "Statements")
     _, csv = download(page, download_button(page, "Statements", "Download CSV"))
 
@@ -87,7 +89,8 @@ def test_copied_link_opens_the_same_view_in_a_new_browser(
         other = fresh.new_page()
         watch = Watch().attach(other)
         open_page(other, link, POSITIONS.title)
-        assert query(other) == WANTED
+        assert query(other) == {**WANTED, "view": ["statements"]}
+        expect(other.get_by_role("tab", name="Statements")).to_have_attribute("aria-selected", "true")
         expect_chosen(other, PARTY, ["Russia"])
         expect_chosen(other, ISSUE, ["Territory"])
         assert row_count(other, "Statements") == rows

@@ -14,7 +14,7 @@ import csv
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page
+from playwright.sync_api import Browser, Locator, Page, expect
 
 from components.registry import PAGES, RECORD_PAGE, ROOT, PageEntry
 from parley import palette
@@ -51,8 +51,9 @@ AXES_AT_LEAST = {
     "commitments": {"time", "count"},
     "reactions": {"time", "count"},
 }
-# Views a page draws after a click, measured too: the option that opens the view, and the chart it draws.
-MORE_VIEWS = {"reactions": ("Europe", "Where reacting states stand (Europe)")}
+# Views a page draws after a click, measured too: the section (tab) it is in, the option that opens the view, and
+# the chart it draws.
+MORE_VIEWS = {"reactions": ("Map", "Europe", "Where reacting states stand (Europe)")}
 
 
 def _first_talk_id() -> str:
@@ -101,26 +102,43 @@ def _folded_by_default(page: Page) -> bool:
     return bool(page.viewport_size) and page.viewport_size["width"] < 600
 
 
+def _open_tab(page: Page, label: str) -> None:
+    """Open a section's tab and wait for its content: the panel of a section not drawn yet is empty."""
+    tab = page.get_by_test_id("stMain").get_by_role("tab", name=label, exact=True)
+    if tab.get_attribute("aria-selected") != "true":
+        tab.click()
+        expect(tab).to_have_attribute("aria-selected", "true")
+    page.locator('[role="tabpanel"]:visible [data-testid="stElementContainer"]').first.wait_for()
+    wait_idle(page)
+
+
 def _measure_every_chart(page: Page, entry: PageEntry) -> list[Chart]:
-    """Every chart of the page as drawn, opening the page's tabs one by one until each chart has been on show."""
-    charts = wait_charts_drawn(page, CHARTS_AT_LEAST.get(entry.url_path, 0))
-    seen: dict[int, Chart] = {i: c for i, c in enumerate(charts) if c.shown}
-    tabs = page.get_by_test_id("stMain").get_by_role("tab")
-    for n in range(tabs.count()):
-        if len(seen) == len(charts):
-            break
-        tabs.nth(n).click()
-        for i, chart in enumerate(wait_charts_drawn(page, len(charts))):
-            if chart.shown and i not in seen:
-                seen[i] = chart
-    assert len(seen) == len(charts), f"charts never shown: {[c.name for i, c in enumerate(charts) if i not in seen]}"
-    measured = list(seen.values())
+    """Every chart of the page as drawn. A page with sections draws only the open one: each section's tab is
+    opened in turn and its charts measured; tabs inside a section (drawn at once) are opened one by one."""
+    measured: list[Chart] = []
+    for label in [label for _, label in entry.sections] or [None]:
+        if label is not None:
+            _open_tab(page, label)
+        charts = wait_charts_drawn(page, 0 if entry.sections else CHARTS_AT_LEAST.get(entry.url_path, 0))
+        seen: dict[int, Chart] = {i: c for i, c in enumerate(charts) if c.shown}
+        inner = page.get_by_test_id("stMain").get_by_role("tab")
+        for n in range(inner.count() if not entry.sections else 0):
+            if len(seen) == len(charts):
+                break
+            inner.nth(n).click()
+            for i, chart in enumerate(wait_charts_drawn(page, len(charts))):
+                if chart.shown and i not in seen:
+                    seen[i] = chart
+        assert len(seen) == len(charts), f"never shown: {[c.name for i, c in enumerate(charts) if i not in seen]}"
+        measured += seen.values()
+    assert len(measured) >= CHARTS_AT_LEAST.get(entry.url_path, 0), [c.name for c in measured]
     if entry.url_path in MORE_VIEWS:
-        option, drawn = MORE_VIEWS[entry.url_path]
+        section, option, drawn = MORE_VIEWS[entry.url_path]
+        _open_tab(page, section)
         page.get_by_test_id("stMain").get_by_role("radio", name=option, exact=True).click()
         page.get_by_role("heading", name=drawn, exact=True).wait_for()
         wait_idle(page)
-        measured += [c for c in wait_charts_drawn(page, len(charts)) if c.shown and c.name == drawn]
+        measured += [c for c in wait_charts_drawn(page) if c.shown and c.name == drawn]
         assert any(c.name == drawn for c in measured), f"{drawn!r} was not drawn"
     return measured
 
@@ -161,5 +179,4 @@ def test_short_windows_name_each_period_once(screen: Page, app_server: Server, w
             _visit(screen, app_server, entry)
         if query(screen) != wanted:  # the filters travel with a page switch; if not, the address brings them
             open_page(screen, app_server.url(entry, wanted), entry.title)
-        charts = [c for c in wait_charts_drawn(screen, 1) if c.shown]
-        _assert_reads_well(screen, entry, charts)
+        _assert_reads_well(screen, entry, _measure_every_chart(screen, entry))

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
-from components.registry import PAGES, PageEntry
+from components.registry import PAGES, PageEntry, page_visits, visit_id
 from tests.e2e.helpers import (
     Server,
     Watch,
@@ -25,21 +25,31 @@ TITLES = [p.title for p in PAGES]
 PHONE = {"width": 390, "height": 844}
 
 
-@pytest.mark.parametrize("entry", PAGES, ids=[p.url_path for p in PAGES])
+VISITS = page_visits()
+
+
+@pytest.mark.parametrize(("entry", "section"), VISITS, ids=[visit_id(p, s) for p, s in VISITS])
 def test_page_renders_offline_without_errors(
-    page: Page, app_server: Server, entry: PageEntry, screenshots_dir: Path
+    page: Page, app_server: Server, entry: PageEntry, section: str | None, screenshots_dir: Path
 ) -> None:
+    """Every page, each section of a page with sections opened by its link (the first section is the page's own
+    screenshot)."""
     watch = Watch().attach(page)
-    open_page(page, app_server.url(entry), entry.title)
+    first = section is None or section == entry.sections[0][0]
+    open_page(page, app_server.url(entry, None if first else {"view": [str(section)]}), entry.title)
+    if section is not None:
+        tab = page.get_by_test_id("stMain").get_by_role("tab", name=dict(entry.sections)[section], exact=True)
+        expect(tab).to_have_attribute("aria-selected", "true")
+    shot = f"{entry.url_path}.png" if first else f"{entry.url_path}-{section}.png"
     page.wait_for_load_state("networkidle")  # late fetches (map outlines, fonts, images) count too
 
     assert page.get_by_test_id("stException").count() == 0, page.get_by_test_id("stException").all_inner_texts()
     assert page.get_by_text("Page not found").count() == 0
     assert nav_titles(page) == TITLES
-    full_page_screenshot(page, screenshots_dir / f"{entry.url_path}.png")
+    full_page_screenshot(page, screenshots_dir / shot)
     # The same page at phone width, for a person to look at (docs/screenshots/phone).
     page.set_viewport_size(PHONE)
-    full_page_screenshot(page, screenshots_dir / "phone" / f"{entry.url_path}.png")
+    full_page_screenshot(page, screenshots_dir / "phone" / shot)
     assert page.get_by_test_id("stException").count() == 0
     watch.assert_clean()
     assert watch.requests, "no request was recorded at all: the watch is not attached"

@@ -59,7 +59,7 @@ def replicas(pg_server: PgServer, tmp_path: Path) -> Iterator[tuple[Server, Serv
 
 def _open_filtered(page: Page, server: Server) -> None:
     """Positions for Ukraine (from the link), then Ceasefire chosen in the sidebar."""
-    open_page(page, server.url(POSITIONS, {"party": FILTERED["party"]}), POSITIONS.title)
+    open_page(page, server.url(POSITIONS, {"party": FILTERED["party"], "view": ["statements"]}), POSITIONS.title)
     choose(page, "Issues", ["Ceasefire"])
     wait_for_query(page, FILTERED)
     wait_idle(page)  # the run that wrote the link also redraws the table: wait for its end, not only for the link

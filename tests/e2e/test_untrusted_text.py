@@ -12,12 +12,14 @@ import pandas as pd
 import pytest
 from playwright.sync_api import Page, expect
 
-from components.registry import PAGES
+from components.registry import PAGES, page_visits, visit_id
 from tests.e2e.helpers import Server, Watch, download, download_button, open_page
 
 pytestmark = pytest.mark.e2e
 
 PAGE = {p.url_path: p for p in PAGES}
+VISITS = page_visits()
+VISIT_IDS = [visit_id(p, s) for p, s in VISITS]
 SCRIPT = "<script>alert('x')</script>"
 IMG = "<img src=x onerror=alert(1)>"
 
@@ -59,10 +61,10 @@ def test_image_tag_in_a_reaction_is_shown_as_text(page: Page, mini_server: Serve
     watch.assert_clean()
 
 
-@pytest.mark.parametrize("entry", PAGES, ids=[p.url_path for p in PAGES])
-def test_no_page_runs_markup_from_the_data(page: Page, mini_server: Server, entry) -> None:
+@pytest.mark.parametrize(("entry", "section"), VISITS, ids=VISIT_IDS)
+def test_no_page_runs_markup_from_the_data(page: Page, mini_server: Server, entry, section) -> None:
     watch = Watch().attach(page)
-    open_page(page, mini_server.url(entry), entry.title)
+    open_page(page, mini_server.url(entry, {"view": [section]} if section else {}), entry.title)
     _settle(page)
     assert page.evaluate(INJECTED) == NOTHING
     watch.assert_clean()
@@ -70,7 +72,7 @@ def test_no_page_runs_markup_from_the_data(page: Page, mini_server: Server, entr
 
 def test_formula_text_is_defused_in_the_csv(page: Page, mini_server: Server) -> None:
     positions = PAGE["positions"]
-    open_page(page, mini_server.url(positions, {"party": ["UKR"]}), positions.title)
+    open_page(page, mini_server.url(positions, {"party": ["UKR"], "view": ["statements"]}), positions.title)
     _, data = download(page, download_button(page, "Statements", "Download CSV"))
     summaries = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig", dtype=str, keep_default_na=False)["Summary"]
     assert '\'=HYPERLINK("http://evil") repeated' in summaries.tolist()
