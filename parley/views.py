@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -19,15 +19,31 @@ from parley.loading import Dataset
 from parley.selection import Rows
 
 
-@dataclass(frozen=True)
 class View:
     """Rounds and agreed items (hundreds to thousands) as frames; positions and reactions (up to millions) as row
-    selections of the shared tables, built into frames only for what a page shows."""
+    selections of the shared tables, built into frames only for what a page shows.
 
-    talks: pd.DataFrame
-    items: pd.DataFrame
-    positions: Rows
-    reactions: Rows
+    Each table is filtered when a page first reads it: a page (or a section of one) that shows only positions
+    does not filter the rounds, items and reactions on every rerun."""
+
+    def __init__(self, ds: Dataset, f: Filters) -> None:
+        self._ds, self._f = ds, f
+
+    @cached_property
+    def talks(self) -> pd.DataFrame:
+        return apply_talks(self._ds.talks, self._f, self._ds.participants, self._ds.issue_links)
+
+    @cached_property
+    def items(self) -> pd.DataFrame:
+        return apply_items(self._ds.items, _rows(self.talks, len(self._ds.talks)), self._f)
+
+    @cached_property
+    def positions(self) -> Rows:
+        return Rows.where(self._ds.positions, positions_mask(self._ds.positions, self._f))
+
+    @cached_property
+    def reactions(self) -> Rows:
+        return Rows.where(self._ds.reactions, reactions_mask(self._ds.reactions, self._f))
 
     @property
     def is_empty(self) -> bool:
@@ -38,13 +54,7 @@ class View:
 
 
 def apply_view(ds: Dataset, f: Filters) -> View:
-    talks = apply_talks(ds.talks, f, ds.participants, ds.issue_links)
-    return View(
-        talks=talks,
-        items=apply_items(ds.items, _rows(talks, len(ds.talks)), f),
-        positions=Rows.where(ds.positions, positions_mask(ds.positions, f)),
-        reactions=Rows.where(ds.reactions, reactions_mask(ds.reactions, f)),
-    )
+    return View(ds, f)
 
 
 def _rows(kept: pd.DataFrame, total: int) -> np.ndarray | None:
