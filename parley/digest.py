@@ -93,20 +93,20 @@ def _moves(positions: pd.DataFrame | Rows, since: pd.Timestamp) -> pd.DataFrame:
     )
 
 
-def _part(frame: pd.DataFrame, date: str, kind: object, who: str, what: pd.Series, key: str) -> pd.DataFrame:
-    """One kind of change as digest rows; `before` and `after` stay empty unless the caller fills them."""
-    return pd.DataFrame(
-        {
-            "date": frame[date],
-            "kind": kind,
-            "who": frame[who].astype(str),
-            "what": what.astype(str),
-            "before": "",
-            "after": "",
-            "flags": frame["flags"].astype(str),
-            "record": record_links(frame[key]),
-        }
-    )
+def _part(frame: pd.DataFrame, date: str, kind: object, who: str, what: pd.Series, key: str) -> dict[str, np.ndarray]:
+    """One kind of change as digest columns (arrays: the kinds are joined once, not frame by frame); `before` and
+    `after` stay empty unless the caller fills them."""
+    n = len(frame)
+    return {
+        "date": frame[date].to_numpy(),
+        "kind": np.broadcast_to(np.asarray(kind, dtype=object), (n,)),
+        "who": frame[who].astype(str).to_numpy(dtype=object),
+        "what": what.astype(str).to_numpy(dtype=object),
+        "before": np.full(n, "", dtype=object),
+        "after": np.full(n, "", dtype=object),
+        "flags": frame["flags"].astype(str).to_numpy(dtype=object),
+        "record": record_links(frame[key]).to_numpy(dtype=object),
+    }
 
 
 def _stance_and_option(stance: pd.Series, option: pd.Series) -> pd.Series:
@@ -142,8 +142,8 @@ def changes_since(
             moved["issue_label"].astype(str) + ": " + moved["summary"].astype(str),
             "position_id",
         )
-        part["before"] = before.where(moves["before_stance"] != "", "—").to_numpy()
-        part["after"] = _stance_and_option(moves["after_stance"], moves["after_option"]).to_numpy()
+        part["before"] = before.where(moves["before_stance"] != "", "—").to_numpy(dtype=object)
+        part["after"] = _stance_and_option(moves["after_stance"], moves["after_option"]).to_numpy(dtype=object)
         parts.append(part)
     recent = date_ordered(as_rows(reactions), "date")
     recent = recent.take(np.flatnonzero(recent.values("date") > day))
@@ -154,11 +154,12 @@ def changes_since(
     new_plans = plans[plans["presented"].to_numpy() > day]
     parts.append(_part(new_plans, "presented", "plan", "proposer_names", new_plans["title"], "plan_id"))
     if commitments is not None and len(commitments):
-        parts.append(_status_changes(commitments, since))
-    frames = [p for p in parts if len(p)]
-    if not frames:
+        status = _status_changes(commitments, since)
+        parts.append({column: status[column].to_numpy() for column in DIGEST_COLUMNS})
+    parts = [p for p in parts if len(p["date"])]
+    if not parts:
         return pd.DataFrame(columns=DIGEST_COLUMNS)
-    out = pd.concat(frames, ignore_index=True)[DIGEST_COLUMNS]
+    out = pd.DataFrame({column: np.concatenate([p[column] for p in parts]) for column in DIGEST_COLUMNS})
     return out.sort_values("date", ascending=False, kind="stable").reset_index(drop=True)
 
 
