@@ -12,6 +12,8 @@ from components.registry import page_at
 from components.sections import section_key
 from parley.aggregate import round_span
 from parley.filters import format_date
+from parley.loading import Dataset
+from parley.memo import per_dataset
 
 _LAST_CLICK = "timeline.last_click"
 
@@ -32,8 +34,17 @@ def _show_chosen_round() -> None:
         st.session_state[section_key(page)] = dict(page.sections)["round"]
 
 
-def render_round_picker(talks: pd.DataFrame, chart_event: object) -> str | None:
-    """A click on the chart selects the round once; afterwards the list decides, so the two never fight."""
+@per_dataset
+def _round_titles(talks: pd.DataFrame) -> dict[str, str]:
+    """Every round's name in the list, worked out once per dataset: the list names each round in view on every rerun
+    (thousands at a million records)."""
+    return dict(zip(talks["talk_id"], talks["title"] + " · " + talks["start_date"].map(format_date), strict=True))
+
+
+def render_round_picker(ds: Dataset, talks: pd.DataFrame, chart_event: object) -> str | None:
+    """A click on the chart selects the round once; afterwards the list decides, so the two never fight.
+
+    `talks` are the rounds in view, a selection of the dataset's."""
     clicked = _clicked(chart_event)
     if clicked and clicked != st.session_state.get(_LAST_CLICK):
         st.session_state[K_ROUND] = clicked
@@ -46,9 +57,7 @@ def render_round_picker(talks: pd.DataFrame, chart_event: object) -> str | None:
     options = ordered["talk_id"].tolist()
     if st.session_state.get(K_ROUND) not in options:
         st.session_state[K_ROUND] = None
-    titles = dict(
-        zip(ordered["talk_id"], ordered["title"] + " · " + ordered["start_date"].map(format_date), strict=True)
-    )
+    titles = _round_titles(ds.talks)
     return st.selectbox(
         "Open a round",
         options,

@@ -65,7 +65,7 @@ st.caption(
     "Move the zoom slider's ends to narrow the span; direct Istanbul rounds sit in the 'direct bilateral' lane."
 )
 
-talk_id = render_round_picker(view.talks, event)
+talk_id = render_round_picker(ds, view.talks, event)
 
 section, body = render_sections(page_at("timeline"))
 with body:
