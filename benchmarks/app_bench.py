@@ -25,6 +25,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import traceback
 import urllib.request
@@ -110,6 +111,30 @@ def _reset_peak() -> bool:
 def _step_peak_mb(reset: bool) -> float | None:
     """The peak since the last _reset_peak, when it worked."""
     return _status_mb("VmHWM") if reset else None
+
+
+class _AnonPeak:
+    """Samples RssAnon every few milliseconds while a step runs: the peak of the memory only this process holds.
+    VmHWM counts the file pages of memory-mapped cache entries too, which the kernel takes back under pressure."""
+
+    def __init__(self, every_s: float = 0.005) -> None:
+        self.every_s, self.peak_mb = every_s, 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while not self._stop.is_set():
+            self.peak_mb = max(self.peak_mb, _status_mb("RssAnon") or 0.0)
+            self._stop.wait(self.every_s)
+
+    def __enter__(self) -> _AnonPeak:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak_mb = max(self.peak_mb, _status_mb("RssAnon") or 0.0)
 
 
 def _timed(fn: Callable[[], Any], repeats: int) -> list[float]:
@@ -387,7 +412,9 @@ def measure_size(name: str, budget_s: float, repeats: int) -> dict[str, Any]:
         result.update(anon_after_load_mb=_status_mb("RssAnon"), file_after_load_mb=_status_mb("RssFile"))
         print(f"[{name}] {result['rows']}; load {times[0]:.1f} s, again {times[1]:.1f} s", flush=True)
         reset = _reset_peak()
-        result.update(_csv_on_click(ds))
+        with _AnonPeak() as anon:
+            result.update(_csv_on_click(ds))
+        result["peak_csv_anon_mb"] = anon.peak_mb
         # A download holds its bytes: the full CSV costs its size on top of the dataset, apart from the pages.
         result.update(peak_csv_mb=_step_peak_mb(reset), rss_after_csv_mb=_status_mb("VmRSS"))
         print(f"[{name}] CSV of every position: {result['csv_s']:.2f} s, {result['csv_mb']:.0f} MB", flush=True)
@@ -401,6 +428,7 @@ def measure_size(name: str, budget_s: float, repeats: int) -> dict[str, Any]:
     release_memory()
     result["rss_before_pages_mb"] = _status_mb("VmRSS")
     reset = _reset_peak()
+    pages_anon = _AnonPeak(every_s=0.02).__enter__()
 
     from streamlit.testing.v1 import AppTest
 
@@ -426,6 +454,8 @@ def measure_size(name: str, budget_s: float, repeats: int) -> dict[str, Any]:
             flush=True,
         )
     result["pages"] = pages
+    pages_anon.__exit__()
+    result["peak_pages_anon_mb"] = pages_anon.peak_mb
     result.update(rss_end_mb=_status_mb("VmRSS"), peak_end_mb=_maxrss_mb())
     result.update(anon_end_mb=_status_mb("RssAnon"), file_end_mb=_status_mb("RssFile"))
     # The app's own load and every page, from the RSS left after the benchmark's loads and CSV were let go.
@@ -575,7 +605,11 @@ def _summary_rows(results: list[dict[str, Any]]) -> list[list[str]]:
             lambda r: f"{_fmt_mb(r.get('rss_after_load_mb'))} / {_fmt_mb(r.get('peak_after_load_mb'))}",
         ),
         row("RSS / peak at the end", lambda r: f"{_fmt_mb(r.get('rss_end_mb'))} / {_fmt_mb(r.get('peak_end_mb'))}"),
-        row("peak of the full CSV alone (from RSS after load)", lambda r: _fmt_mb(r.get("peak_csv_mb"))),
+        row(
+            "peak of the full CSV alone (from RSS after load) / its anonymous part",
+            lambda r: f"{_fmt_mb(r.get('peak_csv_mb'))} / {_fmt_mb(r.get('peak_csv_anon_mb'))}",
+        ),
+        row("peak anonymous RSS of the app's load and pages", lambda r: _fmt_mb(r.get("peak_pages_anon_mb"))),
         row(
             "peak of the app's load and pages alone / peak without the CSV",
             lambda r: f"{_fmt_mb(r.get('peak_pages_mb'))} / {_fmt_mb(r.get('peak_without_csv_mb'))}",
