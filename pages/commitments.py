@@ -10,7 +10,7 @@ from components.registry import page_at
 from components.sections import render_sections
 from components.tables import show_table
 from parley.commitment_charts import by_party_in_view, by_round_in_view, steps_chart_in_view
-from parley.commitments import apply_commitments, as_of, latest_in_view
+from parley.commitments import apply_commitments, as_of, history_in_view, latest_in_view
 from parley.filters import format_date
 
 ds = get_dataset()
@@ -137,7 +137,7 @@ with body:
         )
     else:
         show_table(
-            events.sort_values(["round_date", "item_id", "date"], kind="stable"),
+            history_in_view(ds.commitments, events),
             page="commitments",
             name="events",
             ds=ds,

@@ -102,6 +102,17 @@ def latest_in_view(ledger: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
     return once_per_selection(ledger, selected((ledger, events)), "latest", lambda: latest_status(events))
 
 
+def history_in_view(ledger: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
+    """`events`, rows of the dataset's `ledger`, in the order of the status history: by round, commitment and date;
+    once per selection of events. Shared: callers must not change it."""
+    return once_per_selection(ledger, selected((ledger, events)), "history", lambda: history(events))
+
+
+def history(events: pd.DataFrame) -> pd.DataFrame:
+    """The events by round date, then commitment, then date: each commitment's story in the order it happened."""
+    return events.sort_values(["round_date", "item_id", "date"], kind="stable")
+
+
 def steps_in_view(ledger: pd.DataFrame, events: pd.DataFrame, until: pd.Timestamp) -> pd.DataFrame:
     """status_steps of `events`, rows of the dataset's `ledger`: the open steps once per selection of events, closed
     at `until` on each call (the window's end moves the day without changing the events)."""

@@ -21,6 +21,7 @@ from parley.commitment_charts import (
 from parley.commitments import (
     apply_commitments,
     as_of,
+    history_in_view,
     latest_in_view,
     latest_status,
     share_by_party,
@@ -87,6 +88,9 @@ def test_remembered_answers_equal_fresh_ones_for_every_view(bundled):
             assert_frame_equal(latest_in_view(ledger, events), latest)
             until = as_of(bundled.date_span[1], f)
             assert_frame_equal(steps_in_view(ledger, events, until), status_steps(events, until))
+            assert_frame_equal(
+                history_in_view(ledger, events), events.sort_values(["round_date", "item_id", "date"], kind="stable")
+            )
             assert steps_chart_in_view(ledger, events, until, labels) == commitment_steps_chart(
                 status_steps(events, until), labels
             )
