@@ -54,37 +54,48 @@ def since_choices(talks: pd.DataFrame, last_day: pd.Timestamp | None) -> dict[st
     return choices
 
 
+MIN_LOOK_BACK = 4_096  # rows before the window first read for the statements the recent ones follow
+
+
 def _moves(positions: pd.DataFrame | Rows, since: pd.Timestamp) -> pd.DataFrame:
     """Positions after `since` that are a party's first on an issue or change its stance or option, with the
     stance and option before."""
     rows = date_ordered(as_rows(positions), "date")
     if len(rows) == 0:
         return pd.DataFrame(columns=["row", "before_stance", "before_option", "after_stance", "after_option"])
-    pair, total = party_issue_pairs(rows)
     dates = rows.values("date")
     # Rows are in date order: those after `since` follow every earlier one (missing dates sort last, never after).
     first_recent = int(np.searchsorted(dates, np.datetime64(since), side="right"))
     recent = first_recent + np.flatnonzero(dates[first_recent:] > np.datetime64(since))
-    # Each recent row's previous row on its pair: an earlier recent one, else the pair's last row before the window.
+    # Each recent row's previous row on its (party, issue) pair is nearly always among the last rows before the
+    # window: read back from there, twice as far each time a pair's earlier row is not found yet, instead of
+    # grouping every row of a million. A pair with no earlier row at all reads back to the first row.
+    span = MIN_LOOK_BACK
+    while True:
+        start = max(0, first_recent - span)
+        tail = rows.take(slice(start, None))
+        pair, total = party_issue_pairs(tail)
+        last_before = last_of_each(pair[: first_recent - start], total)
+        local = recent - start
+        if start == 0 or bool(np.all(last_before[pair[local]] >= 0)):
+            break
+        span *= 2
     # Only the recent rows are sorted; the rows before them are one pass.
-    last_before = last_of_each(pair[:first_recent], total)
-    order = np.argsort(pair[recent], kind="stable")
-    by_pair = recent[order]
+    order = np.argsort(pair[local], kind="stable")
+    by_pair = local[order]
     same = np.r_[False, pair[by_pair][1:] == pair[by_pair][:-1]]
-    before = np.empty(len(recent), dtype=np.int64)
+    before = np.empty(len(local), dtype=np.int64)
     before[order] = np.where(same, np.r_[-1, by_pair[:-1]], last_before[pair[by_pair]])
-    stance, option = rows.codes("stance"), rows.codes("option_id")
+    stance, option = tail.codes("stance"), tail.codes("option_id")
     had = before >= 0
-    changed = (
-        ~had | (stance[recent] != stance[np.maximum(before, 0)]) | (option[recent] != option[np.maximum(before, 0)])
-    )
-    picked, before = recent[changed], before[changed]
-    now = rows.take(picked).frame(["position_id", "stance_label", "option_label"])
-    then = rows.take(np.maximum(before, 0)).frame(["stance_label", "option_label"])
+    changed = ~had | (stance[local] != stance[np.maximum(before, 0)]) | (option[local] != option[np.maximum(before, 0)])
+    picked, before = local[changed], before[changed]
+    now = tail.take(picked).frame(["position_id", "stance_label", "option_label"])
+    then = tail.take(np.maximum(before, 0)).frame(["stance_label", "option_label"])
     first = before < 0
     return pd.DataFrame(
         {
-            "row": picked,
+            "row": start + picked,
             "before_stance": np.where(first, "", then["stance_label"].astype(str)),
             "before_option": np.where(first, "", then["option_label"].astype(str)),
             "after_stance": now["stance_label"].astype(str).to_numpy(),

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from components.registry import PAGES
-from parley import coverage
+from parley import coverage, digest
 from parley.commitments import apply_commitments
 from parley.digest import changes_since, record_link, since_choices
 from parley.filters import Filters, format_date
@@ -84,3 +85,18 @@ def test_commitment_status_changes_equal_a_plain_walk(bundled):
     assert len(
         _status_changes_plainly(apply_commitments(bundled.commitments, Filters()), day - pd.Timedelta(days=5000))
     )
+
+
+@pytest.mark.parametrize("look_back", [1, 2, 5])
+def test_reading_back_from_the_window_gives_what_reading_every_row_gives(bundled, monkeypatch, look_back):
+    view = apply_view(bundled, Filters())
+    day = coverage.last_day(bundled)
+    args = (bundled.talks.iloc[:0], view.positions, bundled.reactions.iloc[:0], bundled.plans.iloc[:0])
+    for since in [day - pd.Timedelta(days=d) for d in (3, 30, 200, 400, 5000)]:
+        monkeypatch.setattr(digest, "MIN_LOOK_BACK", len(bundled.positions))  # the first read is every row
+        every_row = changes_since(*args, since)
+        monkeypatch.setattr(digest, "MIN_LOOK_BACK", look_back)
+        got = changes_since(*args, since)
+        pd.testing.assert_frame_equal(got, every_row)
+        assert set(got["kind"]) <= {"new position", "position moved"}
+    assert {"new position", "position moved"} <= set(every_row["kind"])
