@@ -261,16 +261,16 @@ def _round_hover(frame: pd.DataFrame) -> list[str]:
 
 
 def _round_trace(
-    part: pd.DataFrame, name: str, lanes: np.ndarray, colour: str | np.ndarray, size: float | np.ndarray, symbol: str
+    x: np.ndarray, custom: np.ndarray, name: str, lanes: np.ndarray, colour: str | np.ndarray, size: object, symbol: str
 ) -> dict:
     """Rounds as a scatter trace, a plain dict: the figure validates its traces once, when it is built."""
     return {
         "type": "scatter",
-        "x": part["start_date"].to_numpy(),
+        "x": x,
         "y": lanes,
         "mode": "markers",
         "name": name,
-        "customdata": part[["talk_id", "hover"]].to_numpy(),
+        "customdata": custom,
         "marker": {"color": colour, "size": size, "symbol": symbol, "line": {"width": 1, "color": "#333333"}},
         "hovertemplate": "%{customdata[1]}<extra></extra>",
     }
@@ -294,23 +294,28 @@ def timeline_figure(
         frame["size"] = (8 + 22 * (frame["n"] / max(int(frame["n"].max()), 1)) ** 0.5).round(1)
     else:
         frame["size"] = 11.0
-    stands_out = frame["talk_id"].isin(highlight or set()) | (frame["talk_id"] == selected)
+    stands_out = (frame["talk_id"].isin(highlight or set()) | (frame["talk_id"] == selected)).to_numpy()
+    # The lanes are cut from plain arrays: a pandas selection per lane cost more than the lane's trace.
+    x = frame["start_date"].to_numpy()
+    custom = frame[["talk_id", "hover"]].to_numpy()
+    size = frame["size"].to_numpy()
+    formats = frame["format"].to_numpy()
     traces = []
     # Hover text travels in customdata, which Plotly passes through unchecked: validating thousands of strings one
     # by one would cost more than the rest of the page.
     for code, label in format_labels.items():
-        part = frame[(frame["format"] == code) & ~stands_out]
-        if part.empty:
+        keep = (formats == code) & ~stands_out
+        if not keep.any():
             continue
         lane = _lane(label)
         colour = palette.FORMAT_COLOURS.get(code, palette.NO_DATA)
-        lanes = np.full(len(part), lane, dtype=object)
-        traces.append(_round_trace(part, lane, lanes, colour, part["size"].to_numpy(), "circle"))
+        lanes = np.full(int(keep.sum()), lane, dtype=object)
+        traces.append(_round_trace(x[keep], custom[keep], lane, lanes, colour, size[keep], "circle"))
     if stands_out.any():
         big = frame[stands_out]
         colours = big["format"].map(palette.FORMAT_COLOURS).fillna(palette.NO_DATA).to_numpy()
         lanes = big["format_label"].map(_lane).to_numpy()
-        traces.append(_round_trace(big, "highlighted", lanes, colours, 18, "diamond"))
+        traces.append(_round_trace(x[stands_out], custom[stands_out], "highlighted", lanes, colours, 18, "diamond"))
     layout = dict(
         template=PLOTLY_TEMPLATE,
         height=360,
