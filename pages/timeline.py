@@ -13,9 +13,10 @@ from components.sections import render_sections
 from components.tables import show_table
 from parley.aggregate import cities_by_rounds, newest_first, round_marks, rounds_in, rounds_starting_in
 from parley.charts import timeline_chart, timeline_figure
-from parley.filters import Filters, apply_items, apply_positions, apply_reactions, format_date, sources_cited_by
+from parley.filters import Filters, format_date
+from parley.round_detail import round_detail
 from parley.text import escape_markdown
-from parley.views import apply_view, linked_to_talk
+from parley.views import apply_view
 
 ds = get_dataset()
 f = current_filters(ds)
@@ -76,14 +77,11 @@ with body:
                 "outcome, agreed items, linked positions and reactions, and sources."
             )
         else:
-            talk = ds.talks[ds.talks["talk_id"] == talk_id].iloc[0]
             # Everything linked to the round, whatever the other filters, but "Hide low-confidence records" holds
             # here too.
-            confident = Filters(hide_low=f.hide_low)
+            detail = round_detail(ds, talk_id, f.hide_low)
+            talk = detail.talk
             round_view = Filters(hide_low=f.hide_low, talk=talk_id)  # what the round's tables and CSV names follow
-            items = apply_items(linked_to_talk(ds.items, talk_id), None, confident)
-            positions = apply_positions(linked_to_talk(ds.positions, talk_id), confident)
-            reactions = apply_reactions(linked_to_talk(ds.reactions, talk_id), confident)
             st.header(escape_markdown(talk["title"]), anchor=False)
             st.caption(
                 escape_markdown(
@@ -99,7 +97,7 @@ with body:
             if talk["notes"]:
                 st.caption("Note: " + escape_markdown(talk["notes"]))
             show_table(
-                linked_to_talk(ds.participants, talk_id),
+                detail.participants,
                 page="timeline",
                 name=f"{talk_id} participants",
                 ds=ds,
@@ -116,11 +114,11 @@ with body:
             st.subheader("Agreed items")
             if f.hide_low:
                 st.caption("Low-confidence items, positions and reactions of this round are hidden (sidebar filter).")
-            if items.empty:
+            if detail.items.empty:
                 st.caption("No agreed items recorded for this round.")
             else:
                 show_table(
-                    items,
+                    detail.items,
                     page="timeline",
                     name=f"{talk_id} agreed items",
                     ds=ds,
@@ -138,7 +136,7 @@ with body:
                 )
             st.subheader("Positions and reactions linked to this round")
             show_table(
-                positions,
+                detail.positions,
                 page="timeline",
                 name=f"{talk_id} positions",
                 ds=ds,
@@ -155,7 +153,7 @@ with body:
                 },
             )
             show_table(
-                reactions,
+                detail.reactions,
                 page="timeline",
                 name=f"{talk_id} reactions",
                 ds=ds,
@@ -172,13 +170,7 @@ with body:
             )
             st.subheader("Sources")
             show_table(
-                sources_cited_by(
-                    ds.sources,
-                    ds.talks[ds.talks["talk_id"] == talk_id],
-                    items,
-                    positions,
-                    reactions,
-                ),
+                detail.sources,
                 page="timeline",
                 name=f"{talk_id} sources",
                 ds=ds,

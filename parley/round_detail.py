@@ -1,0 +1,68 @@
+"""Everything linked to one round: the Timeline's round detail.
+
+The detail follows no filter but "Hide low-confidence records", so it stays the same while the reader changes the
+others; finding a round's records scans whole tables (a second at a million records, on every rerun), so the last
+few details asked for are kept per dataset.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import NamedTuple
+
+import pandas as pd
+
+from parley.filters import Filters, apply_items, apply_positions, apply_reactions, sources_cited_by
+from parley.loading import Dataset
+from parley.memo import per_dataset
+from parley.views import linked_to_talk
+
+KEPT = 8  # details kept per dataset: a few readers each on a round, never every round of a large record
+
+_lock = threading.Lock()
+
+
+class RoundDetail(NamedTuple):
+    talk: pd.Series
+    participants: pd.DataFrame
+    items: pd.DataFrame
+    positions: pd.DataFrame
+    reactions: pd.DataFrame
+    sources: pd.DataFrame
+
+
+def round_detail(ds: Dataset, talk_id: str, hide_low: bool) -> RoundDetail:
+    """The round, its participants, and the items, positions and reactions linked to it with the sources they cite
+    (low-confidence records left out with `hide_low`). Shared between sessions: callers must not change it."""
+    kept = _kept(ds)
+    key = (talk_id, hide_low)
+    with _lock:
+        detail = kept.get(key)
+    if detail is None:
+        detail = _detail(ds, talk_id, hide_low)  # outside the lock: two sessions may both work it out, never wrongly
+        with _lock:
+            kept[key] = detail
+            while len(kept) > KEPT:
+                kept.pop(next(iter(kept)))
+    return detail
+
+
+@per_dataset
+def _kept(ds: Dataset) -> dict[tuple[str, bool], RoundDetail]:
+    return {}
+
+
+def _detail(ds: Dataset, talk_id: str, hide_low: bool) -> RoundDetail:
+    confident = Filters(hide_low=hide_low)
+    rounds = ds.talks[ds.talks["talk_id"] == talk_id]
+    items = apply_items(linked_to_talk(ds.items, talk_id), None, confident)
+    positions = apply_positions(linked_to_talk(ds.positions, talk_id), confident)
+    reactions = apply_reactions(linked_to_talk(ds.reactions, talk_id), confident)
+    return RoundDetail(
+        talk=rounds.iloc[0],
+        participants=linked_to_talk(ds.participants, talk_id),
+        items=items,
+        positions=positions,
+        reactions=reactions,
+        sources=sources_cited_by(ds.sources, rounds, items, positions, reactions),
+    )
