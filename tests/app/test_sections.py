@@ -85,7 +85,7 @@ def test_only_the_open_section_is_drawn():
     assert all("positions.gap.a" not in d["widgets"] for s, d in drawn.items() if s != "gap")
     assert drawn["stand"]["titles"] == {"Latest stance by party and issue"}
     assert drawn["path"]["titles"] == {"Options over time"}
-    assert drawn["statements"]["titles"] == {"Statements per party"}
+    assert drawn["statements"]["titles"] == {"Statements per party", "Statements"}
     assert (drawn["stand"]["tables"], drawn["path"]["tables"], drawn["moves"]["tables"]) == (0, 0, 1)
     assert drawn["statements"]["tables"] == 1
 

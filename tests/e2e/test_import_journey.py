@@ -138,6 +138,15 @@ def _round_picker(page: Page) -> Locator:
     return page.get_by_role("combobox", name=PICKER, exact=True)
 
 
+def _open_rounds(page: Page) -> None:
+    """Open the Timeline's section listing every round (the page opens on the chosen round's section)."""
+    tab = page.get_by_test_id("stMain").get_by_role("tab", name=ROUNDS, exact=True)
+    tab.click()
+    expect(tab).to_have_attribute("aria-selected", "true")
+    page.get_by_test_id("stHeading").filter(has_text=ROUNDS).wait_for()
+    wait_idle(page)
+
+
 def _round_options(page: Page, text: str) -> list[str]:
     """The "Open a round" options whose label holds `text` (typed into the box, so a long list is no matter)."""
     box = _round_picker(page)
@@ -162,7 +171,7 @@ def test_uploaded_bundle_shows_on_the_timeline_and_undo_removes_it(
     bundle.write_text(json.dumps(BUNDLE, indent=2), encoding="utf-8")
 
     # Before: the round is not on the Timeline.
-    open_page(page, import_server.url(TIMELINE), TIMELINE.title)
+    open_page(page, import_server.url(TIMELINE, {"view": ["rounds"]}), TIMELINE.title)
     before = row_count(page, ROUNDS)
     assert before > 0
     assert _round_options(page, "Valletta") == []
@@ -207,6 +216,7 @@ def test_uploaded_bundle_shows_on_the_timeline_and_undo_removes_it(
 
     # The Timeline shows the new round: one more row, in the picker, and it opens with its position and source.
     _go(page, TIMELINE.title)
+    _open_rounds(page)
     assert row_count(page, ROUNDS) == before + 1
     options = _round_options(page, "Valletta")
     assert len(options) == 1 and options[0].startswith(f"{TITLE} · "), options
@@ -236,6 +246,7 @@ def test_uploaded_bundle_shows_on_the_timeline_and_undo_removes_it(
     # The round is gone from the Timeline, and the page no longer opens it. (The URL still says ?round=<the removed
     # round> until the next rerun: the filters write it before the page drops the stale selection.)
     _go(page, TIMELINE.title)
+    _open_rounds(page)
     assert row_count(page, ROUNDS) == before
     assert _round_options(page, "Valletta") == []
     expect(page.get_by_role("heading", level=2, name=TITLE, exact=True)).to_have_count(0)

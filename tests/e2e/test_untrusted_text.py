@@ -52,7 +52,7 @@ def test_script_in_a_round_outcome_is_shown_as_text(page: Page, mini_server: Ser
 def test_image_tag_in_a_reaction_is_shown_as_text(page: Page, mini_server: Server) -> None:
     watch = Watch().attach(page)
     reactions = PAGE["reactions"]
-    open_page(page, mini_server.url(reactions), reactions.title)
+    open_page(page, mini_server.url(reactions, {"view": ["list"]}), reactions.title)
     # The table draws on a canvas; its (visually hidden) accessible copy of the cells carries the literal text.
     cell = page.get_by_role("gridcell", include_hidden=True).get_by_text(f"{IMG} hoped for a ceasefire.", exact=True)
     expect(cell).to_have_count(1)
