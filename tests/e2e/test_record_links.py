@@ -46,7 +46,7 @@ def _open_link_cell(page: Page, x: float, y: float, attempts: int = 3) -> Page:
 
 def test_a_reaction_leads_to_its_source_and_fact_check_and_back(page: Page, mini_server: Server) -> None:
     watch = Watch().attach(page)
-    open_page(page, mini_server.url(REACTIONS), REACTIONS.title)
+    open_page(page, mini_server.url(REACTIONS, {"view": ["list"]}), REACTIONS.title)
     table = _table_after(page, "Reactions")
     table.scroll_into_view_if_needed()
     wait_idle(page)

@@ -41,6 +41,7 @@ IMPORT = next(p for p in PAGES if p.url_path == "import")
 STATEMENTS = "Statements"  # the Positions table under this subheading
 # Ukraine from the link, Ceasefire from the widget: the example bundle adds one Ukrainian ceasefire position.
 FILTERED = {"party": ["UKR"], "issue": ["ceasefire"]}
+VIEW = {**FILTERED, "view": ["statements"]}  # the filters, on the section that lists the statements
 NOTICE = "New records available"
 # The example bundle: its source, an actor, a round, three participants, an agreed item, a position, a reaction.
 N_EXAMPLE = 9
@@ -61,7 +62,7 @@ def _open_filtered(page: Page, server: Server) -> None:
     """Positions for Ukraine (from the link), then Ceasefire chosen in the sidebar."""
     open_page(page, server.url(POSITIONS, {"party": FILTERED["party"], "view": ["statements"]}), POSITIONS.title)
     choose(page, "Issues", ["Ceasefire"])
-    wait_for_query(page, FILTERED)
+    wait_for_query(page, VIEW)
     wait_idle(page)  # the run that wrote the link also redraws the table: wait for its end, not only for the link
     expect_chosen(page, "Issues", ["Ceasefire"])
 
@@ -83,7 +84,7 @@ def _expect_statements(page: Page, n: int) -> None:
 def _assert_view_kept(page: Page) -> None:
     expect_chosen(page, "Parties and actors", ["Ukraine"])
     expect_chosen(page, "Issues", ["Ceasefire"])
-    assert query(page) == FILTERED
+    assert query(page) == VIEW
 
 
 def test_import_on_one_replica_reaches_the_other_and_undo_and_a_correction_reach_both(
