@@ -12,7 +12,7 @@ from components.sections import render_sections
 from components.tables import show_table
 from parley import gaps
 from parley.aggregate import codebook_entries, count_by, latest_stances, stance_moves
-from parley.charts import party_counts_chart, stance_matrix_chart
+from parley.charts import MATRIX_COLUMNS, party_counts_chart, stance_matrix_chart
 from parley.gap_charts import option_path_chart
 from parley.plans import plans_in_view
 from parley.text import definitions
@@ -38,7 +38,7 @@ with body:
         stances = ds.labels["position_stance"]
         st.caption("Stances: " + definitions(codebook_entries(ds.codebook, "position_stance")))
         show_chart(
-            stance_matrix_chart(latest_stances(positions), stances),
+            stance_matrix_chart(latest_stances(positions, MATRIX_COLUMNS), stances),
             title="Latest stance by party and issue",
             page="positions",
             ds=ds,

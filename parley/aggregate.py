@@ -87,13 +87,24 @@ def _by_party_and_issue(rows: Rows) -> tuple[np.ndarray, np.ndarray]:
     return rows.remembered("party-issue order", compute)
 
 
-def latest_stances(positions: pd.DataFrame | Rows) -> pd.DataFrame:
-    """The most recent position of each party on each issue (ties: the later row in the file wins)."""
+def latest_stances(positions: pd.DataFrame | Rows, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """The most recent position of each party on each issue (ties: the later row in the file wins), ordered by party
+    id then issue id; only `columns` (all by default) are built, for the few rows kept."""
     rows = date_ordered(as_rows(positions), "date")
     pair, total = party_issue_pairs(rows)
     last = last_of_each(pair, total)
-    latest = rows.take(np.sort(last[last >= 0])).frame()
-    return latest.sort_values(["actor_id", "issue_id"]).reset_index(drop=True)
+    latest = rows.take(last[last >= 0])
+    order = np.lexsort((_text_rank(latest, "issue_id"), _text_rank(latest, "actor_id")))
+    return latest.take(order).frame(columns)
+
+
+def _text_rank(rows: Rows, column: str) -> np.ndarray:
+    """Each selected row's place in the text order of the column's values (an empty value first): ordering by it
+    orders as sorting the text would, with a sort of the few distinct values instead of the rows."""
+    codes = column_codes(rows, column)
+    rank = np.empty(codes.size, dtype=np.int64)
+    rank[np.argsort(codes.values.astype(str), kind="stable")] = np.arange(codes.size)
+    return rank[codes.codes]
 
 
 def stance_moves(positions: pd.DataFrame | Rows, labels: dict[str, str] | None = None) -> Rows:
@@ -375,7 +386,9 @@ def sources_by_use(sources: pd.DataFrame) -> pd.DataFrame:
     return sources_listed(sources.sort_values(["n_records", "outlet"], ascending=[False, True]))
 
 
+@per_dataset
 def codebook_entries(codebook: pd.DataFrame, scheme: str) -> list[tuple[str, str]]:
-    """(label, definition) of every code in a codebook scheme, in codebook order."""
+    """(label, definition) of every code in a codebook scheme, in codebook order (once per codebook: shared, callers
+    must not change it)."""
     codes = codebook[codebook["scheme"] == scheme]
     return list(zip(codes["label"].astype(str), codes["definition"].astype(str), strict=True))

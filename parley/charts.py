@@ -383,22 +383,39 @@ def timeline_chart(marks: Marks, format_labels: dict[str, str], window: tuple[da
 
 
 # ---- positions -------------------------------------------------------------------------------------
+# The columns of latest_stances the stance matrix draws: only these are built for it.
+MATRIX_COLUMNS = ("actor_name", "issue_label", "stance", "date", "summary", "flags")
+
+
 def stance_matrix_chart(latest: pd.DataFrame, stance_labels: dict[str, str]) -> dict:
     """Party × issue grid coloured by each party's latest stance in the window."""
-    frame = pd.DataFrame(
+    stances = latest["stance"].astype(str).tolist()
+    flags = latest["flags"].astype(str).tolist()
+    when = dates_text(latest["date"]).astype(object)
+    # Rows built directly: at most one per party and issue, and pandas steps per column cost more than the loop.
+    rows = [
         {
-            "actor_name": latest["actor_name"].astype(str),
-            "issue_label": latest["issue_label"].astype(str),
-            "stance_label": latest["stance"].astype(str).map(stance_labels),
-            "when": dates_text(latest["date"]),
-            "summary": latest["summary"].astype(str),
-            "flags": latest["flags"].astype(str),
+            "actor_name": actor,
+            "issue_label": issue,
+            "stance_label": stance_labels.get(stance),
+            "when": None if pd.isna(day) else day,
+            "summary": summary,
+            "flags": flag,
+            # Single-source is common; the mark is kept for records an analyst must not take at face value.
+            "caution": "disputed" in flag or "low confidence" in flag,
+            # The "!" is dark on the pale middle of the scale and white on its saturated ends (a flag, not data).
+            "pale": stance in PALE_STANCES,
         }
-    )
-    # Single-source is common; the mark is kept for records an analyst must not take at face value.
-    frame["caution"] = frame["flags"].str.contains("disputed|low confidence")
-    # The "!" is dark on the pale middle of the scale and white on its saturated ends (a flag, not data text).
-    frame["pale"] = latest["stance"].astype(str).isin(PALE_STANCES).to_numpy()
+        for actor, issue, stance, day, summary, flag in zip(
+            latest["actor_name"].astype(str).tolist(),
+            latest["issue_label"].astype(str).tolist(),
+            stances,
+            when.tolist(),
+            latest["summary"].astype(str).tolist(),
+            flags,
+            strict=True,
+        )
+    ]
     codes = palette.in_order(stance_labels, palette.POSITION_STANCE_ORDER)
     # On a phone the issue names stand upright (slanted, twelve of them overlapped in the narrow grid) and the party
     # names get less room; the full names are in every cell's tooltip.
@@ -442,7 +459,7 @@ def stance_matrix_chart(latest: pd.DataFrame, stance_labels: dict[str, str]) -> 
         "padding": PADDING,
         "width": "container",
         "height": {"step": 36},
-        "data": {"values": _values(frame)},
+        "data": {"values": rows},
         "layer": [cells, caution],
     }
 

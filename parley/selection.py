@@ -118,12 +118,12 @@ class Rows:
     def frame(self, columns: Iterable[str] | None = None) -> pd.DataFrame:
         """The selected rows as a new frame, with only `columns` (all by default); index 0..n-1."""
         wanted = list(columns) if columns is not None else self.columns
-        base = [c for c in wanted if c not in self.extra]
-        out = self.table[base].take(self.index).reset_index(drop=True)
-        for column in wanted:
-            if column in self.extra:
-                out[column] = np.asarray(self.extra[column])
-        return out[wanted]
+        # Each column's array taken and handed over as it is: selecting the columns of the table as a frame, taking
+        # from it and selecting again cost three times as much for the few hundred rows a page shows.
+        data = {
+            c: np.asarray(self.extra[c]) if c in self.extra else self.table[c].array.take(self.index) for c in wanted
+        }
+        return pd.DataFrame(data, columns=wanted, copy=False)
 
     def take(self, positions: np.ndarray | Sequence[int] | slice) -> Rows:
         """A sub-selection by position within this selection (extra columns follow)."""
