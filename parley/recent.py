@@ -44,6 +44,9 @@ class Recent:
     def __len__(self) -> int:
         return len(self._answers)
 
+    def __contains__(self, key: Hashable) -> bool:
+        return key in self._answers
+
 
 @per_dataset
 def recent_of(table: pd.DataFrame) -> Recent:

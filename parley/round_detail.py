@@ -7,7 +7,6 @@ few details asked for are kept per dataset.
 
 from __future__ import annotations
 
-import threading
 from typing import NamedTuple
 
 import pandas as pd
@@ -15,11 +14,10 @@ import pandas as pd
 from parley.filters import Filters, apply_items, apply_positions, apply_reactions, sources_cited_by
 from parley.loading import Dataset
 from parley.memo import per_dataset
+from parley.recent import Recent
 from parley.views import linked_to_talk
 
 KEPT = 8  # details kept per dataset: a few readers each on a round, never every round of a large record
-
-_lock = threading.Lock()
 
 
 class RoundDetail(NamedTuple):
@@ -34,22 +32,12 @@ class RoundDetail(NamedTuple):
 def round_detail(ds: Dataset, talk_id: str, hide_low: bool) -> RoundDetail:
     """The round, its participants, and the items, positions and reactions linked to it with the sources they cite
     (low-confidence records left out with `hide_low`). Shared between sessions: callers must not change it."""
-    kept = _kept(ds)
-    key = (talk_id, hide_low)
-    with _lock:
-        detail = kept.get(key)
-    if detail is None:
-        detail = _detail(ds, talk_id, hide_low)  # outside the lock: two sessions may both work it out, never wrongly
-        with _lock:
-            kept[key] = detail
-            while len(kept) > KEPT:
-                kept.pop(next(iter(kept)))
-    return detail
+    return _kept(ds).get((talk_id, hide_low), lambda: _detail(ds, talk_id, hide_low))
 
 
 @per_dataset
-def _kept(ds: Dataset) -> dict[tuple[str, bool], RoundDetail]:
-    return {}
+def _kept(ds: Dataset) -> Recent:
+    return Recent(KEPT)
 
 
 def _detail(ds: Dataset, talk_id: str, hide_low: bool) -> RoundDetail:
