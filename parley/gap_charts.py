@@ -8,6 +8,7 @@ low-confidence records are drawn hollow: visible, never shown as solid fact.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from parley import palette
@@ -240,17 +241,41 @@ def gap_over_time_chart(frame: pd.DataFrame, sizes: dict[str, int]) -> dict:
     """The gap between the two parties per issue over time: one row per issue, a bar from each change to the next
     whose thickness is the gap as a share of the issue's scale (so long and short scales compare). One neutral
     colour, no hue per issue: the row names the issue. `frame` comes from gaps.gap_over_time."""
-    steps = [sizes.get(issue, 2) - 1 for issue in frame["issue_id"]]
-    data = frame.assign(
-        share=[gap / n if n > 0 else 0 for gap, n in zip(frame["gap"], steps, strict=True)],
-        steps=[f"{gap} of {n}" for gap, n in zip(frame["gap"], steps, strict=True)],
-        when=dates_text(frame["date"]),
-    )
+    issues = frame["issue_id"].astype(str).tolist()
+    gaps = frame["gap"].tolist()
+    steps = [sizes.get(issue, 2) - 1 for issue in issues]
+    days = frame["date"].to_numpy(dtype="datetime64[s]")
     # Each value holds until the issue's next change; the last ones until a little after the latest change.
-    last = (data["date"].max() if len(data) else pd.Timestamp("today")) + pd.Timedelta(days=15)
-    data["until"] = data.groupby("issue_id", sort=False)["date"].shift(-1).fillna(last)
-    order = list(dict.fromkeys(data["issue_label"].astype(str)))
-    x = _field("date", "T", None, axis=time_axis(data["date"].min(), last))
+    last = (pd.Timestamp(days.max()) if len(days) else pd.Timestamp("today")) + pd.Timedelta(days=15)
+    codes = pd.factorize(frame["issue_id"])[0]
+    by_issue = np.lexsort((np.arange(len(days)), codes))  # each issue's rows, in the frame's order
+    same = codes[by_issue[1:]] == codes[by_issue[:-1]]
+    until = np.full(len(days), np.datetime64(last, "s"))
+    until[by_issue[:-1][same]] = days[by_issue[1:][same]]  # until the issue's next change
+    # Rows built directly (a few hundred changes): pandas steps per column cost several times as much.
+    rows = [
+        {
+            "date": day,
+            "until": end,
+            "when": when,
+            "issue_label": label,
+            "share": gap / n if n > 0 else 0,
+            "steps": f"{gap} of {n}",
+            "caution": caution,
+        }
+        for day, end, when, label, gap, n, caution in zip(
+            np.datetime_as_string(days, unit="s").tolist(),
+            np.datetime_as_string(until, unit="s").tolist(),
+            dates_text(frame["date"]).tolist(),
+            frame["issue_label"].astype(str).tolist(),
+            gaps,
+            steps,
+            frame["caution"].astype(bool).tolist(),
+            strict=True,
+        )
+    ]
+    order = list(dict.fromkeys(row["issue_label"] for row in rows))
+    x = _field("date", "T", None, axis=time_axis(frame["date"].min(), last))
     y = _field("issue_label", "N", None, sort=order, axis={"grid": False, "labelLimit": 200})
     size = _field(
         "share",
@@ -267,7 +292,7 @@ def gap_over_time_chart(frame: pd.DataFrame, sizes: dict[str, int]) -> dict:
         "padding": PADDING,
         "width": "container",
         "height": {"step": 30},
-        "data": {"values": _values(data[["date", "until", "when", "issue_label", "share", "steps", "caution"]])},
+        "data": {"values": rows},
         "mark": {"type": "bar", "stroke": GAP_COLOUR, "strokeWidth": 1.5},
         "encoding": {"x": x, "x2": {"field": "until"}, "y": y, "size": size, "fill": fill, "tooltip": tip},
     }
