@@ -52,16 +52,18 @@ def in_words(values: pd.Series, labels: dict[str, str]) -> pd.Series:
 def blank_missing(column: pd.Series) -> pd.Series:
     """The column with missing cells empty: a data grid prints a missing value as "None". Only a column with a
     missing cell becomes text (numbers and dates written as shown), so the rest keep their number and date types."""
-    missing = column.isna()
+    missing = column.isna().to_numpy()
     if not missing.any():
         return column
     if pd.api.types.is_datetime64_any_dtype(column):
-        shown = dates_text(column, DATE_SHOWN)
+        text = dates_text(column, DATE_SHOWN).tolist()
     elif pd.api.types.is_float_dtype(column) and (column.dropna() % 1 == 0).all():
-        shown = column.astype("Int64").astype("string")  # whole numbers stored as floats: 3, not 3.0
+        text = [v if gone else str(int(v)) for v, gone in zip(column.tolist(), missing, strict=True)]  # 3, not 3.0
     else:
-        shown = column.astype("string")
-    return shown.astype(object).where(~missing, "").astype(str)
+        text = [str(v) for v in column.tolist()]
+    # In Python: a shown column holds at most a few hundred cells, and pandas' typed steps cost more than the loop.
+    cells = ["" if gone else t for t, gone in zip(text, missing, strict=True)]
+    return pd.Series(cells, index=column.index, name=column.name, dtype=object)
 
 
 def _filters_named(view: Filters | None | object) -> str:

@@ -54,6 +54,10 @@ def test_plan_comparison_leaves_missing_ranks_empty(on_bundled):
         (pd.Series(pd.array([2, None], dtype="Int64")), ["2", ""]),
         (pd.Series(["a", None], dtype="str"), ["a", ""]),
         (pd.Series(pd.to_datetime(["2025-05-16", None])), ["16 May 2025", ""]),
+        (pd.Series(pd.Categorical(["x", None])), ["x", ""]),
+        (pd.Series([True, None], dtype=object), ["True", ""]),
+        (pd.Series(pd.array([False, None], dtype="boolean")), ["False", ""]),
+        (pd.Series([0.1 + 0.2, None]), ["0.30000000000000004", ""]),
     ],
 )
 def test_blank_missing(values, expected):
