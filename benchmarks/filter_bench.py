@@ -17,9 +17,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.scaled import scaled_frames, sizes  # noqa: E402
 from parley.aggregate import count_by, latest_stances, newest_first, reactions_by_state, stance_moves  # noqa: E402
+from parley.building import build_dataset  # noqa: E402
 from parley.filters import Filters  # noqa: E402
 from parley.geo import iso3_to_numeric  # noqa: E402
-from parley.loading import Dataset, build_dataset, load_dataset  # noqa: E402
+from parley.loading import Dataset, load_dataset  # noqa: E402
 from parley.views import apply_view  # noqa: E402
 
 REPEATS = 7

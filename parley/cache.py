@@ -45,6 +45,8 @@ FORMAT = "2"
 # The modules whose source decides what a built, validated Dataset holds.
 CODE_FILES = (
     "loading.py",
+    "reading.py",
+    "building.py",
     "schema.py",
     "validation.py",
     "aggregate.py",

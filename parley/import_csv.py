@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from parley import schema as s
-from parley.loading import decode_text, read_table_bytes
+from parley.reading import decode_text, read_table_bytes
 from parley.validation import Problem, escaped
 
 # The widest table has 15 columns and a record as many fields: far wider input is an attack or a wrong file, and is
@@ -45,7 +45,7 @@ def parse_csv(file: str, table: s.Table, raw: bytes) -> tuple[Part | None, list[
     """One CSV file; rows are numbered as a spreadsheet shows them (blank lines and multi-line cells included).
 
     The csv module checks the structure row by row first (pandas would silently shift a row with an extra cell);
-    the frame itself is then read by loading.read_table_bytes, exactly as the app reads the bundled files."""
+    the frame itself is then read by reading.read_table_bytes, exactly as the app reads the bundled files."""
     if raw.startswith(WORKBOOK_MAGIC):
         return None, [Problem.whole_file(file, f"this file is a spreadsheet workbook, not CSV text: {SAVE_AS_CSV}")]
     text, problems = decode_text(file, raw)

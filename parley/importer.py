@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from parley import schema as s
+from parley.building import BUNDLED, IMPORTED
 from parley.import_bundle import BUNDLE_FORMAT, BUNDLE_KEYS, BUNDLE_LISTS, MAX_JSON_KEYS, parse_bundle, source_id_for
 from parley.import_checks import CONFLICT_COLUMNS, NOT_IN_FUTURE, _plan, with_suggestions
 from parley.import_csv import MAX_CSV_COLUMNS, SAVE_AS_CSV, WORKBOOK_MAGIC, Part, parse_csv
@@ -40,9 +41,7 @@ from parley.import_files import (
 from parley.import_restore import apply_corrections, before_corrections, note, read_corrections, still_to_apply
 from parley.import_templates import DATASET_TABLES, EXAMPLE_URL, example_bundle, export_all, template_csv, to_raw_frames
 from parley.loading import (
-    BUNDLED,
     DEFAULT_DATA_DIR,
-    IMPORTED,
     bundled_tables,
     read_version,
     rows_to_check,

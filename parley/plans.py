@@ -20,7 +20,7 @@ from parley.schema import CONFIDENCE_ORDER
 
 T = TypeVar("T")
 
-# Flag words as loading._flags writes them, in the order it writes them.
+# Flag words as building._flags writes them, in the order it writes them.
 FLAG_ORDER = ("disputed", "low confidence", "single source")
 CAUTION_FLAGS = ("disputed", "low confidence")  # the flags that mean "do not read this as plain fact"
 SUMMARY_SEP = " · "

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from parley.building import IMPORTED
 from parley.filters import format_date
-from parley.loading import IMPORTED, Dataset
+from parley.loading import Dataset
 from parley.record_links import safe_href, split_ids, text
 from parley.text import shorten
 

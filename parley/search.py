@@ -24,9 +24,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from parley import schema as s
+from parley.building import _arrow  # a text column, categorical or not, in Arrow
 from parley.filters import Filters
-from parley.loading import Dataset, _arrow, release_memory  # _arrow: a text column, categorical or not, in Arrow
+from parley.loading import Dataset
 from parley.plans import apply_plans
+from parley.reading import release_memory
 from parley.views import apply_view
 
 MAX_SHOWN = 50  # results listed per kind; the rest are counted

@@ -24,13 +24,13 @@ AN_HOUR_AGO_NS = 3_600 * 10**9
 def builds(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Counts real builds: a cache hit must not build."""
     calls: list[int] = []
-    real = loading._build
+    real = loading.build_frames
 
     def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
         calls.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(loading, "_build", counted)
+    monkeypatch.setattr(loading, "build_frames", counted)
     return calls
 
 

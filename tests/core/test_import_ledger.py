@@ -9,8 +9,9 @@ import json
 
 import pytest
 
+from parley.building import IMPORTED
 from parley.importer import ImportRefused, commit, preview_import, undo_batch
-from parley.loading import IMPORTED, load_dataset
+from parley.loading import load_dataset
 from parley.store import LAYOUT_VERSION, Store
 from tests.importing import csv_bytes, query, run_sql, table_columns
 from tests.mini import S1

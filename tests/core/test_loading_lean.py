@@ -8,7 +8,7 @@ import pyarrow as pa
 import pytest
 
 from parley import schema as s
-from parley.loading import _cited, _typed
+from parley.building import _cited, _typed
 from parley.validation import _duplicate_ids, split_ids, validate_links
 from tests.core.test_loading_read import assert_fast_reader_matches_pandas
 

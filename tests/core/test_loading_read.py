@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 
 from parley import schema as s
-from parley.loading import DEFAULT_DATA_DIR, _read_fast, read_raw_tables, read_table_bytes
+from parley.loading import DEFAULT_DATA_DIR
+from parley.reading import _read_fast, read_raw_tables, read_table_bytes
 
 HEADER = b"issue_id,label,definition\n"
 SAME = [
