@@ -168,12 +168,14 @@ def _run(at: Any) -> tuple[float, Payload, str | None]:
 def _page(entry: Any, budget_s: float, repeats: int, offset: int, section: str | None = None) -> dict[str, Any]:
     """First render, then reruns after filter changes, on the page's `section` tab (slug) if it has sections: a
     page draws only its open section, so each section is a page of its own here. Each rerun also ends the date
-    range one day earlier than any rerun before it in this process, so no filter result cached by an earlier rerun
-    or page is reused."""
+    range one day earlier than any rerun before it in this process, so no result cached by filters is reused;
+    answers remembered per selection (parley.recent) are, when the shorter window keeps the same rows. A second
+    series makes the same changes with those forgotten before each rerun: the cost of rows never seen before."""
     from streamlit.testing.v1 import AppTest
 
     from components.registry import ROOT as PAGES_ROOT
     from components.sections import section_key
+    from parley.recent import forget_selections
 
     name = entry.url_path + (f"/{section}" if section else "")
     out: dict[str, Any] = {"page": name, "title": entry.title, "error": None, "budget_hit": False}
@@ -210,7 +212,22 @@ def _page(entry: Any, budget_s: float, repeats: int, offset: int, section: str |
             charts += payload.charts
             if payload.total >= worst.total:
                 worst = payload
+        # The same kind of change with nothing remembered (parley.recent): what a selection never seen before costs.
+        fresh: list[float] = []
+        for i in range(repeats):
+            if time.perf_counter() - started > budget_s or out["error"]:
+                break
+            forget_selections()
+            value = NARROW if i % 2 == 0 else WIDE
+            at.multiselect(key=PARTY_KEY).set_value(value)
+            at.date_input(key=DATES_KEY).set_value((lo, hi - timedelta(days=offset + repeats + i + 1)))
+            elapsed, _, error = _run(at)
+            if error:
+                out["error"] = f"rerun, nothing remembered, party={value or 'all'}: {error}"
+                break
+            fresh.append(elapsed)
         out.update(
+            rerun_fresh_ms=_median(fresh),
             rerun_ms=_median(reruns),
             rerun_n=len(reruns),
             rerun_wide_ms=_median(wide),
@@ -442,7 +459,7 @@ def measure_size(name: str, budget_s: float, repeats: int) -> dict[str, Any]:
     pages = []
     visits = [(entry, slug) for entry in PAGES for slug in ([s for s, _ in entry.sections] or [None])]
     for index, (entry, slug) in enumerate(visits):
-        page = _page(entry, budget_s, repeats, offset=index * repeats, section=slug)
+        page = _page(entry, budget_s, repeats, offset=index * repeats * 2, section=slug)
         page["rss_after_mb"] = _status_mb("VmRSS")  # what the page's caches and session state left resident
         pages.append(page)
         status = page["error"] or ("budget hit" if page["budget_hit"] else "ok")
@@ -536,6 +553,7 @@ def _page_rows(r: dict[str, Any]) -> list[list[str]]:
                 _fmt_bytes(page.get("first_bytes")),
                 _fmt_ms(rerun) + (f" (n={n})" if n is not None and n != r.get("repeats") else ""),
                 _fmt_ms(page.get("rerun_wide_ms")),
+                _fmt_ms(page.get("rerun_fresh_ms")),
                 _fmt_bytes(page.get("rerun_bytes")),
                 _ratio(rerun, r.get("floor_ms")),
                 _ratio(rerun, duck),
@@ -554,6 +572,7 @@ PAGE_HEADER = [
     "first bytes",
     "rerun (median)",
     "rerun widened",
+    "rerun, nothing remembered",
     "rerun bytes",
     "÷ floor",
     "÷ DuckDB",
@@ -681,8 +700,10 @@ def report(results: list[dict[str, Any]], commit: str) -> None:
             print(_markdown(PAGE_HEADER, _page_rows(r)))
     print(
         "\nrerun = median over reruns alternating the party filter between RUS+UKR+USA+TUR and all parties, each "
-        "with a date range ending a day earlier than any before (no cached result reused); 'widened' = the reruns "
-        "back to all parties. Bytes = protobuf size of every element a run sends (the largest rerun). A page with "
+        "with a date range ending a day earlier than any before (no result cached by filters reused; answers "
+        "remembered per selection are, when the rows stay the same); 'widened' = the reruns back to all parties; "
+        "'nothing remembered' = the same changes with the answers remembered per selection forgotten before each "
+        "rerun. Bytes = protobuf size of every element a run sends (the largest rerun). A page with "
         "sections draws only the open one: 'page/section' is the page opened on that section."
     )
 

@@ -43,7 +43,7 @@ def show_chart(
     else:
         # theme=None: the app shows the chart exactly as the exported image (fonts, colours, every axis label).
         # A plain spec, not st.altair_chart: that would validate the whole spec against the schema on every rerun.
-        st.vega_lite_chart(_with_arrow_rows(to_spec(chart)), width="stretch", key=key, theme=None)
+        st.vega_lite_chart(with_arrow_rows(to_spec(chart)), width="stretch", key=key, theme=None)
     if export is not None or not isinstance(chart, go.Figure):
         register_chart(title, export if export is not None else lambda: chart, filters_text)
 
@@ -69,7 +69,7 @@ def show_chart(
     return event
 
 
-def _with_arrow_rows(spec: dict) -> dict:
+def with_arrow_rows(spec: dict) -> dict:
     """The spec with its inline rows handed to Streamlit as Arrow tables (a new top-level dict: specs may be shared).
 
     Streamlit sends a chart's rows as Arrow; given a list of rows it builds a pandas frame first, about 1 ms per

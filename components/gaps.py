@@ -55,9 +55,8 @@ def show_gaps(ds: Dataset, f: Filters, placed: gaps.Placed, described: str, key:
     today = gaps.reference_day(placed, f.end)
     then = gaps.days_before(today, days)
     table = gaps.gap_table(placed, ds.issue_options, pair, today, then)
-    shown = table.assign(**{c: table[c].fillna(gaps.NONE_PLACED) for c in ("a_option", "b_option")})
-    measured = table[table["gap"].notna()]
-    if measured.empty:
+    shown = gaps.with_none_placed(table)
+    if gaps.measured(table).empty:
         st.info(
             f"{escape_markdown(names[0])} and {escape_markdown(names[1])} never both hold an option on the same "
             "issue in this view.",
@@ -99,7 +98,7 @@ def show_gaps(ds: Dataset, f: Filters, placed: gaps.Placed, described: str, key:
     if over_time.empty:
         return
     show_chart(
-        gap_over_time_chart(over_time, gaps.scale_sizes(ds.issue_options).to_dict()),
+        gap_over_time_chart(over_time, gaps.scale_size_map(ds.issue_options)),
         title="Gap over time",
         page="positions",
         ds=ds,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from components.charts import with_arrow_rows
 from parley.legend_chart import legend_specs
 from parley.loading import Dataset
 from parley.text import escape_markdown
@@ -14,4 +15,4 @@ def show_meaning_legend(ds: Dataset, columns: int = 3) -> None:
     for i, (meaning, spec) in enumerate(legend_specs(ds)):
         with slots[i % columns]:
             st.markdown(f"**{escape_markdown(meaning)}**")
-            st.vega_lite_chart(spec, width="content", theme=None, key=f"codebook.legend.{i}")
+            st.vega_lite_chart(with_arrow_rows(spec), width="content", theme=None, key=f"codebook.legend.{i}")

@@ -20,6 +20,7 @@ from parley.export import file_name, filters_in_name, table_csv_bytes
 from parley.filters import Filters, dates_text
 from parley.loading import TABLE_FIELDS, Dataset
 from parley.memo import per_dataset
+from parley.recent import per_selection
 from parley.record_links import AUTO_LINKS, LINK_DISPLAY, id_link_cells, link_cell, safe_href
 from parley.selection import Rows, as_frame
 
@@ -135,38 +136,56 @@ def _shown(
     ds: Dataset, frame: pd.DataFrame | Rows, columns: dict[str, str], wanted: dict[str, str]
 ) -> tuple[pd.DataFrame | Rows, str | None, pa.Table, dict[str, object]]:
     """The rows newest first, the date they are ordered by, and the frame and column config the grid shows."""
-    frame, newest_by = newest_order(frame, columns)
+    ordered, date_column, cells, links = _cells(ds, frame, tuple(columns), tuple(wanted.items()))
+    config: dict[str, object] = {}
+    for col, values in cells.items():
+        if pd.api.types.is_datetime64_any_dtype(values):
+            config[columns[col]] = st.column_config.DateColumn(columns[col], format="D MMM YYYY")
+    for col, listed in links.items():
+        label = columns[col]
+        config[label] = st.column_config.LinkColumn(
+            label, display_text=LINK_DISPLAY, alignment="left", help=LIST_HELP if listed else None
+        )
+    shown = _grid({columns[col]: values for col, values in cells.items()})
+    return ordered, (columns[date_column] if date_column else None), shown, config
+
+
+@per_selection
+def _cells(
+    ds: Dataset, frame: pd.DataFrame | Rows, columns: tuple[str, ...], wanted_pairs: tuple[tuple[str, str], ...]
+) -> tuple[pd.DataFrame | Rows, str | None, dict[str, pd.Series | list[str]], dict[str, bool]]:
+    """The rows newest first, the date column they are ordered by, each shown column's cells (worded, blanked and
+    linked) and, per linked column, whether a cell may list several records.
+
+    Remembered per selection (parley.recent), apart from the headers: a filter change that keeps the rows, or a
+    header that names the window's date, finds the cells already built."""
+    date_column = next((c for c in RECORD_DATES if c in columns and c in frame.columns), None)
+    if date_column is not None and len(frame):
+        frame, _ = newest_order(frame, {date_column: date_column})
     # Only the rows shown are built here; the CSV is built from every filtered row when the button is clicked.
     head = frame.head(MAX_ROWS_SHOWN)
-    wanted = {col: by for col, by in wanted.items() if by in head.columns}
+    wanted = {col: by for col, by in wanted_pairs if by in head.columns}
     raw = as_frame(head, list(dict.fromkeys([*columns, *wanted.values()]))).reset_index(drop=True)
-    # One pass, one frame: each shown column is worded, blanked and linked once, then the frame is built once.
-    cells: dict[str, pd.Series | list[str]] = {}  # by header, in the order of `columns`
-    config: dict[str, object] = {}
-    for col, label in columns.items():
+    # One pass: each shown column is worded, blanked and linked once, in the order of `columns`.
+    cells: dict[str, pd.Series | list[str]] = {}
+    for col in columns:
         values = raw[col]
         scheme = CODE_SCHEMES.get(col)
         if scheme is not None and scheme in ds.labels:
             values = in_words(values, ds.labels[scheme])
-        values = blank_missing(values)
-        if pd.api.types.is_datetime64_any_dtype(values):
-            config[label] = st.column_config.DateColumn(label, format="D MMM YYYY")
-        cells[label] = values
+        cells[col] = blank_missing(values)
+    links: dict[str, bool] = {}
     for col, by in wanted.items():
-        label = columns[col]
         ids = raw[by].tolist()
         # No record to link: an empty cell, not "None".
         if col == by:
-            cells[label] = id_link_cells(ids)
+            cells[col] = id_link_cells(ids)
         else:
-            cells[label] = [link_cell(i, n) or "" for i, n in zip(ids, raw[col].tolist(), strict=True)]
-        listed = col == by and any(";" in str(i) for i in ids)
-        config[label] = st.column_config.LinkColumn(
-            label, display_text=LINK_DISPLAY, alignment="left", help=LIST_HELP if listed else None
-        )
+            cells[col] = [link_cell(i, n) or "" for i, n in zip(ids, raw[col].tolist(), strict=True)]
+        links[col] = col == by and any(";" in str(i) for i in ids)
     if "url" in columns:  # shown as a link by the pages: only an http(s) address may be one (the CSV keeps it as is)
-        cells[columns["url"]] = [safe_href(u) or "" for u in raw["url"].tolist()]
-    return frame, newest_by, _grid(cells), config
+        cells["url"] = [safe_href(u) or "" for u in raw["url"].tolist()]
+    return frame, date_column, cells, links
 
 
 def _grid(cells: dict[str, pd.Series | list[str]]) -> pa.Table:

@@ -17,6 +17,7 @@ from parley.commitments import apply_commitments
 from parley.digest import changes_since, since_choices
 from parley.filters import format_date
 from parley.plans import plans_in_view
+from parley.recent import shared_frame
 from parley.records import LINK_DISPLAY
 from parley.text import escape_markdown
 from parley.views import apply_view
@@ -75,11 +76,8 @@ with body:
         st.subheader("How far apart: Russia and Ukraine on the core issues")
         placed = gaps.placed(view.positions, ds.issue_options)
         now = gaps.reference_day(placed, f.end)
-        lines = gaps.core_lines(
-            gaps.gap_table(placed, ds.issue_options, ("RUS", "UKR"), now, gaps.days_before(now, 90))
-        )
-        lines["issue_label"] = lines["issue_id"].map(ds.labels["issue"])
-        lines["caution"] = lines["caution"].map({True: "rests on a disputed or low-confidence record", False: ""})
+        table = gaps.gap_table(placed, ds.issue_options, ("RUS", "UKR"), now, gaps.days_before(now, 90))
+        lines = gaps.core_summary(table, ds.labels["issue"])
         show_table(
             lines,
             page="overview",
@@ -112,7 +110,7 @@ with body:
                 view.reactions,
                 plans_in_view(ds, f).plans,
                 since,
-                apply_commitments(ds.commitments, f),
+                shared_frame(ds.commitments, apply_commitments(ds.commitments, f)),
             )
             if changes.empty:
                 st.caption(f"Nothing in this view is dated after {format_date(since)}.")

@@ -20,7 +20,7 @@ from parley.aggregate import (
 )
 from parley.charts import actor_ranking_chart, monthly_chart, stance_counts_chart
 from parley.geo import drawable_numeric_ids, iso3_to_numeric, world_topology
-from parley.map_charts import AREAS, WORLD, reaction_map_chart, states_outside
+from parley.map_charts import AREAS, OUTLINES_URL, WORLD, reaction_map_chart, states_outside, with_outlines
 from parley.palette import REACTION_STANCE_COLOURS
 from parley.text import escape_markdown
 from parley.views import apply_view
@@ -57,13 +57,16 @@ with body:
         with map_column:
             area = st.segmented_control("Map", list(AREAS), format_func=AREAS.get, default=WORLD, key="reactions.area")
             area = area or WORLD  # a click on the chosen option clears it: keep a map
+            # The browser reads the outlines from the app's own static files; images get them inside the spec.
+            chart = reaction_map_chart(by_actor, OUTLINES_URL, stances, area)
             show_chart(
-                reaction_map_chart(by_actor, world_topology(), stances, area),
+                chart,
                 title=f"Where reacting states stand ({AREAS[area]})",
                 page="reactions",
                 ds=ds,
                 filters_text=described,
                 key="reactions.map",
+                export=lambda: with_outlines(chart, world_topology()),
             )
             st.caption(
                 "A state is filled with its latest confirmed reaction in the window; one whose reactions are all "

@@ -12,6 +12,7 @@ import pandas as pd
 from parley.filters import format_date
 from parley.grouping import Groups, column_codes, counts, date_ordered, group, last_of_each, month_codes
 from parley.memo import per_dataset
+from parley.recent import per_selection
 from parley.selection import Rows, as_rows
 
 PRISONERS_PER_SIDE = "prisoners per side"
@@ -39,6 +40,7 @@ class KeyFigures:
     reactions: int
 
 
+@per_selection
 def key_figures(
     talks: pd.DataFrame, items: pd.DataFrame, positions: pd.DataFrame, reactions: pd.DataFrame, today: date
 ) -> KeyFigures:
@@ -87,6 +89,7 @@ def _by_party_and_issue(rows: Rows) -> tuple[np.ndarray, np.ndarray]:
     return rows.remembered("party-issue order", compute)
 
 
+@per_selection
 def latest_stances(positions: pd.DataFrame | Rows, columns: Sequence[str] | None = None) -> pd.DataFrame:
     """The most recent position of each party on each issue (ties: the later row in the file wins), ordered by party
     id then issue id; only `columns` (all by default) are built, for the few rows kept."""
@@ -107,6 +110,7 @@ def _text_rank(rows: Rows, column: str) -> np.ndarray:
     return rank[codes.codes]
 
 
+@per_selection
 def stance_moves(positions: pd.DataFrame | Rows, labels: dict[str, str] | None = None) -> Rows:
     """Positions whose stance differs from the same party's previous stance on the same issue, in date order.
 
@@ -135,6 +139,7 @@ def stance_moves(positions: pd.DataFrame | Rows, labels: dict[str, str] | None =
     )
 
 
+@per_selection
 def newest_first(data: pd.DataFrame | Rows, column: str) -> pd.DataFrame | Rows:
     """Newest rows first; the loaded tables are already in date order, so this is usually just a reversal."""
     if isinstance(data, Rows):
@@ -150,6 +155,7 @@ def _group_frame(rows: Rows, columns: Sequence[str], groups: Groups) -> pd.DataF
     return frame.assign(count=groups.count.astype("int64"))
 
 
+@per_selection
 def count_by(data: pd.DataFrame | Rows, *columns: str) -> pd.DataFrame:
     """Counts per combination of columns, largest first; only combinations that occur."""
     rows = as_rows(data)
@@ -160,6 +166,7 @@ def count_by(data: pd.DataFrame | Rows, *columns: str) -> pd.DataFrame:
     return frame.sort_values(["count", *columns], ascending=[False, *[True] * len(columns)]).reset_index(drop=True)
 
 
+@per_selection
 def monthly_counts(data: pd.DataFrame | Rows, date_column: str, by: str) -> pd.DataFrame:
     """Rows per month and code; within a month, codes in their codebook order."""
     rows = as_rows(data)
@@ -175,6 +182,7 @@ def monthly_counts(data: pd.DataFrame | Rows, date_column: str, by: str) -> pd.D
     return pd.DataFrame({"month": months, by: codes.astype(str), "count": number})
 
 
+@per_selection
 def actor_ranking(reactions: pd.DataFrame | Rows) -> pd.DataFrame:
     """Reacting actors ranked by number of reactions, with their stances broken down."""
     rows = as_rows(reactions)
@@ -209,6 +217,7 @@ def flagged(rows: Rows) -> np.ndarray:
     return rows.is_value("confidence", "low") | rows.values("disputed").astype(bool)
 
 
+@per_selection
 def counted_reactions(reactions: pd.DataFrame | Rows, include_flagged: bool) -> Rows:
     """The reactions that count towards stance counts and rankings: confirmed ones, or all when the reader asks."""
     rows = as_rows(reactions)
@@ -249,6 +258,7 @@ def _last_per(codes: np.ndarray, size: int, where: np.ndarray) -> np.ndarray:
     return last
 
 
+@per_selection
 def reactions_by_state(
     reactions: pd.DataFrame | Rows,
     numeric_id: Callable[[str], str | None],
@@ -301,20 +311,24 @@ def _described(rows: Rows, positions: np.ndarray) -> list[str]:
     return texts
 
 
+@per_selection
 def cities_by_rounds(talks: pd.DataFrame) -> list[str]:
     """Cities where rounds were held, the busiest first."""
     return talks["city"].value_counts().index.tolist()
 
 
+@per_selection
 def rounds_in(talks: pd.DataFrame, city: str | None) -> set[str]:
     return set(talks.loc[talks["city"] == city, "talk_id"]) if city else set()
 
 
+@per_selection
 def off_map(by_actor: pd.DataFrame, drawable: frozenset[str]) -> pd.DataFrame:
     """Reacting actors the map cannot show: organisations, blocs and states too small at its scale."""
     return by_actor[~by_actor["map_id"].isin(drawable)]
 
 
+@per_selection
 def checks_of(fact_checks: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
     """Fact checks of the given sources, with the checked article's outlet."""
     checks = fact_checks[fact_checks["source_id"].isin(sources["source_id"])]
@@ -339,6 +353,7 @@ def _month(dates: pd.Series) -> pd.Series:
     return dates.dt.to_period("M").dt.to_timestamp()
 
 
+@per_selection
 def round_marks(talks: pd.DataFrame, cap: int = MAX_POINTS) -> Marks:
     """Rounds as points while they fit under the cap; beyond it, rounds per format and month."""
     if len(talks) <= cap:
@@ -352,6 +367,7 @@ def round_marks(talks: pd.DataFrame, cap: int = MAX_POINTS) -> Marks:
     return Marks(frame, binned=True)
 
 
+@per_selection
 def round_span(talks: pd.DataFrame) -> tuple[date, date] | None:
     """First start and last end of the rounds: the widest zoom of the timeline (None without rounds)."""
     if talks.empty:
@@ -359,6 +375,7 @@ def round_span(talks: pd.DataFrame) -> tuple[date, date] | None:
     return talks["start_date"].min().date(), talks["end_date"].fillna(talks["start_date"]).max().date()
 
 
+@per_selection
 def rounds_starting_in(talks: pd.DataFrame, window: tuple[date, date]) -> pd.DataFrame:
     """The rounds that start inside the zoomed window: a round is drawn at its start."""
     lo, hi = pd.Timestamp(window[0]), pd.Timestamp(window[1]) + pd.Timedelta(days=1)

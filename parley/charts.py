@@ -17,6 +17,7 @@ import plotly.io as pio
 from parley import palette
 from parley.aggregate import Marks
 from parley.filters import DATE_FORMAT, dates_text
+from parley.recent import per_selection
 from parley.text import plotly_text
 
 FONT = "Helvetica, Arial, sans-serif"
@@ -276,6 +277,7 @@ def _round_trace(
     }
 
 
+@per_selection
 def timeline_figure(
     marks: Marks,
     format_labels: dict[str, str],
@@ -348,6 +350,7 @@ def _padded(window: tuple[date, date]) -> list[str]:
     return [(lo - margin).isoformat(), (hi + margin).isoformat()]
 
 
+@per_selection
 def timeline_chart(marks: Marks, format_labels: dict[str, str], window: tuple[date, date] | None = None) -> dict:
     """The compact Overview timeline and the image export of the Timeline page (its Plotly figure's twin, over the
     same `window`)."""
@@ -387,6 +390,7 @@ def timeline_chart(marks: Marks, format_labels: dict[str, str], window: tuple[da
 MATRIX_COLUMNS = ("actor_name", "issue_label", "stance", "date", "summary", "flags")
 
 
+@per_selection
 def stance_matrix_chart(latest: pd.DataFrame, stance_labels: dict[str, str]) -> dict:
     """Party × issue grid coloured by each party's latest stance in the window."""
     stances = latest["stance"].astype(str).tolist()
@@ -464,6 +468,7 @@ def stance_matrix_chart(latest: pd.DataFrame, stance_labels: dict[str, str]) -> 
     }
 
 
+@per_selection
 def party_counts_chart(
     counts: pd.DataFrame, names: dict[str, str], category: str = "actor_id", title: str = "Statements"
 ) -> dict:
@@ -482,6 +487,7 @@ def party_counts_chart(
 
 
 # ---- reactions -------------------------------------------------------------------------------------
+@per_selection
 def stance_counts_chart(
     counts: pd.DataFrame, stance_labels: dict[str, str], colours: dict[str, str], title: str = "Reactions"
 ) -> dict:
@@ -498,6 +504,7 @@ def stance_counts_chart(
     return _chart(frame, {"type": "bar"}, encoding, {"step": 26})
 
 
+@per_selection
 def actor_ranking_chart(ranking: pd.DataFrame, stance_labels: dict[str, str]) -> dict:
     """Actors ranked by number of reactions, bars split by stance."""
     frame = ranking[["actor_id", "actor_name", "stance", "count", "total", "rank"]].copy()
@@ -522,6 +529,7 @@ def actor_ranking_chart(ranking: pd.DataFrame, stance_labels: dict[str, str]) ->
     return _chart(frame, {"type": "bar"}, encoding, {"step": 24})
 
 
+@per_selection
 def monthly_chart(
     counts: pd.DataFrame, by: str, labels: dict[str, str], colours: dict[str, str], title: str = "Records"
 ) -> dict:

@@ -15,6 +15,7 @@ import pandas as pd
 from parley.aggregate import party_issue_pairs
 from parley.filters import format_date
 from parley.grouping import date_ordered, last_of_each
+from parley.recent import per_selection
 from parley.selection import Rows, as_rows
 
 DIGEST_COLUMNS = ["date", "kind", "who", "what", "before", "after", "flags", "record"]
@@ -40,6 +41,7 @@ def record_links(ids: pd.Series) -> pd.Series:
     return links
 
 
+@per_selection
 def since_choices(talks: pd.DataFrame, last_day: pd.Timestamp | None) -> dict[str, pd.Timestamp]:
     """Labels → the day after which changes count. The default (first) is the day before the latest round."""
     choices: dict[str, pd.Timestamp] = {}
@@ -125,6 +127,7 @@ def _stance_and_option(stance: pd.Series, option: pd.Series) -> pd.Series:
     return text.where(option.astype(str) == "", text + " · " + option.astype(str))
 
 
+@per_selection
 def changes_since(
     talks: pd.DataFrame,
     positions: pd.DataFrame | Rows,

@@ -10,6 +10,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from parley.recent import per_selection
 from parley.selection import Rows, as_rows, table_is_sorted
 
 # URL parameter names; lists repeat the parameter (?party=RUS&party=UKR).
@@ -285,18 +286,36 @@ def apply_talks(
 ) -> pd.DataFrame:
     """A talk matches when it overlaps the window, one of the chosen parties took part in it, and (with an
     issue filter) a position or agreed item on one of the chosen issues is linked to it."""
-    mask = _confidence_ok(talks, f)
+    return talks[talks_mask(talks, f, participants, issue_links)]
+
+
+def talks_mask(
+    talks: pd.DataFrame,
+    f: Filters,
+    participants: pd.DataFrame | None = None,
+    issue_links: pd.DataFrame | None = None,
+) -> np.ndarray:
+    """apply_talks as one flag per round. On arrays: rounds are hundreds, where each pandas step costs more than
+    the comparison itself."""
+    mask = _confident(talks, f)
     if f.start:
-        mask &= talks["end_date"] >= pd.Timestamp(f.start)
+        mask &= talks["end_date"].to_numpy() >= pd.Timestamp(f.start).to_datetime64()  # a missing date: False
     if f.end:
-        mask &= talks["start_date"] <= pd.Timestamp(f.end)
+        mask &= talks["start_date"].to_numpy() <= pd.Timestamp(f.end).to_datetime64()
     if f.formats:
         mask &= _isin(talks["format"], f.formats)
     if f.parties and participants is not None:
         mask &= _talks_in(talks, participants, _isin(participants["actor_id"], f.parties))
     if f.issues and issue_links is not None:
-        mask &= _talks_in(talks, issue_links, issue_links["issue_id"].isin(f.issues))
-    return talks[mask]
+        mask &= _talks_in(talks, issue_links, _isin(issue_links["issue_id"], f.issues))
+    return mask
+
+
+def _confident(frame: pd.DataFrame, f: Filters) -> np.ndarray:
+    """_confidence_ok as a new array of flags, one per row."""
+    if not f.hide_low:
+        return np.ones(len(frame), dtype=bool)
+    return (frame["confidence"] != "low").to_numpy(dtype=bool, copy=True)
 
 
 def _talks_in(talks: pd.DataFrame, links: pd.DataFrame, selected: pd.Series | np.ndarray) -> pd.Series | np.ndarray:
@@ -314,13 +333,18 @@ def _talks_in(talks: pd.DataFrame, links: pd.DataFrame, selected: pd.Series | np
 
 def apply_items(items: pd.DataFrame, talk_rows: np.ndarray | None, f: Filters) -> pd.DataFrame:
     """Items of the kept rounds (`talk_rows`: one flag per row of the full talks table; None keeps every round)."""
-    mask = _confidence_ok(items, f).to_numpy().copy()
+    return items[items_mask(items, talk_rows, f)]
+
+
+def items_mask(items: pd.DataFrame, talk_rows: np.ndarray | None, f: Filters) -> np.ndarray:
+    """apply_items as one flag per item."""
+    mask = _confident(items, f)
     if talk_rows is not None:
         # Items carry their round's row number (`talk_pos`, set at load): an array lookup, not a string match.
         mask &= talk_rows[items["talk_pos"].to_numpy()]
     if f.issues:
         mask &= _isin(items["issue_id"], f.issues)
-    return items[mask]
+    return mask
 
 
 def _distinct_cells(records: pd.DataFrame | Rows, column: str) -> list[str]:
@@ -332,6 +356,7 @@ def _distinct_cells(records: pd.DataFrame | Rows, column: str) -> list[str]:
     return [str(v) for v in pd.unique(rows.values(column))]
 
 
+@per_selection
 def sources_cited_by(sources: pd.DataFrame, *records: pd.DataFrame | Rows) -> pd.DataFrame:
     """The sources that the given (filtered) records cite."""
     ids: set[str] = set()

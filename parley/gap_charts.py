@@ -15,6 +15,7 @@ from parley import palette
 from parley.charts import _CONFIG, PADDING, SCHEMA, _field, _tooltip, _values, container_share, time_axis
 from parley.filters import DATE_FORMAT, dates_text
 from parley.memo import per_dataset
+from parley.recent import per_selection
 
 PLAN_COLOUR = palette.PLAN_COLOUR
 GAP_COLOUR = "#555555"  # the gap is one quantity, drawn in one neutral colour: its thickness says how wide it is
@@ -51,6 +52,7 @@ def _rows(options: pd.DataFrame, issues: tuple[str, ...]) -> tuple[list[str], di
     return order, keys, headings
 
 
+@per_selection
 def option_path_chart(
     path: pd.DataFrame,
     plan_marks: pd.DataFrame,
@@ -172,6 +174,7 @@ def option_path_chart(
     }
 
 
+@per_selection
 def gap_now_chart(table: pd.DataFrame, names: tuple[str, str], colours: tuple[str, str]) -> dict:
     """Dumbbells: per issue, where each of the two parties stands on the issue's scale (0 = Ukraine's end, 1 =
     Russia's end) and the distance between them; widest gap first. `table` comes from gaps.gap_table."""
@@ -237,6 +240,7 @@ def gap_now_chart(table: pd.DataFrame, names: tuple[str, str], colours: tuple[st
     }
 
 
+@per_selection
 def gap_over_time_chart(frame: pd.DataFrame, sizes: dict[str, int]) -> dict:
     """The gap between the two parties per issue over time: one row per issue, a bar from each change to the next
     whose thickness is the gap as a share of the issue's scale (so long and short scales compare). One neutral

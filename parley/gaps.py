@@ -15,6 +15,7 @@ import pandas as pd
 
 from parley.grouping import MAX_DENSE_GROUPS, Codes, column_codes, date_ordered, group, last_of_each, month_codes
 from parley.memo import per_dataset
+from parley.recent import per_selection
 from parley.selection import Rows, as_rows
 
 MAX_PATH_POINTS = 2000  # beyond this, one point per party, issue and month (its last option)
@@ -85,6 +86,7 @@ class Placed:
         return pd.Timestamp(self.rows.values("date")[-1]) if len(self.rows) else None
 
 
+@per_selection
 def placed(positions: pd.DataFrame | Rows, options: pd.DataFrame | None = None) -> Placed:
     """Positions with an option (a rank on their issue's scale), in date order. With the issue scales given, ranks
     are read once per distinct option instead of once per row."""
@@ -108,6 +110,7 @@ def placed(positions: pd.DataFrame | Rows, options: pd.DataFrame | None = None) 
     return Placed(rows, rank, caution.astype(bool), column_codes(rows, "actor_id"))
 
 
+@per_selection
 def option_path(data: Placed, cap: int = MAX_PATH_POINTS) -> tuple[pd.DataFrame, bool]:
     """Each party's options over time on each issue's scale: every placed statement while they fit under the cap;
     beyond it, the last option per party, issue and month. Returns (frame, binned)."""
@@ -201,6 +204,12 @@ def scale_sizes(options: pd.DataFrame) -> pd.Series:
     return options.groupby(options["issue_id"].astype(str), sort=False).size()
 
 
+@per_dataset
+def scale_size_map(options: pd.DataFrame) -> dict[str, int]:
+    """scale_sizes as a mapping, once per dataset: a chart remembered per selection finds the same one again."""
+    return scale_sizes(options).to_dict()
+
+
 def gap_table(
     data: Placed,
     options: pd.DataFrame,
@@ -213,7 +222,20 @@ def gap_table(
     change. Issues where neither side has an option are left out; the rest come widest gap first, unknown last."""
     track = _track(data, pair)
     now = _held_on(track, at if at is not None else data.last_day())
-    before = _held_on(track, then) if then is not None else {}
+    before = _held_on(track, then) if then is not None else None
+    # The table depends on the day only through which statements hold then: a window a day shorter usually names
+    # the same ones, and finds the table already built.
+    return _gap_rows(data, options, tuple(now.items()), None if before is None else tuple(before.items()))
+
+
+@per_selection
+def _gap_rows(
+    data: Placed,
+    options: pd.DataFrame,
+    held_now: tuple[tuple[str, tuple[int, int]], ...],
+    held_then: tuple[tuple[str, tuple[int, int]], ...] | None,
+) -> pd.DataFrame:
+    now, before, then = dict(held_now), dict(held_then or ()), held_then
     sides = sorted({p for pair_at in now.values() for p in pair_at if p >= 0})
     # Each side's option and date read at the dozen statements the table names: a frame of them cost more than the
     # rest of the table.
@@ -294,6 +316,7 @@ def _gap_frame(rows: list[dict], with_then: bool) -> pd.DataFrame:
     return table.iloc[order].reset_index(drop=True)
 
 
+@per_selection
 def gap_over_time(data: Placed, pair: tuple[str, str], labels: dict[str, str] | None = None) -> pd.DataFrame:
     """For each issue, the gap between the pair from the first day both have an option, with a row only where the
     gap (or whether it rests on a flagged record) changes: date, issue_id, issue_label, gap, caution."""
@@ -333,6 +356,7 @@ def days_before(day: pd.Timestamp | None, days: int) -> pd.Timestamp | None:
     return None if day is None else day - timedelta(days=days)
 
 
+@per_selection
 def plan_marks(
     provisions: pd.DataFrame, issues: tuple[str, ...] = (), start: date | None = None, end: date | None = None
 ) -> pd.DataFrame:
@@ -363,6 +387,28 @@ def change_in_words(gap: object, gap_then: object) -> str:
         return "unchanged"
     steps = f"{abs(change)} step{'s' if abs(change) != 1 else ''}"
     return f"widened by {steps}" if change > 0 else f"narrowed by {steps}"
+
+
+@per_selection
+def with_none_placed(table: pd.DataFrame) -> pd.DataFrame:
+    """The gap table as shown: a side without a placed option says so instead of an empty cell."""
+    return table.assign(**{c: table[c].fillna(NONE_PLACED) for c in ("a_option", "b_option")})
+
+
+@per_selection
+def measured(table: pd.DataFrame) -> pd.DataFrame:
+    """The issues of a gap table where both sides hold an option."""
+    return table[table["gap"].notna()]
+
+
+@per_selection
+def core_summary(table: pd.DataFrame, issue_labels: dict[str, str]) -> pd.DataFrame:
+    """core_lines with each issue's label, and the caution in words: the Overview's table."""
+    lines = core_lines(table)
+    return lines.assign(
+        issue_label=lines["issue_id"].map(issue_labels),
+        caution=lines["caution"].map({True: "rests on a disputed or low-confidence record", False: ""}),
+    )
 
 
 def core_lines(table: pd.DataFrame) -> pd.DataFrame:

@@ -47,6 +47,7 @@ from parley.loading import (
     rows_to_check,
     validate_layered,
 )
+from parley.recent import per_selection
 from parley.selection import Rows
 from parley.store import CORRECTIONS_KEY, Batch, Correction, Store, layered
 from parley.validation import Problem, escaped
@@ -296,6 +297,7 @@ def _origin_is(frame: pd.DataFrame | Rows, origin: str) -> np.ndarray | pd.Serie
     return frame.is_value("origin", origin) if isinstance(frame, Rows) else frame["origin"] == origin
 
 
+@per_selection
 def origin_counts(tables: Mapping[str, pd.DataFrame | Rows]) -> pd.DataFrame:
     """Per table: how many of the rows are bundled and how many imported."""
     rows = [
@@ -309,6 +311,7 @@ def origin_counts(tables: Mapping[str, pd.DataFrame | Rows]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["table", "bundled", "imported"])
 
 
+@per_selection
 def imported_records(tables: Mapping[str, pd.DataFrame | Rows]) -> pd.DataFrame:
     """The imported rows of the given (Dataset) tables as one list: table, id, date, title or summary."""
     parts = []

@@ -13,6 +13,7 @@ from parley import cache
 from parley import schema as s
 from parley.building import TABLE_FIELDS, Dataset, build_frames
 from parley.reading import Progress, read_raw_tables, release_memory
+from parley.recent import forget_selections
 from parley.store import EMPTY_REVISION, Layers, Store, StoreError, layered
 from parley.validation import (
     DataValidationError,
@@ -52,7 +53,8 @@ def settle_long_lived() -> None:
     A server holds the libraries and the loaded data for its whole life; walking them on every full collection
     costs more than a page's own work (about 120 ms for today's data). Frozen objects are still freed by reference
     counting; only cycles among them wait for the next call, which unfreezes first so a replaced dataset is
-    collected then."""
+    collected then. Selections and answers remembered for the pages go first: they hold the tables they came from."""
+    forget_selections()
     gc.unfreeze()
     gc.collect()
     gc.freeze()

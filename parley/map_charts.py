@@ -20,6 +20,7 @@ from parley import palette
 from parley.charts import _CONFIG, PADDING, SCHEMA
 from parley.filters import dates_text
 from parley.geo import Place, place_of
+from parley.recent import per_selection
 
 WORLD, EUROPE = "world", "europe"
 AREAS = {WORLD: "World", EUROPE: "Europe"}
@@ -55,6 +56,7 @@ def in_area(place: Place | None, area: str) -> bool:
     return west <= place.lon <= east and south <= place.lat <= north
 
 
+@per_selection
 def states_outside(states: pd.DataFrame, area: str) -> list[str]:
     """Names of the reacting states the chosen view leaves out (the page lists them under the map)."""
     mapped = states[states["map_id"] != ""]
@@ -135,8 +137,17 @@ def _projection(area: str) -> dict:
     }
 
 
-def reaction_map_chart(states: pd.DataFrame, topology: dict, stance_labels: dict[str, str], area: str = WORLD) -> dict:
-    """The map of reacting states (`states` from reactions_by_state), of the world or of Europe."""
+# Where the app serves the outlines (./static, server.enableStaticServing), relative to the page so that a server
+# under a path prefix works too. The same file as parley/geo's (tests/core/test_static_outlines.py checks).
+OUTLINES_URL = "app/static/countries-110m.json"
+
+
+@per_selection
+def reaction_map_chart(
+    states: pd.DataFrame, topology: dict | str, stance_labels: dict[str, str], area: str = WORLD
+) -> dict:
+    """The map of reacting states (`states` from reactions_by_state), of the world or of Europe; `topology` is the
+    outlines themselves, or the address the browser reads them from (OUTLINES_URL)."""
     rows = _rows(states, stance_labels)
     # Only the states of the view: a far state would show as a sliver of colour at the edge of Europe's map.
     rows = rows[np.array([in_area(place_of(m), area) for m in rows["map_id"]], dtype=bool)]
@@ -206,9 +217,19 @@ def reaction_map_chart(states: pd.DataFrame, topology: dict, stance_labels: dict
         "projection": _projection(area),
         # The outlines once, for every layer: Streamlit passes top-level geometry through untouched, where a copy
         # inside each layer is sent twice and re-parsed on every rerun.
-        "data": {"values": topology, "format": {"type": "topojson", "feature": "countries"}},
+        "data": {**_outlines(topology), "format": {"type": "topojson", "feature": "countries"}},
         "layer": layers,
     }
+
+
+def _outlines(topology: dict | str) -> dict:
+    return {"url": topology} if isinstance(topology, str) else {"values": topology}
+
+
+def with_outlines(spec: dict, topology: dict) -> dict:
+    """The map with its outlines inside the spec, for an image rendered on the server (which reads no address)."""
+    data = {k: v for k, v in spec["data"].items() if k not in ("url", "values")}
+    return {**spec, "data": {**data, "values": topology}}
 
 
 # The key's symbols: a filled square, a square outline (a path with a square hole) and the triangle.

@@ -15,7 +15,7 @@ import pandas as pd
 from parley.filters import Filters, format_date, plans_mask, provisions_mask
 from parley.gaps import scale_sizes
 from parley.loading import Dataset
-from parley.recent import once_per_selection, selected
+from parley.recent import once_per_selection, selected, shared_frame
 from parley.schema import CONFIDENCE_ORDER
 
 T = TypeVar("T")
@@ -82,7 +82,8 @@ def apply_plans(plans: pd.DataFrame, provisions: pd.DataFrame, f: Filters) -> Pl
 
 
 def plans_in_view(ds: Dataset, f: Filters) -> PlanView:
-    return apply_plans(ds.plans, ds.provisions, f)
+    kept = apply_plans(ds.plans, ds.provisions, f)
+    return PlanView(plans=shared_frame(ds.plans, kept.plans), provisions=shared_frame(ds.provisions, kept.provisions))
 
 
 def once_per_view(ds: Dataset, view: PlanView, what: Hashable, make: Callable[[], T]) -> T:

@@ -27,8 +27,9 @@ from parley import schema as s
 from parley.building import _arrow  # a text column, categorical or not, in Arrow
 from parley.filters import Filters
 from parley.loading import Dataset
-from parley.plans import apply_plans
+from parley.plans import apply_plans, plans_in_view
 from parley.reading import release_memory
+from parley.recent import per_selection
 from parley.views import apply_view
 
 MAX_SHOWN = 50  # results listed per kind; the rest are counted
@@ -296,12 +297,35 @@ def kept_rows(ds: Dataset, f: Filters) -> dict[str, np.ndarray | None]:
 
 def records_in_view(ds: Dataset, f: Filters) -> pd.DataFrame:
     """How many records of each kind the search reads under these filters: what a query can find."""
-    kept = kept_rows(ds, f)
-    counts = []
-    for kind in KINDS:
-        keep = kept[kind.key]
-        counts.append(len(getattr(ds, kind.table)) if keep is None else int(np.count_nonzero(keep)))
-    return pd.DataFrame({"kind": [k.label for k in KINDS], "records": counts})
+    if f.is_default:
+        return _scope(ds, None)
+    view = apply_view(ds, f)
+    plans = plans_in_view(ds, f)
+    kept = {
+        "rounds": view.talks,
+        "positions": view.positions,
+        "reactions": view.reactions,
+        "items": view.items,
+        "sources": view.sources(ds),
+        "plans": plans.plans,
+        "provisions": plans.provisions,
+    }
+    # The selections are shared between reruns that keep the same rows (parley.recent): so is the count.
+    return _scope(ds, (tuple(kept.items()), f.parties))
+
+
+@per_selection
+def _scope(ds: Dataset, kept: tuple | None) -> pd.DataFrame:
+    if kept is None:
+        counts = [len(getattr(ds, kind.table)) for kind in KINDS]
+        return pd.DataFrame({"kind": [k.label for k in KINDS], "records": counts})
+    selections, parties = kept
+    sizes = {key: len(rows) for key, rows in selections}
+    sources = dict(selections)["sources"]
+    actors = _actors_kept(ds.actors, Filters(parties=parties))
+    sizes["actors"] = len(ds.actors) if actors is None else int(np.count_nonzero(actors))
+    sizes["fact_checks"] = int(ds.fact_checks["source_id"].isin(set(sources["source_id"])).sum())
+    return pd.DataFrame({"kind": [k.label for k in KINDS], "records": [sizes[k.key] for k in KINDS]})
 
 
 def _actors_kept(actors: pd.DataFrame, f: Filters) -> np.ndarray | None:

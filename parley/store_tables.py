@@ -7,6 +7,7 @@ creates and upgrades the tables, the store reads and writes their rows.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -120,6 +121,11 @@ BATCH_COLUMNS = (
 def _batch_frame(records: list[dict[str, object]]) -> pd.DataFrame:
     if records:
         return pd.DataFrame.from_records(records, columns=list(BATCH_COLUMNS))
+    return _no_batches().copy()  # the Import page asks on every rerun: a store with no import is the common case
+
+
+@functools.cache
+def _no_batches() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series([], dtype="int64" if c == "n_records" else str) for c in BATCH_COLUMNS})
 
 

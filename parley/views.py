@@ -9,13 +9,14 @@ import pandas as pd
 
 from parley.filters import (
     Filters,
-    apply_items,
-    apply_talks,
+    items_mask,
     positions_mask,
     reactions_mask,
     sources_cited_by,
+    talks_mask,
 )
 from parley.loading import Dataset
+from parley.recent import shared_frame_applies, shared_selection
 from parley.selection import Rows
 
 
@@ -31,19 +32,21 @@ class View:
 
     @cached_property
     def talks(self) -> pd.DataFrame:
-        return apply_talks(self._ds.talks, self._f, self._ds.participants, self._ds.issue_links)
+        ds = self._ds
+        return _kept(ds.talks, talks_mask(ds.talks, self._f, ds.participants, ds.issue_links))
 
     @cached_property
     def items(self) -> pd.DataFrame:
-        return apply_items(self._ds.items, _rows(self.talks, len(self._ds.talks)), self._f)
+        ds = self._ds
+        return _kept(ds.items, items_mask(ds.items, _rows(self.talks, len(ds.talks)), self._f))
 
     @cached_property
     def positions(self) -> Rows:
-        return Rows.where(self._ds.positions, positions_mask(self._ds.positions, self._f))
+        return _shared_rows(self._ds.positions, positions_mask(self._ds.positions, self._f))
 
     @cached_property
     def reactions(self) -> Rows:
-        return Rows.where(self._ds.reactions, reactions_mask(self._ds.reactions, self._f))
+        return _shared_rows(self._ds.reactions, reactions_mask(self._ds.reactions, self._f))
 
     @property
     def is_empty(self) -> bool:
@@ -55,6 +58,19 @@ class View:
 
 def apply_view(ds: Dataset, f: Filters) -> View:
     return View(ds, f)
+
+
+def _kept(table: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
+    """The flagged rows of a small shared table as a frame, built only for a selection not among its last few."""
+    if not shared_frame_applies(table):
+        return table[mask]
+    positions = np.flatnonzero(mask)
+    return shared_selection(table, positions, lambda: table.iloc[positions])
+
+
+def _shared_rows(table: pd.DataFrame, mask: np.ndarray) -> Rows:
+    positions = np.flatnonzero(mask)
+    return shared_selection(table, positions, lambda: Rows(table, positions, ascending=True))
 
 
 def _rows(kept: pd.DataFrame, total: int) -> np.ndarray | None:

@@ -30,7 +30,7 @@ def _same_rows(rows: list[dict], table: pa.Table) -> None:
 @pytest.mark.parametrize(("page", "section"), VISITS, ids=[visit_id(p, s) for p, s in VISITS])
 def test_every_chart_hands_over_the_rows_streamlit_would(on_bundled, monkeypatch, page, section):
     seen: list[dict] = []
-    real = charts._with_arrow_rows
+    real = charts.with_arrow_rows
 
     def spy(spec: dict) -> dict:
         before = copy.deepcopy(spec)
@@ -39,7 +39,7 @@ def test_every_chart_hands_over_the_rows_streamlit_would(on_bundled, monkeypatch
         seen.append((spec, shown))
         return shown
 
-    monkeypatch.setattr(charts, "_with_arrow_rows", spy)
+    monkeypatch.setattr(charts, "with_arrow_rows", spy)
     at = on_bundled(page, None, section)
     assert_clean(at)
     converted = 0
@@ -63,10 +63,10 @@ def test_every_chart_hands_over_the_rows_streamlit_would(on_bundled, monkeypatch
 
 def test_rows_that_cannot_be_typed_are_left_to_streamlit():
     mixed = {"data": {"values": [{"a": 1}, {"a": "one"}]}, "mark": "bar"}
-    assert charts._with_arrow_rows(mixed)["data"]["values"] == [{"a": 1}, {"a": "one"}]
+    assert charts.with_arrow_rows(mixed)["data"]["values"] == [{"a": 1}, {"a": "one"}]
     nested = {"data": {"values": [{"a": [1, 2]}]}}
-    assert charts._with_arrow_rows(nested)["data"]["values"] == [{"a": [1, 2]}]
+    assert charts.with_arrow_rows(nested)["data"]["values"] == [{"a": [1, 2]}]
     features = {"data": {"values": [{"type": "Feature", "geometry": {}}]}}
-    assert charts._with_arrow_rows(features) == features
-    ragged = charts._with_arrow_rows({"data": {"values": [{"a": 1}, {"b": "x"}]}})["data"]["values"]
+    assert charts.with_arrow_rows(features) == features
+    ragged = charts.with_arrow_rows({"data": {"values": [{"a": 1}, {"b": "x"}]}})["data"]["values"]
     assert ragged.column_names == ["a", "b"] and ragged.to_pylist() == [{"a": 1, "b": None}, {"a": None, "b": "x"}]

@@ -38,7 +38,7 @@ def test_a_table_not_read_is_not_filtered(bundled, monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("rounds filtered for a view that reads only positions")
 
-    monkeypatch.setattr(views, "apply_talks", refuse)
+    monkeypatch.setattr(views, "talks_mask", refuse)
     monkeypatch.setattr(views, "reactions_mask", refuse)
     view = views.apply_view(bundled, Filters(parties=("RUS",)))
     assert len(view.positions) > 0
@@ -53,3 +53,31 @@ def test_a_table_is_filtered_once_per_view(bundled, monkeypatch):
     view = views.apply_view(bundled, Filters())
     assert view.positions is view.positions
     assert len(calls) == 1
+
+
+def test_the_round_window_on_arrays_keeps_what_pandas_keeps_missing_dates_included():
+    from datetime import date
+
+    from parley.filters import talks_mask
+
+    talks = pd.DataFrame(
+        {
+            "start_date": pd.to_datetime(["2025-01-01", "2025-02-01", None, "2025-03-01"]),
+            "end_date": pd.to_datetime(["2025-01-03", None, "2025-02-10", "2025-03-01"]),
+            "confidence": ["high", "low", "high", "medium"],
+            "format": ["a", "a", "b", "b"],
+        }
+    )
+    for f in (
+        Filters(start=date(2025, 1, 2)),
+        Filters(end=date(2025, 2, 15)),
+        Filters(start=date(2025, 1, 2), end=date(2025, 3, 1), hide_low=True),
+    ):
+        expected = pd.Series(True, index=talks.index)
+        if f.start:
+            expected &= talks["end_date"] >= pd.Timestamp(f.start)
+        if f.end:
+            expected &= talks["start_date"] <= pd.Timestamp(f.end)
+        if f.hide_low:
+            expected &= talks["confidence"] != "low"
+        assert talks_mask(talks, f).tolist() == expected.tolist(), f
