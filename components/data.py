@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import threading
+import weakref
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,7 @@ from parley.validation import DataValidationError, Problem
 
 DATA_DIR_ENV = "PARLEY_DATA_DIR"
 _LOADED = "data.loaded_key"
+_RUN_DATASET = "data.this_run"  # the dataset app.py found at the start of this run
 _SHOWN_REVISION = "data.shown_revision"  # the store revision this session's pages were last drawn from
 POLL_SECONDS = 3  # how soon an open session hears of an import or undo made elsewhere
 BUNDLED_ONLY_REVISION = "bundled-only"  # the key of the bundled data shown while imported records are refused
@@ -119,7 +121,20 @@ def get_dataset() -> Dataset:
     """The dataset, or a clear message naming file, row, column and rule — and the page stops there.
 
     When the store of imported records cannot be read, or holds records the current rules refuse, the bundled data
-    alone, under a warning saying the fix."""
+    alone, under a warning saying the fix.
+
+    app.py asks first, before it draws the filters; the page and its header ask again in the same run and get the
+    same dataset without reading the data folder and the store's revision again."""
+    found = st.session_state.get(_RUN_DATASET)
+    if filters_rendered_this_run() and found is not None and (dataset := found()) is not None:
+        return dataset
+    dataset = _current_dataset()
+    # A weak reference: an idle session must not keep a replaced dataset alive until its next run.
+    st.session_state[_RUN_DATASET] = weakref.ref(dataset)
+    return dataset
+
+
+def _current_dataset() -> Dataset:
     directory = data_dir()
     store = get_store()
     fingerprint, status = _fingerprint(directory), store.status()

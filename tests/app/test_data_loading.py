@@ -7,7 +7,7 @@ from pathlib import Path
 
 import components.data as data
 from components.registry import PAGES
-from tests.app.conftest import assert_clean, open_page
+from tests.app.conftest import assert_clean, open_page, shown
 
 
 def test_one_build_per_data_version_shared_by_sessions(monkeypatch, mini_dir: Path, tmp_path: Path):
@@ -58,3 +58,22 @@ def test_a_new_dataset_is_frozen_out_of_the_collectors_reach(monkeypatch, mini_d
         assert not any(o is dataset for o in gc.get_objects()), "the dataset is frozen, out of every generation"
     finally:
         gc.unfreeze()
+
+
+def test_the_data_folder_and_store_are_read_once_per_run_and_again_on_the_next(monkeypatch, mini_dir: Path, tmp_path):
+    fresh = tmp_path / "data"
+    shutil.copytree(mini_dir, fresh)
+    monkeypatch.setenv(data.DATA_DIR_ENV, str(fresh))
+    monkeypatch.setenv("PARLEY_CACHE_DIR", str(tmp_path / "cache"))
+    reads: list[Path] = []
+    real = data._fingerprint
+    monkeypatch.setattr(data, "_fingerprint", lambda directory: reads.append(directory) or real(directory))
+    at = open_page(PAGES[0])  # "/" is the Overview: one run
+    assert_clean(at)
+    assert len(reads) == 1  # app.py's call; the page and its header get the same dataset
+    first = at.title[0].value
+    (fresh / "VERSION").write_text("test.3\n", encoding="utf-8")
+    at.run()
+    assert_clean(at)
+    assert len(reads) == 2 and at.title[0].value == first
+    assert "test.3" in shown(" ".join(c.value for c in at.caption))  # the next run sees the new version

@@ -68,3 +68,16 @@ def test_shared_link_is_the_first_request_of_a_fresh_server(page: Page, fresh_se
     expect_chosen(page, "Parties and actors", ["Russia"])
     expect_chosen(page, "Issues", ["Territory"])
     watch.assert_clean()
+
+
+def test_the_map_reads_its_outlines_from_the_app_itself(page: Page, app_server: Server) -> None:
+    """The outlines are not in the chart spec: the browser fetches them from the app's own static files."""
+    entry = next(p for p in PAGES if p.url_path == "reactions")
+    watch = Watch().attach(page)
+    with page.expect_response(lambda r: r.url.endswith("/app/static/countries-110m.json")) as fetched:
+        open_page(page, app_server.url(entry, None), entry.title)
+    response = fetched.value
+    assert response.status == 200 and response.url.startswith(app_server.base)
+    assert len(response.json()["objects"]["countries"]["geometries"]) > 150
+    page.wait_for_load_state("networkidle")
+    watch.assert_clean()
