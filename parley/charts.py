@@ -210,20 +210,43 @@ def stamped(chart: alt.TopLevelMixin | dict, title: str, lines: list[str]) -> di
 
 # ---- timeline of talks -----------------------------------------------------------------------------
 def _timeline_frame(marks: Marks, format_labels: dict[str, str]) -> pd.DataFrame:
-    frame = marks.frame.copy()
-    frame["format"] = frame["format"].astype(str)
-    frame["format_label"] = frame["format"].map(format_labels).fillna(frame["format"])
+    frame = marks.frame
     if marks.binned:
+        frame = frame.copy()
+        frame["format"] = frame["format"].astype(str)
+        frame["format_label"] = frame["format"].map(format_labels).fillna(frame["format"])
         frame["when"] = dates_text(frame["start_date"], "%b %Y")
         frame["title"] = frame["n"].map(lambda n: f"{n:,} rounds")
         for column in ("talk_id", "place", "parties", "mediators", "delegation_heads", "flags"):
             frame[column] = ""
         return frame
-    frame["when"] = dates_text(frame["start_date"])
-    multi = frame["end_date"] > frame["start_date"]
-    frame.loc[multi, "when"] = frame.loc[multi, "when"] + " – " + frame.loc[multi, "end_date"].dt.strftime(DATE_FORMAT)
-    frame["place"] = frame["city"] + frame["venue"].map(lambda v: f" ({v})" if v else "")
-    return frame
+    # Row by row in Python: rounds drawn one by one are at most MAX_POINTS, and the dozen pandas steps this took
+    # cost more than the text itself (about 6 ms for fifty rounds).
+    formats = [str(v) for v in frame["format"].tolist()]
+    starts, ends = frame["start_date"].tolist(), frame["end_date"].tolist()
+    when = [_span_text(a, b) for a, b in zip(starts, ends, strict=True)]
+    places = [
+        f"{city} ({venue})" if venue else str(city) for city, venue in zip(frame["city"], frame["venue"], strict=True)
+    ]
+    added = {
+        "format": formats,
+        "format_label": [format_labels.get(code, code) for code in formats],
+        "when": when,
+        "place": places,
+    }
+    data = {name: frame[name] for name in frame.columns if name not in added}
+    data.update({name: pd.Series(values, index=frame.index, dtype="str") for name, values in added.items()})
+    return pd.DataFrame(data, columns=[*frame.columns, *(n for n in added if n not in frame.columns)])
+
+
+def _span_text(start: object, end: object) -> str | None:
+    """A round's dates as shown: one day, or first and last day."""
+    if pd.isna(start):
+        return None
+    text = pd.Timestamp(start).strftime(DATE_FORMAT)
+    if not pd.isna(end) and end > start:
+        text += " – " + pd.Timestamp(end).strftime(DATE_FORMAT)
+    return text
 
 
 def _lane(label: str) -> str:
@@ -333,13 +356,14 @@ def timeline_figure(
         },
         yaxis={
             "fixedrange": True,
-            "title": None,
             "categoryorder": "array",
             "categoryarray": [_lane(v) for v in format_labels.values()][::-1],
         },
         hoverlabel={"align": "left"},
     )
-    return go.Figure(data=traces, layout=layout)
+    # Built without Plotly's checks (about 5 ms for a few dozen rounds): the traces and layout are plain dicts this
+    # module writes, and the figure's JSON is the same either way (tests/core/test_timeline_figure.py checks).
+    return go.Figure(data=traces, layout=layout, _validate=False)
 
 
 def _padded(window: tuple[date, date]) -> list[str]:

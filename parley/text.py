@@ -11,6 +11,7 @@ text through them.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from collections.abc import Iterable, Mapping
@@ -53,6 +54,20 @@ def escape_markdown(text: object, limit: int | None = None) -> str:
 
 def plotly_text(text: object, limit: int = 240, width: int = 60) -> str:
     """Text for a Plotly hover, legend or axis label: HTML escaped, shortened, wrapped so a hover stays narrow."""
+    if type(text) is str and len(text) <= _CACHED_TEXT:
+        return _plotly_text_cached(text, limit, width)
+    return _plotly_text(text, limit, width)
+
+
+_CACHED_TEXT = 2_000  # the names, places and titles charts repeat on every rerun; a long text is worked out anew
+
+
+@functools.lru_cache(maxsize=20_000)
+def _plotly_text_cached(text: str, limit: int, width: int) -> str:
+    return _plotly_text(text, limit, width)
+
+
+def _plotly_text(text: object, limit: int, width: int) -> str:
     value = visible_controls(shorten(" ".join(str(text).split()), limit))
     lines: list[str] = []
     line = ""
