@@ -311,6 +311,17 @@ def talks_mask(
     return mask
 
 
+def _window_flags(dates: pd.Series, f: Filters) -> np.ndarray:
+    """_in_window on arrays, for small tables (plans): a missing date is outside any window."""
+    values = dates.to_numpy()
+    mask = np.ones(len(values), dtype=bool)
+    if f.start:
+        mask &= values >= pd.Timestamp(f.start).to_datetime64()
+    if f.end:
+        mask &= values <= pd.Timestamp(f.end).to_datetime64()
+    return mask
+
+
 def _confident(frame: pd.DataFrame, f: Filters) -> np.ndarray:
     """_confidence_ok as a new array of flags, one per row."""
     if not f.hide_low:
@@ -428,7 +439,7 @@ def plans_mask(plans: pd.DataFrame, f: Filters) -> np.ndarray:
     """One flag per plan: presented inside the window, put forward by a chosen party, confident enough.
 
     The issue filter is not applied here: it selects provisions (see provisions_mask)."""
-    mask = (_in_window(plans["presented"], f) & _confidence_ok(plans, f)).to_numpy(copy=True)
+    mask = _confident(plans, f) & _window_flags(plans["presented"], f)
     if f.parties:
         mask &= _proposed_by(plans["proposer_ids"], f.parties)
     return mask
@@ -436,7 +447,7 @@ def plans_mask(plans: pd.DataFrame, f: Filters) -> np.ndarray:
 
 def provisions_mask(provisions: pd.DataFrame, f: Filters) -> np.ndarray:
     """One flag per provision: on a chosen issue and confident enough itself; its plan is checked by plans_mask."""
-    mask = _confidence_ok(provisions, f).to_numpy(copy=True)
+    mask = _confident(provisions, f)
     if f.issues:
         mask &= _isin(provisions["issue_id"], f.issues)
     return mask

@@ -10,12 +10,13 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import TypeVar
 
+import numpy as np
 import pandas as pd
 
 from parley.filters import Filters, format_date, plans_mask, provisions_mask
 from parley.gaps import scale_sizes
 from parley.loading import Dataset
-from parley.recent import once_per_selection, selected, shared_frame
+from parley.recent import once_per_selection, selected, shared_subset
 from parley.schema import CONFIDENCE_ORDER
 
 T = TypeVar("T")
@@ -82,8 +83,23 @@ def apply_plans(plans: pd.DataFrame, provisions: pd.DataFrame, f: Filters) -> Pl
 
 
 def plans_in_view(ds: Dataset, f: Filters) -> PlanView:
-    kept = apply_plans(ds.plans, ds.provisions, f)
-    return PlanView(plans=shared_frame(ds.plans, kept.plans), provisions=shared_frame(ds.provisions, kept.provisions))
+    """apply_plans of the dataset's plans, each frame the same object as on the last rerun that kept these rows
+    (parley.recent): a filter change that keeps them finds the answers built from them."""
+    plans, provisions = _kept_masks(ds.plans, ds.provisions, f)
+    return PlanView(plans=shared_subset(ds.plans, plans), provisions=shared_subset(ds.provisions, provisions))
+
+
+def _kept_masks(plans: pd.DataFrame, provisions: pd.DataFrame, f: Filters) -> tuple[np.ndarray, np.ndarray]:
+    """apply_plans as one flag per plan and per provision."""
+    kept = plans_mask(plans, f)
+    kept_ids = set(plans["plan_id"].to_numpy()[kept].tolist())
+    points = provisions_mask(provisions, f) & np.fromiter(
+        (p in kept_ids for p in provisions["plan_id"].tolist()), dtype=bool, count=len(provisions)
+    )
+    if f.issues:
+        with_points = set(provisions["plan_id"].to_numpy()[points].tolist())
+        kept &= np.fromiter((p in with_points for p in plans["plan_id"].tolist()), dtype=bool, count=len(plans))
+    return kept, points
 
 
 def once_per_view(ds: Dataset, view: PlanView, what: Hashable, make: Callable[[], T]) -> T:

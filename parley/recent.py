@@ -114,6 +114,15 @@ def shared_frame(table: pd.DataFrame, kept: pd.DataFrame) -> pd.DataFrame:
     return shared_selection(table, kept.index.to_numpy(), lambda: kept)
 
 
+def shared_subset(table: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
+    """The flagged rows of a small shared table as a frame, built only for a selection not among its last few
+    (the same object as on the rerun that first kept these rows)."""
+    if not shared_frame_applies(table):
+        return table[mask]
+    positions = np.flatnonzero(mask)
+    return shared_selection(table, positions, lambda: table.iloc[positions])
+
+
 def shared_frame_applies(table: pd.DataFrame) -> bool:
     """Whether the table is numbered 0..n-1, as a loaded table is, so that its row labels are row positions."""
     numbered = table.index

@@ -16,7 +16,7 @@ from parley.filters import (
     talks_mask,
 )
 from parley.loading import Dataset
-from parley.recent import shared_frame_applies, shared_selection
+from parley.recent import shared_selection, shared_subset
 from parley.selection import Rows
 
 
@@ -33,12 +33,12 @@ class View:
     @cached_property
     def talks(self) -> pd.DataFrame:
         ds = self._ds
-        return _kept(ds.talks, talks_mask(ds.talks, self._f, ds.participants, ds.issue_links))
+        return shared_subset(ds.talks, talks_mask(ds.talks, self._f, ds.participants, ds.issue_links))
 
     @cached_property
     def items(self) -> pd.DataFrame:
         ds = self._ds
-        return _kept(ds.items, items_mask(ds.items, _rows(self.talks, len(ds.talks)), self._f))
+        return shared_subset(ds.items, items_mask(ds.items, _rows(self.talks, len(ds.talks)), self._f))
 
     @cached_property
     def positions(self) -> Rows:
@@ -58,14 +58,6 @@ class View:
 
 def apply_view(ds: Dataset, f: Filters) -> View:
     return View(ds, f)
-
-
-def _kept(table: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
-    """The flagged rows of a small shared table as a frame, built only for a selection not among its last few."""
-    if not shared_frame_applies(table):
-        return table[mask]
-    positions = np.flatnonzero(mask)
-    return shared_selection(table, positions, lambda: table.iloc[positions])
 
 
 def _shared_rows(table: pd.DataFrame, mask: np.ndarray) -> Rows:

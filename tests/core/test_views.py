@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 import pytest
 
@@ -56,8 +58,6 @@ def test_a_table_is_filtered_once_per_view(bundled, monkeypatch):
 
 
 def test_the_round_window_on_arrays_keeps_what_pandas_keeps_missing_dates_included():
-    from datetime import date
-
     from parley.filters import talks_mask
 
     talks = pd.DataFrame(
@@ -81,3 +81,21 @@ def test_the_round_window_on_arrays_keeps_what_pandas_keeps_missing_dates_includ
         if f.hide_low:
             expected &= talks["confidence"] != "low"
         assert talks_mask(talks, f).tolist() == expected.tolist(), f
+
+
+@pytest.mark.parametrize(
+    "f",
+    [
+        *FILTERS,
+        Filters(parties=("USA",), hide_low=True),
+        Filters(issues=("territory", "security_guarantees")),
+        Filters(start=date(2025, 6, 1), end=date(2025, 12, 31)),
+    ],
+)
+def test_plans_in_view_equal_apply_plans(bundled, f):
+    from parley.plans import apply_plans, plans_in_view
+
+    shared = plans_in_view(bundled, f)
+    direct = apply_plans(bundled.plans, bundled.provisions, f)
+    pd.testing.assert_frame_equal(shared.plans, direct.plans)
+    pd.testing.assert_frame_equal(shared.provisions, direct.provisions)
