@@ -7,12 +7,13 @@ statuses also get their own point shape, so they never rely on colour alone. A l
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from parley import palette
 from parley.charts import _CONFIG, PADDING, SCHEMA, _field, _values, container_share, count_axis, time_axis
-from parley.commitments import latest_in_view, share_by_party, share_by_round, steps_in_view
-from parley.recent import once_per_selection, selected
+from parley.commitments import latest_in_view, open_steps, share_by_party, share_by_round
+from parley.recent import once_per_selection, per_selection, selected
 from parley.schema import COMMITMENT_BROKEN, COMMITMENT_LEVELS
 
 STATUS_COLOURS = palette.STATUS_COLOURS
@@ -155,8 +156,46 @@ def share_chart(shares: pd.DataFrame, group: str, title: str) -> dict:
 def steps_chart_in_view(
     ledger: pd.DataFrame, events: pd.DataFrame, until: pd.Timestamp, status_labels: dict[str, str]
 ) -> dict:
-    """The chart of each commitment's status over time, up to `until`."""
-    return commitment_steps_chart(steps_in_view(ledger, events, until), status_labels)
+    """The chart of each commitment's status over time, up to `until`: commitment_steps_chart of the steps closed at
+    `until`. The chart of the open steps is built once per selection of events; each rerun only closes its last
+    bars at `until` (the window's end moves with every change of the date filter, the events seldom do)."""
+    steps = once_per_selection(ledger, selected((ledger, events)), "steps", lambda: open_steps(events))
+    return _closed_at(_open_steps_chart(steps, status_labels), until)
+
+
+@per_selection
+def _open_steps_chart(steps: pd.DataFrame, status_labels: dict[str, str]) -> dict:
+    """commitment_steps_chart of open steps: a commitment's last bar has no end yet (`until` missing)."""
+    return commitment_steps_chart(steps, status_labels)
+
+
+def _closed_at(spec: dict, until: pd.Timestamp) -> dict:
+    """The chart with each bar ending no earlier than its event and each open bar at `until`, as steps_until closes
+    them, and the time axis fitted to the closed bars. A new spec: `spec` is shared and left as it is."""
+    end = _iso(until)
+    rows = [_closed(row, end) for row in spec["data"]["values"]]
+    dates = [row["date"] for row in rows if row["date"] is not None]
+    ends = [row["until"] for row in rows if row["until"] is not None]
+    axis = time_axis(min(dates) if dates else None, max(ends) if ends else None)
+    layers = [
+        {**layer, "encoding": {**layer["encoding"], "x": {**layer["encoding"]["x"], "axis": axis}}}
+        for layer in spec["layer"]
+    ]
+    return {**spec, "data": {**spec["data"], "values": rows}, "layer": layers}
+
+
+def _closed(row: dict, end: str | None) -> dict:
+    until, day = row["until"] if row["until"] is not None else end, row["date"]
+    if until is not None and day is not None:
+        until = max(until, day)  # ISO text: compared as text, it compares as dates
+    return row if until == row["until"] else {**row, "until": until}
+
+
+def _iso(day: pd.Timestamp) -> str | None:
+    """A day as the chart rows write dates (parley.charts._values)."""
+    if pd.isna(day):
+        return None
+    return str(np.datetime_as_string(pd.Timestamp(day).to_datetime64().astype("datetime64[s]"), unit="s"))
 
 
 def by_round_in_view(ledger: pd.DataFrame, events: pd.DataFrame) -> tuple[pd.DataFrame, dict]:

@@ -111,3 +111,18 @@ def test_the_steps_are_read_again_when_only_the_day_they_end_changes(bundled):
     later = steps_chart_in_view(ledger, events, end + pd.Timedelta(days=10), labels)
     assert early != later
     assert later == commitment_steps_chart(status_steps(events, end + pd.Timedelta(days=10)), labels)
+
+
+@pytest.mark.parametrize("shift_days", [0, 1, 45, -30, -400])
+def test_the_status_chart_closed_at_any_day_equals_one_built_afresh(bundled, shift_days):
+    """The chart of open steps is kept per selection; only the day its last bars end on changes (before some
+    events, the bars end at their event, as status_steps closes them)."""
+    ledger, labels = bundled.commitments, bundled.labels.get("commitment_status", {})
+    for f in VIEWS:
+        events = apply_commitments(ledger, f)
+        if events.empty:
+            continue
+        until = as_of(bundled.date_span[1], f) + pd.Timedelta(days=shift_days)
+        expected = commitment_steps_chart(status_steps(events, until), labels)
+        assert steps_chart_in_view(ledger, events, until, labels) == expected
+        assert steps_chart_in_view(ledger, events, until, labels) == expected  # remembered
