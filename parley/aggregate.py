@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import numpy as np
@@ -40,10 +40,16 @@ class KeyFigures:
     reactions: int
 
 
-@per_selection
 def key_figures(
     talks: pd.DataFrame, items: pd.DataFrame, positions: pd.DataFrame, reactions: pd.DataFrame, today: date
 ) -> KeyFigures:
+    # The statements and reactions are only counted: the rest is remembered per selection of rounds and items,
+    # which a window a day shorter seldom changes.
+    return replace(_round_figures(talks, items, today), positions=len(positions), reactions=len(reactions))
+
+
+@per_selection
+def _round_figures(talks: pd.DataFrame, items: pd.DataFrame, today: date) -> KeyFigures:
     # Row numbers and single cells, not copies of the rounds and items: these figures head the Overview on every
     # rerun.
     held = np.flatnonzero(talks["status"].astype(str).to_numpy() == "held")
@@ -60,8 +66,8 @@ def key_figures(
         latest_date=latest_date,
         days_since_latest=(pd.Timestamp(today) - latest_date).days if latest_date is not None else None,
         prisoners_per_side=int(prisoners.fillna(0).sum()),
-        positions=len(positions),
-        reactions=len(reactions),
+        positions=0,
+        reactions=0,
     )
 
 

@@ -276,3 +276,23 @@ def test_gap_over_time_on_a_large_shuffled_selection_matches_a_day_by_day_walk(b
         have = got[["date", "issue_id", "gap", "caution"]].sort_values(key)
         assert have.astype(str).values.tolist() == want.astype(str).values.tolist(), pair
         assert len(have) > 20, pair  # enough days and issues to mean something
+
+
+@pytest.mark.parametrize("pair", [("RUS", "UKR"), ("USA", "RUS"), ("UKR", "EU")])
+def test_gap_table_rows_come_widest_first_then_unknown_in_the_issues_order(bundled, pair):
+    placed = gaps.placed(bundled.positions, bundled.issue_options)
+    now = gaps.reference_day(placed, None)
+    table = gaps.gap_table(placed, bundled.issue_options, pair, now, gaps.days_before(now, 90))
+    issue_order = list(gaps.scale_sizes(bundled.issue_options).index)
+    expected = sorted(
+        table.to_dict("records"),
+        key=lambda r: (
+            -(-1 if pd.isna(r["gap_share"]) else r["gap_share"]),
+            -(-1 if pd.isna(r["gap"]) else r["gap"]),
+            issue_order.index(r["issue_id"]),
+        ),
+    )
+    assert table["issue_id"].tolist() == [r["issue_id"] for r in expected]
+    sides = zip(table["a_caution"], table["b_caution"], strict=True)
+    assert table["caution"].tolist() == [bool(a or b) for a, b in sides]
+    assert str(table["gap"].dtype) == "Int64" and str(table["a_date"].dtype).startswith("datetime64")
