@@ -293,7 +293,9 @@ def reactions_by_state(
         shown = np.where(last_confirmed >= 0, last_confirmed, last_flagged)
         newer = np.where(last_flagged > shown, last_flagged, -1)
     present = np.flatnonzero(count)
-    out = rows.take(shown[present]).frame()
+    # Only the columns the result keeps: a reaction carries some thirty.
+    read = [c for c in STATE_COLUMNS if c in rows.columns]
+    out = rows.take(shown[present]).frame(read)
     out["count"] = count[present].astype("int64")
     out["n_flagged"] = n_flagged[present].astype("int64")
     out["solid"] = ~is_flagged[shown[present]]

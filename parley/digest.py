@@ -139,42 +139,72 @@ def changes_since(
     """Everything dated after `since`, newest first: rounds, positions that moved (or open a party's record on an
     issue), reactions, plans and commitments whose status changed; `before` and `after` say how a position or a
     commitment moved, `record` links to the record."""
-    day = np.datetime64(since)
-    parts = []
-    new_talks = talks[talks["start_date"].to_numpy() > day]
-    parts.append(_part(new_talks, "start_date", "round", "parties", new_talks["title"], "talk_id"))
-    moves = _moves(positions, since)
-    if len(moves):
-        rows = date_ordered(as_rows(positions), "date").take(moves["row"].to_numpy())
-        moved = rows.frame(["date", "actor_name", "issue_label", "summary", "flags", "position_id"])
-        before = _stance_and_option(moves["before_stance"], moves["before_option"])
-        part = _part(
-            moved,
-            "date",
-            np.where(moves["before_stance"] == "", "new position", "position moved"),
-            "actor_name",
-            moved["issue_label"].astype(str) + ": " + moved["summary"].astype(str),
-            "position_id",
-        )
-        part["before"] = before.where(moves["before_stance"] != "", "—").to_numpy(dtype=object)
-        part["after"] = _stance_and_option(moves["after_stance"], moves["after_option"]).to_numpy(dtype=object)
-        parts.append(part)
-    recent = date_ordered(as_rows(reactions), "date")
-    recent = recent.take(np.flatnonzero(recent.values("date") > day))
-    if len(recent):
-        r = recent.frame(["date", "actor_name", "stance_label", "summary", "flags", "reaction_id"])
-        what = r["stance_label"].astype(str) + ": " + r["summary"].astype(str)
-        parts.append(_part(r, "date", "reaction", "actor_name", what, "reaction_id"))
-    new_plans = plans[plans["presented"].to_numpy() > day]
-    parts.append(_part(new_plans, "presented", "plan", "proposer_names", new_plans["title"], "plan_id"))
+    # Each kind of change is remembered on its own (parley.recent): a window a day shorter usually changes one kind's
+    # rows at most, and the others are found again.
+    parts = [
+        _rounds_part(talks, since),
+        _moves_part(positions, since),
+        _reactions_part(reactions, since),
+        _plans_part(plans, since),
+    ]
     if commitments is not None and len(commitments):
-        status = _status_changes(commitments, since)
-        parts.append({column: status[column].to_numpy() for column in DIGEST_COLUMNS})
+        parts.append(_commitments_part(commitments, since))
     parts = [p for p in parts if len(p["date"])]
     if not parts:
         return pd.DataFrame(columns=DIGEST_COLUMNS)
     out = pd.DataFrame({column: np.concatenate([p[column] for p in parts]) for column in DIGEST_COLUMNS})
     return out.sort_values("date", ascending=False, kind="stable").reset_index(drop=True)
+
+
+@per_selection
+def _rounds_part(talks: pd.DataFrame, since: pd.Timestamp) -> dict[str, np.ndarray]:
+    new_talks = talks[talks["start_date"].to_numpy() > np.datetime64(since)]
+    return _part(new_talks, "start_date", "round", "parties", new_talks["title"], "talk_id")
+
+
+@per_selection
+def _moves_part(positions: pd.DataFrame | Rows, since: pd.Timestamp) -> dict[str, np.ndarray]:
+    moves = _moves(positions, since)
+    if not len(moves):
+        return {column: np.empty(0, dtype=object) for column in DIGEST_COLUMNS}
+    rows = date_ordered(as_rows(positions), "date").take(moves["row"].to_numpy())
+    moved = rows.frame(["date", "actor_name", "issue_label", "summary", "flags", "position_id"])
+    before = _stance_and_option(moves["before_stance"], moves["before_option"])
+    part = _part(
+        moved,
+        "date",
+        np.where(moves["before_stance"] == "", "new position", "position moved"),
+        "actor_name",
+        moved["issue_label"].astype(str) + ": " + moved["summary"].astype(str),
+        "position_id",
+    )
+    part["before"] = before.where(moves["before_stance"] != "", "—").to_numpy(dtype=object)
+    part["after"] = _stance_and_option(moves["after_stance"], moves["after_option"]).to_numpy(dtype=object)
+    return part
+
+
+@per_selection
+def _reactions_part(reactions: pd.DataFrame | Rows, since: pd.Timestamp) -> dict[str, np.ndarray]:
+    day = np.datetime64(since)
+    recent = date_ordered(as_rows(reactions), "date")
+    recent = recent.take(np.flatnonzero(recent.values("date") > day))
+    if not len(recent):
+        return {column: np.empty(0, dtype=object) for column in DIGEST_COLUMNS}
+    r = recent.frame(["date", "actor_name", "stance_label", "summary", "flags", "reaction_id"])
+    what = r["stance_label"].astype(str) + ": " + r["summary"].astype(str)
+    return _part(r, "date", "reaction", "actor_name", what, "reaction_id")
+
+
+@per_selection
+def _plans_part(plans: pd.DataFrame, since: pd.Timestamp) -> dict[str, np.ndarray]:
+    new_plans = plans[plans["presented"].to_numpy() > np.datetime64(since)]
+    return _part(new_plans, "presented", "plan", "proposer_names", new_plans["title"], "plan_id")
+
+
+@per_selection
+def _commitments_part(commitments: pd.DataFrame, since: pd.Timestamp) -> dict[str, np.ndarray]:
+    status = _status_changes(commitments, since)
+    return {column: status[column].to_numpy() for column in DIGEST_COLUMNS}
 
 
 def _status_changes(events: pd.DataFrame, since: pd.Timestamp) -> pd.DataFrame:

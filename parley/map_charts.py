@@ -13,12 +13,11 @@ by the same rule.
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from parley import palette
 from parley.charts import _CONFIG, PADDING, SCHEMA
-from parley.filters import dates_text
+from parley.filters import DATE_FORMAT
 from parley.geo import Place, place_of
 from parley.recent import per_selection
 
@@ -63,45 +62,57 @@ def states_outside(states: pd.DataFrame, area: str) -> list[str]:
     return [n for n, m in zip(mapped["actor_name"], mapped["map_id"], strict=True) if not in_area(place_of(m), area)]
 
 
-def _rows(states: pd.DataFrame, stance_labels: dict[str, str]) -> pd.DataFrame:
+_ROW_FIELDS = (
+    "map_id",
+    "actor_name",
+    "stance_label",
+    "basis",
+    "solid",
+    "when",
+    "summary",
+    "newer_flagged",
+    "has_newer",
+    "count",
+    "n_flagged",
+)
+
+
+def _rows(states: pd.DataFrame, stance_labels: dict[str, str]) -> list[dict]:
+    """One plain row per state on the map (a few dozen at most), in the order of `states`: built in Python, where
+    a frame of them and its conversion back to rows cost more than the map's spec."""
     frame = states[states["map_id"] != ""]
-    solid = frame["solid"].astype(bool)
-    newer = frame["newer_flagged"].astype(str)
-    return pd.DataFrame(
-        {
-            "map_id": frame["map_id"].astype(str),
-            "actor_name": frame["actor_name"].astype(str),
-            "stance_label": frame["stance"].astype(str).map(stance_labels).fillna(frame["stance"]).astype(str),
-            "basis": frame["basis"].astype(str),
-            "solid": solid,
-            "when": dates_text(pd.to_datetime(frame["date"])),
-            "summary": frame["summary"].astype(str),
-            "newer_flagged": newer.where(newer != "", "none"),
-            "has_newer": newer != "",
-            "count": frame["count"].astype(int),
-            "n_flagged": frame["n_flagged"].astype(int),
-        }
-    )
+    columns = ("map_id", "actor_name", "stance", "basis", "solid", "date", "summary", "newer_flagged")
+    values = {c: frame[c].tolist() for c in (*columns, "count", "n_flagged")}
+    rows = []
+    for i in range(len(frame)):
+        stance, newer, day = str(values["stance"][i]), str(values["newer_flagged"][i]), values["date"][i]
+        rows.append(
+            {
+                "map_id": str(values["map_id"][i]),
+                "actor_name": str(values["actor_name"][i]),
+                "stance_label": str(stance_labels.get(stance, stance)),
+                "basis": str(values["basis"][i]),
+                "solid": bool(values["solid"][i]),
+                "when": None if pd.isna(day) else pd.Timestamp(day).strftime(DATE_FORMAT),
+                "summary": str(values["summary"][i]),
+                "newer_flagged": newer if newer != "" else "none",
+                "has_newer": newer != "",
+                "count": int(values["count"][i]),
+                "n_flagged": int(values["n_flagged"][i]),
+            }
+        )
+    return rows
 
 
-def _records(frame: pd.DataFrame) -> list[dict]:
-    return [
-        {k: (bool(v) if isinstance(v, bool) or k in ("solid", "has_newer") else v) for k, v in row.items()}
-        for row in frame.to_dict("records")
-    ]
-
-
-def _with_places(rows: pd.DataFrame, area: str, small_only: bool) -> pd.DataFrame:
-    """Rows with the longitude and latitude of their state's centre; with `small_only`, only states too small
+def _with_places(rows: list[dict], area: str, small_only: bool) -> list[dict]:
+    """The rows with the longitude and latitude of their state's centre; with `small_only`, only states too small
     to see at the view's scale."""
-    places = [place_of(m) for m in rows["map_id"]]
-    keep = [
-        p is not None and in_area(p, area) and (not small_only or p.area_km2 < POINT_BELOW_KM2[area]) for p in places
-    ]
-    # A boolean array, not the list: an empty list would select no columns rather than no rows.
-    kept = rows[np.array(keep, dtype=bool)].copy()
-    kept["lon"] = [p.lon for p, k in zip(places, keep, strict=True) if k and p]
-    kept["lat"] = [p.lat for p, k in zip(places, keep, strict=True) if k and p]
+    kept = []
+    for row in rows:
+        place = place_of(row["map_id"])
+        if place is None or not in_area(place, area) or (small_only and place.area_km2 >= POINT_BELOW_KM2[area]):
+            continue
+        kept.append({**row, "lon": place.lon, "lat": place.lat})
     return kept
 
 
@@ -148,15 +159,14 @@ def reaction_map_chart(
 ) -> dict:
     """The map of reacting states (`states` from reactions_by_state), of the world or of Europe; `topology` is the
     outlines themselves, or the address the browser reads them from (OUTLINES_URL)."""
-    rows = _rows(states, stance_labels)
     # Only the states of the view: a far state would show as a sliver of colour at the edge of Europe's map.
-    rows = rows[np.array([in_area(place_of(m), area) for m in rows["map_id"]], dtype=bool)]
-    fields = [c for c in rows.columns if c != "map_id"]
-    lookup = {"lookup": "id", "from": {"data": {"values": _records(rows)}, "key": "map_id", "fields": fields}}
+    rows = [row for row in _rows(states, stance_labels) if in_area(place_of(row["map_id"]), area)]
+    fields = [c for c in _ROW_FIELDS if c != "map_id"]
+    lookup = {"lookup": "id", "from": {"data": {"values": rows}, "key": "map_id", "fields": fields}}
     clip = area == EUROPE  # outlines beyond Europe's box would spill over the page
     shape = {"type": "geoshape", "clip": clip}
     dots = _with_places(rows, area, small_only=True)
-    markers = _with_places(rows[rows["has_newer"]], area, small_only=False)
+    markers = _with_places([row for row in rows if row["has_newer"]], area, small_only=False)
     at = {"longitude": {"field": "lon", "type": "quantitative"}, "latitude": {"field": "lat", "type": "quantitative"}}
     layers: list[dict] = [
         {"mark": {**shape, "fill": palette.NO_DATA, "stroke": "white", "strokeWidth": 0.4}},
@@ -174,7 +184,7 @@ def reaction_map_chart(
     if len(dots):
         layers.append(
             {
-                "data": {"values": _records(dots)},
+                "data": {"values": dots},
                 "mark": {"type": "circle", "size": 70, "stroke": "#333333", "strokeWidth": 0.8, "clip": clip},
                 "encoding": {
                     **at,
@@ -189,7 +199,7 @@ def reaction_map_chart(
     if len(markers):
         layers.append(
             {
-                "data": {"values": _records(markers)},
+                "data": {"values": markers},
                 "mark": {
                     "type": "point",
                     "shape": "triangle-up",
