@@ -46,6 +46,9 @@ class _Stages:
         return lambda fraction, text: self.report(start + (end - start) * fraction, text)
 
 
+YOUNG_COLLECTION = 10_000
+
+
 def settle_long_lived() -> None:
     """Collect what a replaced dataset left behind, then take everything alive now out of the garbage collector's
     reach.
@@ -53,11 +56,18 @@ def settle_long_lived() -> None:
     A server holds the libraries and the loaded data for its whole life; walking them on every full collection
     costs more than a page's own work (about 120 ms for today's data). Frozen objects are still freed by reference
     counting; only cycles among them wait for the next call, which unfreezes first so a replaced dataset is
-    collected then. Selections and answers remembered for the pages go first: they hold the tables they came from."""
+    collected then. Selections and answers remembered for the pages go first: they hold the tables they came from.
+
+    The youngest generation is collected every YOUNG_COLLECTION allocations instead of Python's 700: a page's rerun
+    allocates tens of thousands of short-lived objects (frames, specs, messages), and at 700 the collector ran some
+    twenty times a rerun, each time walking what the rerun had built so far. The few cycles among them wait a
+    little longer to be freed."""
     forget_selections()
     gc.unfreeze()
     gc.collect()
     gc.freeze()
+    _, middle, oldest = gc.get_threshold()
+    gc.set_threshold(YOUNG_COLLECTION, middle, oldest)
 
 
 def validate_frames(

@@ -7,6 +7,8 @@ a dashed dark outline and a "!" before its text, so it is never drawn as plain f
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pandas as pd
 
 from parley import palette
@@ -45,40 +47,54 @@ def _share_colour(title: str = "Place on the issue's scale") -> dict:
     )
 
 
-def _unique_labels(titles: pd.Series, dates: pd.Series, ids: pd.Series) -> pd.Series:
+def _unique_labels(titles: list[str], months: list[str], ids: list[str]) -> list[str]:
     """Column names for the plans: title and month; two plans that would share one get their id added."""
-    labels = titles.astype(str) + " (" + pd.to_datetime(dates).dt.strftime("%b %Y") + ")"
-    per_plan = pd.Series(labels.to_numpy(), index=ids.astype(str).to_numpy())
-    per_plan = per_plan[~per_plan.index.duplicated()]
-    clash = per_plan.duplicated(keep=False)
-    per_plan = per_plan.where(~clash, per_plan + " [" + per_plan.index.to_series() + "]")
-    return ids.astype(str).map(per_plan)
+    per_plan: dict[str, str] = {}
+    for title, month, plan in zip(titles, months, ids, strict=True):
+        per_plan.setdefault(plan, f"{title} ({month})")
+    taken = Counter(per_plan.values())
+    unique = {plan: label if taken[label] == 1 else f"{label} [{plan}]" for plan, label in per_plan.items()}
+    return [unique[plan] for plan in ids]
 
 
 def _matrix_frame(cells: pd.DataFrame) -> pd.DataFrame:
-    caution = cells["caution"].astype(bool)
-    ranked = cells["option_rank"].notna()
-    rank_text = cells["option_rank"].astype("Int64").astype(str) + "/" + cells["scale_size"].astype("Int64").astype(str)
-    prefix = caution.map({True: CAUTION_MARK, False: ""})
-    label = cells["option_label"].astype(str).where(ranked, OFF_SCALE_TEXT)
+    """The chart's rows, built in Python: plans x issues cells, where each pandas step cost more than the row."""
+    caution = [bool(c) for c in cells["caution"].tolist()]
+    ranks, sizes = cells["option_rank"].tolist(), cells["scale_size"].tolist()
+    presented = pd.Series(cells["presented"].to_numpy(), dtype=cells["presented"].dtype)
+    ranked = [not pd.isna(r) for r in ranks]
+    rank_text = [f"{_count_text(r)}/{_count_text(n)}" for r, n in zip(ranks, sizes, strict=True)]
+    labels = [str(v) if k else OFF_SCALE_TEXT for v, k in zip(cells["option_label"].tolist(), ranked, strict=True)]
+    prefix = [CAUTION_MARK if c else "" for c in caution]
+    ids = [str(v) for v in cells["plan_id"].tolist()]
+    titles = [str(v) for v in cells["plan_title"].tolist()]
+    months = [str(m) for m in dates_text(presented, "%b %Y").tolist()]
+    text = {c: [str(v) for v in cells[c].tolist()] for c in ("issue_label", "summaries", "confidence", "flags")}
     return pd.DataFrame(
         {
-            "plan": _unique_labels(cells["plan_title"], cells["presented"], cells["plan_id"]),
-            "plan_title": cells["plan_title"].astype(str),
-            "when": dates_text(pd.to_datetime(cells["presented"])),
-            "issue_label": cells["issue_label"].astype(str),
-            "option": label,
-            "rank_text": rank_text.where(ranked, "—"),
-            "share": cells["share"].astype("Float64"),
-            "summaries": cells["summaries"].astype(str),
-            "confidence": cells["confidence"].astype(str),
-            "flags": cells["flags"].astype(str),
-            "caution": caution,
-            "text": prefix + label,
-            "short": prefix + rank_text.where(ranked, "–"),
-            "mark": caution.map({True: "!", False: ""}),
+            "plan": pd.Series(_unique_labels(titles, months, ids), dtype="str"),
+            "plan_title": pd.Series(titles, dtype="str"),
+            "when": dates_text(presented),
+            "issue_label": pd.Series(text["issue_label"], dtype="str"),
+            "option": pd.Series(labels, dtype="str"),
+            "rank_text": pd.Series([t if k else "—" for t, k in zip(rank_text, ranked, strict=True)], dtype="str"),
+            "share": cells["share"].astype("Float64").reset_index(drop=True),
+            "summaries": pd.Series(text["summaries"], dtype="str"),
+            "confidence": pd.Series(text["confidence"], dtype="str"),
+            "flags": pd.Series(text["flags"], dtype="str"),
+            "caution": pd.Series(caution, dtype=bool),
+            "text": pd.Series([p + label for p, label in zip(prefix, labels, strict=True)], dtype="str"),
+            "short": pd.Series(
+                [p + (t if k else "–") for p, t, k in zip(prefix, rank_text, ranked, strict=True)], dtype="str"
+            ),
+            "mark": pd.Series(["!" if c else "" for c in caution], dtype="str"),
         }
     )
+
+
+def _count_text(value: object) -> str:
+    """An Int64 cell as text, as pandas writes it (a missing one as <NA>)."""
+    return "<NA>" if pd.isna(value) else str(int(value))
 
 
 def plan_matrix_chart(cells: pd.DataFrame, issue_order: list[str] | None = None) -> dict:

@@ -179,52 +179,35 @@ def plan_matrix(provisions: pd.DataFrame, options: pd.DataFrame) -> pd.DataFrame
         return pd.DataFrame({c: pd.Series(dtype=_MATRIX_DTYPES.get(c, "str")) for c in MATRIX_COLUMNS})
     plan_order = list(dict.fromkeys(provisions["plan_id"].astype(str)))
     issues = _issue_order(provisions["issue_id"], options)
-    ordered = provisions.assign(
-        _plan=provisions["plan_id"].astype(str).map({p: i for i, p in enumerate(plan_order)}),
-        _issue=provisions["issue_id"].astype(str).map({p: i for i, p in enumerate(issues)}).fillna(len(issues)),
-    ).sort_values(["_issue", "_plan", "point", "provision_id"], kind="stable")
-    # A few hundred points at most: plain Python over their rows is far cheaper than a pandas group per cell.
-    columns = [
-        "plan_id",
-        "plan_title",
-        "presented",
-        "issue_id",
-        "issue_label",
-        "option_id",
-        "option_label",
-        "option_rank",
-        "point",
-        "summary",
-        "confidence",
-        "flags",
-        "_plan",
-        "_issue",
-    ]
-    records = ordered[columns].astype(
-        {
-            c: str
-            for c in (
-                "plan_id",
-                "plan_title",
-                "issue_id",
-                "issue_label",
-                "option_id",
-                "option_label",
-                "summary",
-                "confidence",
-                "flags",
-            )
-        }
-    )
-    records = records.assign(option_id=records["option_id"].replace({"nan": "", "<NA>": "", "None": ""}))
+    plan_at = {p: i for i, p in enumerate(plan_order)}
+    issue_at = {p: i for i, p in enumerate(issues)}
+    # A few hundred points at most: plain Python over their rows is far cheaper than a pandas group per cell (and
+    # than the frame steps that would sort and type them first).
+    texts = ("plan_id", "plan_title", "issue_id", "issue_label", "option_id", "option_label", "summary")
+    texts += ("confidence", "flags")
+    values = {c: [str(v) for v in provisions[c].tolist()] for c in texts}
+    values |= {c: provisions[c].tolist() for c in ("option_rank", "point", "provision_id")}
+    # Dates stay one array, read at each cell's first point: a Timestamp object per point cost most of the matrix.
+    presented = provisions["presented"].to_numpy()
+    names = list(values)
+    records = []
+    for at, row in enumerate(zip(*values.values(), strict=True)):
+        record = dict(zip(names, row, strict=True))
+        record["_row"] = at
+        if record["option_id"] in ("nan", "<NA>", "None"):
+            record["option_id"] = ""
+        record["_plan"] = plan_at[record["plan_id"]]
+        record["_issue"] = issue_at.get(record["issue_id"], len(issues))
+        records.append(record)
+    records.sort(key=lambda r: (r["_issue"], r["_plan"], r["point"], str(r["provision_id"])))
     groups: dict[tuple[object, object], list[dict]] = {}
-    for row in records.to_dict("records"):
+    for row in records:
         groups.setdefault((row["_plan"], row["_issue"]), []).append(row)
     rows = [
         {
             "plan_id": points[0]["plan_id"],
             "plan_title": points[0]["plan_title"],
-            "presented": points[0]["presented"],
+            "presented": points[0]["_row"],
             "issue_id": points[0]["issue_id"],
             "issue_label": points[0]["issue_label"],
             **_cell(points),
@@ -237,7 +220,7 @@ def plan_matrix(provisions: pd.DataFrame, options: pd.DataFrame) -> pd.DataFrame
     spread = (cells["scale_size"] - 1).astype("Float64")
     cells["share"] = ((cells["option_rank"] - 1) / spread.where(spread > 0)).astype("Float64")
     cells["caution"] = cells["flags"].str.contains("|".join(CAUTION_FLAGS), regex=True)
-    cells["presented"] = pd.to_datetime(cells["presented"])
+    cells["presented"] = pd.to_datetime(presented[cells["presented"].to_numpy()])
     return cells[MATRIX_COLUMNS].reset_index(drop=True)
 
 
