@@ -79,3 +79,20 @@ def test_each_summary_equals_the_pandas_build(bundled, f, shuffled):
     names = bundled.labels["actor"]
     for parties in ((), ("RUS",), ("UKR", "USA", "XXX")):
         pd.testing.assert_frame_equal(share_by_party(latest, names, parties), _pandas_by_party(latest, names, parties))
+
+
+def test_ties_and_order_are_settled_as_pandas_settles_them(bundled):
+    events = apply_commitments(bundled.commitments, Filters())
+    # A second event of one commitment on the same day: the event id breaks the tie (both ways round).
+    first = events.iloc[0]
+    twin = first.copy()
+    twin["event_id"], twin["status"] = str(first["event_id"]) + "b", "violated"
+    earlier = first.copy()
+    earlier["event_id"], earlier["status"] = "0" + str(first["event_id"]), "full"
+    tied = pd.concat([events, twin.to_frame().T, earlier.to_frame().T]).astype(events.dtypes.to_dict())
+    for seed in range(4):  # the tied events in several orders
+        shuffled = tied.sample(frac=1.0, random_state=seed)
+        pd.testing.assert_frame_equal(latest_status(shuffled), _pandas_latest(shuffled))
+    # Shares of commitments listed in any order: rounds oldest first, then by id.
+    latest = latest_status(events).sample(frac=1.0, random_state=5).reset_index(drop=True)
+    pd.testing.assert_frame_equal(share_by_round(latest), _pandas_by_round(latest))
