@@ -83,8 +83,8 @@ def test_each_summary_equals_the_pandas_build(bundled, f, shuffled):
 
 def test_ties_and_order_are_settled_as_pandas_settles_them(bundled):
     events = apply_commitments(bundled.commitments, Filters())
-    # A second event of one commitment on the same day: the event id breaks the tie (both ways round).
-    first = events.iloc[0]
+    # More events of one commitment on the day of its last: the event id breaks the tie (before and after it).
+    first = events.sort_values(["item_id", "date"]).drop_duplicates("item_id", keep="last").iloc[0]
     twin = first.copy()
     twin["event_id"], twin["status"] = str(first["event_id"]) + "b", "violated"
     earlier = first.copy()
