@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import weakref
 
-from parley.loading import YOUNG_COLLECTION, settle_long_lived
+from parley.loading import settle_long_lived
 
 
 class _Node:
@@ -27,15 +27,3 @@ def test_settle_long_lived_freezes_what_is_alive_and_collects_a_replaced_cycle()
         assert gone() is None, "settling again collects the cycle dropped since"
     finally:
         gc.unfreeze()
-
-
-def test_settling_collects_the_youngest_generation_less_often():
-    before = gc.get_threshold()
-    try:
-        gc.set_threshold(700, 11, 12)  # Python's default for the youngest, and telltales for the others
-        settle_long_lived()
-        assert gc.get_threshold() == (YOUNG_COLLECTION, 11, 12)
-        assert YOUNG_COLLECTION > 700
-    finally:
-        gc.unfreeze()
-        gc.set_threshold(*before)
