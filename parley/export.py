@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import date
 
 import altair as alt
@@ -15,6 +16,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import vl_convert as vlc
 
+from parley.mapped_pages import PageRelease
 from parley.selection import Rows, as_frame
 from parley.text import xml_safe_spec
 
@@ -75,7 +77,7 @@ def _written(table: pa.Table) -> bytes:
     return buffer.getvalue()
 
 
-CSV_CHUNK_ROWS = 131_072  # rows written at a time: a chunk's columns are built, written and let go
+CSV_CHUNK_ROWS = 32_768  # rows written at a time: a chunk's columns are built, written and let go
 
 
 def table_csv_bytes(data: pd.DataFrame | Rows, columns: Mapping[str, str]) -> bytes:
@@ -85,6 +87,9 @@ def table_csv_bytes(data: pd.DataFrame | Rows, columns: Mapping[str, str]) -> by
     if not isinstance(data, Rows) or data.extra:
         return to_csv_bytes(as_frame(data, list(columns)).rename(columns=dict(columns)))
     pick = {header: _column_picker(data.table, name) for name, header in columns.items()}
+    # The text read from the memory-mapped cache is handed back after each chunk (parley.mapped_pages): at a million
+    # rows it is about as large as the file built, and would otherwise stay counted in the process's memory.
+    pages = PageRelease(picked.source for picked in pick.values() if picked.source is not None)
     buffer = io.BytesIO()
     buffer.write("\ufeff".encode())
     writer = None
@@ -94,14 +99,27 @@ def table_csv_bytes(data: pd.DataFrame | Rows, columns: Mapping[str, str]) -> by
         if writer is None:
             writer = pacsv.CSVWriter(buffer, chunk.schema)
         writer.write_table(chunk)
+        del chunk
+        pages.release()
     if writer is not None:
         writer.close()
     return buffer.getvalue()
 
 
-def _column_picker(table: pd.DataFrame, name: str) -> Callable[[np.ndarray], pa.Array]:
-    """For one column of a shared table: the CSV cells of the rows at given positions. What is the same for every
-    chunk (a category's safe text, the column as Arrow) is worked out once."""
+@dataclass(frozen=True)
+class _Picker:
+    """For one column of a shared table: the CSV cells of the rows at given positions, and the Arrow data they are
+    read from when it is the column's own (`source`: text that may lie in the memory-mapped cache)."""
+
+    pick: Callable[[np.ndarray], pa.Array]
+    source: pa.Array | pa.ChunkedArray | None = None
+
+    def __call__(self, index: np.ndarray) -> pa.Array:
+        return self.pick(index)
+
+
+def _column_picker(table: pd.DataFrame, name: str) -> _Picker:
+    """What is the same for every chunk (a category's safe text, the column as Arrow) is worked out once."""
     values = table[name]
     if isinstance(values.dtype, pd.CategoricalDtype):
         safe = _safe_text(pa.array(values.cat.categories.astype(str), type=pa.string()))
@@ -111,11 +129,11 @@ def _column_picker(table: pd.DataFrame, name: str) -> Callable[[np.ndarray], pa.
             picked = codes[index]
             return pc.take(safe, pa.array(picked, mask=picked < 0))
 
-        return by_code
+        return _Picker(by_code)
     if pd.api.types.is_string_dtype(values) and not pd.api.types.is_object_dtype(values):
         whole = pa.array(values, from_pandas=True)  # the column's own Arrow data, not a copy
-        return lambda index: _safe_text(whole.take(pa.array(index)))
-    return lambda index: _csv_column(values.take(index).reset_index(drop=True))
+        return _Picker(lambda index: _safe_text(whole.take(pa.array(index))), whole)
+    return _Picker(lambda index: _csv_column(values.take(index).reset_index(drop=True)))
 
 
 def slug(text: str) -> str:
