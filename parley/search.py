@@ -27,6 +27,7 @@ from parley import schema as s
 from parley.building import _arrow  # a text column, categorical or not, in Arrow
 from parley.filters import Filters
 from parley.loading import Dataset
+from parley.mapped_pages import PageRelease
 from parley.plans import apply_plans, plans_in_view
 from parley.reading import release_memory
 from parley.recent import per_selection
@@ -232,10 +233,14 @@ def _newest_first(dates: pd.Series) -> np.ndarray:
     return np.argsort(keys, kind="stable")  # ties keep table order
 
 
-def _texts(kind: Kind, frame: pd.DataFrame) -> pa.Array:
-    columns = [pc.fill_null(_arrow(frame[c]), "") for c in kind.text if c in frame.columns]
-    joined = pc.binary_join_element_wise(*columns, pa.scalar(" \n ", pa.large_string()))
+def _texts(columns: list[pa.Array | pa.ChunkedArray]) -> pa.Array:
+    """A record's searchable text: its text columns joined, then folded."""
+    filled = [pc.fill_null(column, "") for column in columns]
+    joined = pc.binary_join_element_wise(*filled, pa.scalar(" \n ", pa.large_string()))
     return _folded_column(joined)
+
+
+INDEX_CHUNK_ROWS = 32_768
 
 
 def build_index(ds: Dataset) -> SearchIndex:
@@ -255,12 +260,19 @@ def build_index(ds: Dataset) -> SearchIndex:
         offsets[kind.key], order[kind.key] = start, ranks
         # Rowid start + i holds rank n-1-i: inserted in ascending rowid order, which FTS5 needs to batch its
         # writes (a smaller rowid than the last flushes a segment per record: ten times slower).
-        ascending = pa.array(ranks[::-1].copy())
-        texts = _texts(kind, frame).take(ascending) if len(frame) else pa.array([], pa.large_string())
-        connection.executemany("INSERT INTO docs(rowid, text) VALUES (?, ?)", enumerate(texts.to_pylist(), start=start))
+        ascending = ranks[::-1].copy()
+        sources = [_arrow(frame[c]) for c in kind.text if c in frame.columns]
+        # A chunk of records at a time: the folded text of every record, and a Python string each, held at once
+        # took the build of a million records past 2 GB.
+        for first in range(0, len(frame), INDEX_CHUNK_ROWS):
+            rows = pa.array(ascending[first : first + INDEX_CHUNK_ROWS])
+            texts = _texts([column.take(rows) for column in sources]).to_pylist()
+            connection.executemany("INSERT INTO docs(rowid, text) VALUES (?, ?)", enumerate(texts, start=start + first))
+            del texts
         start += len(frame)
-        del texts
         release_memory()  # each kind's folded texts are in the index now: give Arrow's copy back
+        # And the text read from the memory-mapped cache (parley.mapped_pages): every record's, once.
+        PageRelease(sources).release()
     connection.execute("INSERT INTO docs(docs) VALUES ('optimize')")
     connection.commit()
     return SearchIndex(connection, offsets, order, actor_variants(ds.actors))

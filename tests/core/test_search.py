@@ -320,3 +320,14 @@ def test_each_kind_owns_its_own_block_of_rowids(mini: Dataset):
     for kind in KINDS:
         order = index.order[kind.key]
         assert np.array_equal(np.sort(order), np.arange(len(getattr(mini, kind.table))))
+
+
+def test_an_index_built_a_few_records_at_a_time_finds_the_same(bundled, index, monkeypatch):
+    """The build reads and folds a chunk of records at a time: chunk edges change nothing that is found."""
+    monkeypatch.setattr(search_module, "INDEX_CHUNK_ROWS", 7)
+    small_chunks = search_module.build_index(bundled)
+    for text in ("Erdogan", "ceasefire", "prisoner exchange", "Istanbul", "Türkiye", "energy"):
+        got, expected = search(small_chunks, bundled, text, Filters()), search(index, bundled, text, Filters())
+        assert got.kept > 0 or text == "energy"
+        for kind in search_module.KINDS:
+            assert got.of(kind.key)["id"].tolist() == expected.of(kind.key)["id"].tolist(), (text, kind.key)
