@@ -165,7 +165,9 @@ def _run(at: Any) -> tuple[float, Payload, str | None]:
     return elapsed, measure(at._tree), _app_error(at)
 
 
-def _page(entry: Any, budget_s: float, repeats: int, offset: int, section: str | None = None) -> dict[str, Any]:
+def _page(
+    entry: Any, budget_s: float, repeats: int, offset: int, section: str | None = None, words: str | None = None
+) -> dict[str, Any]:
     """First render, then reruns after filter changes, on the page's `section` tab (slug) if it has sections: a
     page draws only its open section, so each section is a page of its own here. Each rerun also ends the date
     range one day earlier than any rerun before it in this process, so no result cached by filters is reused;
@@ -177,13 +179,15 @@ def _page(entry: Any, budget_s: float, repeats: int, offset: int, section: str |
     from components.sections import section_key
     from parley.recent import forget_selections
 
-    name = entry.url_path + (f"/{section}" if section else "")
+    name = entry.url_path + (f"/{section}" if section else "") + (f"?q={words}" if words else "")
     out: dict[str, Any] = {"page": name, "title": entry.title, "error": None, "budget_hit": False}
     started = time.perf_counter()
     try:
         at = AppTest.from_file(str(ENTRY), default_timeout=RUN_TIMEOUT_S)
         if section:  # what the page's `view` link parameter opens
             at.session_state[section_key(entry)] = dict(entry.sections)[section]
+        if words:  # a link with search words: the first render builds the search index, then searches
+            at.query_params["q"] = [words]
         at.switch_page(str(PAGES_ROOT / entry.path))  # a fresh session opening the page's URL
         first_ms, first, error = _run(at)
         out.update(first_ms=first_ms, first_bytes=first.total, first_by_type=dict(first.by_type))
@@ -246,6 +250,15 @@ def _page(entry: Any, budget_s: float, repeats: int, offset: int, section: str |
     finally:
         out["total_s"] = time.perf_counter() - started
     return out
+
+
+WORDS = "ceasefire"
+
+
+def _search() -> Any:
+    from components.registry import PAGES
+
+    return next(p for p in PAGES if p.url_path == "search")
 
 
 def _csv_on_click(ds: Any) -> dict[str, float]:
@@ -457,9 +470,11 @@ def measure_size(name: str, budget_s: float, repeats: int) -> dict[str, Any]:
     result["floor_ms"] = _floor(repeats)
 
     pages = []
-    visits = [(entry, slug) for entry in PAGES for slug in ([s for s, _ in entry.sections] or [None])]
-    for index, (entry, slug) in enumerate(visits):
-        page = _page(entry, budget_s, repeats, offset=index * repeats * 2, section=slug)
+    visits = [(entry, slug, None) for entry in PAGES for slug in ([s for s, _ in entry.sections] or [None])]
+    # The Search page with words too: without them it searches nothing, and the index is never built.
+    visits.insert(next(i for i, v in enumerate(visits) if v[0].url_path == "search") + 1, (_search(), None, WORDS))
+    for index, (entry, slug, words) in enumerate(visits):
+        page = _page(entry, budget_s, repeats, offset=index * repeats * 2, section=slug, words=words)
         page["rss_after_mb"] = _status_mb("VmRSS")  # what the page's caches and session state left resident
         pages.append(page)
         status = page["error"] or ("budget hit" if page["budget_hit"] else "ok")

@@ -149,12 +149,16 @@ class _TooLarge(Exception):
 
 
 _PLAIN = (str, int, float, bool, type(None), date, pd.Timestamp, np.integer, np.floating, np.bool_)
+_SMALL_ARRAY = 4_096  # row numbers compared by content up to this many
 _SHORT = 64  # a longer tuple or set is keyed by identity: its key would cost more than it saves
 
 
 def _key_part(value: object) -> Hashable:
     if isinstance(value, _PLAIN):
         return (type(value).__name__, value)
+    if isinstance(value, np.ndarray) and value.dtype.kind in "biu" and value.size <= _SMALL_ARRAY:
+        # A few row numbers (the results a page lists): by content, as they are worked out anew on each rerun.
+        return ("array", value.dtype.str, value.shape, value.tobytes())
     if isinstance(value, Rows | pd.DataFrame | pd.Series | np.ndarray):
         # By identity: shared_selection hands out one object per selection, and a remembered answer is the same
         # object on every hit, so answers built from answers are found too.

@@ -28,9 +28,10 @@ from parley.building import _arrow  # a text column, categorical or not, in Arro
 from parley.filters import Filters
 from parley.loading import Dataset
 from parley.mapped_pages import PageRelease
-from parley.plans import apply_plans, plans_in_view
+from parley.plans import plans_in_view
 from parley.reading import release_memory
 from parley.recent import per_selection
+from parley.selection import Rows
 from parley.views import apply_view
 
 MAX_SHOWN = 50  # results listed per kind; the rest are counted
@@ -283,47 +284,50 @@ def kept_rows(ds: Dataset, f: Filters) -> dict[str, np.ndarray | None]:
     """Per kind, one flag per table row for the records the filters keep (None: every record)."""
     if f.is_default:
         return dict.fromkeys(KIND)
-    view = apply_view(ds, f)
-    plans = apply_plans(ds.plans, ds.provisions, f)
+    return _kept_flags(ds, _selections(ds, f), f.parties)
 
+
+def _selections(ds: Dataset, f: Filters) -> tuple[tuple[str, pd.DataFrame | Rows], ...]:
+    """The rows of each filtered kind, as shared selections (parley.recent): the same objects while they keep the
+    same rows, so what is worked out from them is found again."""
+    view = apply_view(ds, f)
+    plans = plans_in_view(ds, f)
+    return (
+        ("rounds", view.talks),
+        ("positions", view.positions),
+        ("reactions", view.reactions),
+        ("items", view.items),
+        ("sources", view.sources(ds)),
+        ("plans", plans.plans),
+        ("provisions", plans.provisions),
+    )
+
+
+@per_selection
+def _kept_flags(
+    ds: Dataset, selections: tuple[tuple[str, pd.DataFrame | Rows], ...], parties: tuple[str, ...]
+) -> dict[str, np.ndarray | None]:
     def flags(n: int, rows: np.ndarray | pd.Index) -> np.ndarray:
         out = np.zeros(n, dtype=bool)
         out[np.asarray(rows, dtype=np.int64)] = True
         return out
 
-    sources = view.sources(ds)
-    kept_sources = set(sources["source_id"])
-    actors = _actors_kept(ds.actors, f)
-    return {
-        "rounds": flags(len(ds.talks), view.talks.index),
-        "positions": flags(len(ds.positions), view.positions.index),
-        "reactions": flags(len(ds.reactions), view.reactions.index),
-        "items": flags(len(ds.items), view.items.index),
-        "sources": flags(len(ds.sources), sources.index),
-        "actors": actors,
-        "fact_checks": ds.fact_checks["source_id"].isin(kept_sources).to_numpy(),
-        "plans": flags(len(ds.plans), plans.plans.index),
-        "provisions": flags(len(ds.provisions), plans.provisions.index),
+    kept = dict(selections)
+    tables = {"rounds": "talks", "items": "items", "positions": "positions", "reactions": "reactions"}
+    tables |= {"sources": "sources", "plans": "plans", "provisions": "provisions"}
+    out: dict[str, np.ndarray | None] = {
+        kind: flags(len(getattr(ds, table)), kept[kind].index) for kind, table in tables.items()
     }
+    out["actors"] = _actors_kept(ds.actors, Filters(parties=parties))
+    out["fact_checks"] = ds.fact_checks["source_id"].isin(set(kept["sources"]["source_id"])).to_numpy()
+    return out
 
 
 def records_in_view(ds: Dataset, f: Filters) -> pd.DataFrame:
     """How many records of each kind the search reads under these filters: what a query can find."""
     if f.is_default:
         return _scope(ds, None)
-    view = apply_view(ds, f)
-    plans = plans_in_view(ds, f)
-    kept = {
-        "rounds": view.talks,
-        "positions": view.positions,
-        "reactions": view.reactions,
-        "items": view.items,
-        "sources": view.sources(ds),
-        "plans": plans.plans,
-        "provisions": plans.provisions,
-    }
-    # The selections are shared between reruns that keep the same rows (parley.recent): so is the count.
-    return _scope(ds, (tuple(kept.items()), f.parties))
+    return _scope(ds, (_selections(ds, f), f.parties))
 
 
 @per_selection
@@ -376,7 +380,13 @@ class SearchResults:
         return sum(c.kept for c in self.counts.values())
 
     def of(self, kind: str) -> pd.DataFrame:
-        return self.results[self.results["kind_key"] == kind]
+        return _of_kind(self.results, kind)
+
+
+@per_selection
+def _of_kind(results: pd.DataFrame, kind: str) -> pd.DataFrame:
+    """One kind's rows of the results: the same frame while the results are (remembered per selection)."""
+    return results[results["kind_key"] == kind]
 
 
 def _matches(index: SearchIndex, match: str, kind: str, lo: int, hi: int) -> np.ndarray:
@@ -449,6 +459,7 @@ def search(index: SearchIndex, ds: Dataset, text: str, f: Filters | None = None)
     return SearchResults(query, _results_frame(parts), counts)
 
 
+@per_selection
 def _results_frame(parts: list[dict[str, list]]) -> pd.DataFrame:
     columns = [*RESULT_COLUMNS, "kind_key"]
     data = {c: pd.Series([v for part in parts for v in part[c]], dtype="str") for c in columns if c != "date"}
@@ -460,6 +471,7 @@ def link(record_id: str) -> str:
     return "record?id=" + quote(record_id, safe="")
 
 
+@per_selection
 def _result_rows(kind: Kind, frame: pd.DataFrame, rows: np.ndarray, ds: Dataset, query: Query) -> dict[str, list]:
     """The listed results of one kind as plain lists: at most MAX_SHOWN rows, read column by column."""
 

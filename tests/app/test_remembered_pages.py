@@ -44,9 +44,14 @@ def _filter(at, parties: list[str], window: tuple, end_days_back: int) -> None:
     at.date_input(key=DATES).set_value((lo, hi - timedelta(days=end_days_back)))
 
 
-@pytest.mark.parametrize(("page", "section"), VISITS, ids=VISIT_IDS)
-def test_remembered_answers_draw_what_fresh_ones_draw(page, section, on_bundled):
-    at = on_bundled(page, section=section)
+SEARCH = next(page for page, _ in VISITS if page.url_path == "search")
+CASES = [(page, section, None) for page, section in VISITS] + [(SEARCH, None, "ceasefire")]
+CASE_IDS = [*VISIT_IDS, "search-with-words"]
+
+
+@pytest.mark.parametrize(("page", "section", "words"), CASES, ids=CASE_IDS)
+def test_remembered_answers_draw_what_fresh_ones_draw(page, section, words, on_bundled):
+    at = on_bundled(page, {"q": [words]} if words else None, section=section)
     assert_clean(at)
     window = at.date_input(key=DATES).value
     for parties in (NARROW, WIDE):
