@@ -263,6 +263,8 @@ def build_index(ds: Dataset) -> SearchIndex:
         # writes (a smaller rowid than the last flushes a segment per record: ten times slower).
         ascending = ranks[::-1].copy()
         sources = [_arrow(frame[c]) for c in kind.text if c in frame.columns]
+        # The text read from the memory-mapped cache is handed back after each chunk (parley.mapped_pages).
+        pages = PageRelease(sources)
         # A chunk of records at a time: the folded text of every record, and a Python string each, held at once
         # took the build of a million records past 2 GB.
         for first in range(0, len(frame), INDEX_CHUNK_ROWS):
@@ -270,10 +272,9 @@ def build_index(ds: Dataset) -> SearchIndex:
             texts = _texts([column.take(rows) for column in sources]).to_pylist()
             connection.executemany("INSERT INTO docs(rowid, text) VALUES (?, ?)", enumerate(texts, start=start + first))
             del texts
+            pages.release()
         start += len(frame)
         release_memory()  # each kind's folded texts are in the index now: give Arrow's copy back
-        # And the text read from the memory-mapped cache (parley.mapped_pages): every record's, once.
-        PageRelease(sources).release()
     connection.execute("INSERT INTO docs(docs) VALUES ('optimize')")
     connection.commit()
     return SearchIndex(connection, offsets, order, actor_variants(ds.actors))
