@@ -369,8 +369,15 @@ class KindCount:
 @dataclass(frozen=True)
 class SearchResults:
     query: Query
-    results: pd.DataFrame  # RESULT_COLUMNS plus `kind_key`, at most MAX_SHOWN rows per kind
     counts: dict[str, KindCount]
+    # Each kind's listed rows, at most MAX_SHOWN (remembered per selection): a filter change that keeps one kind's
+    # results keeps its table, whatever the other kinds do.
+    parts: dict[str, dict[str, list]] = field(default_factory=dict)
+
+    @property
+    def results(self) -> pd.DataFrame:
+        """Every listed row: RESULT_COLUMNS plus `kind_key`, kind by kind."""
+        return _results_frame(list(self.parts.values()))
 
     @property
     def matched(self) -> int:
@@ -381,13 +388,8 @@ class SearchResults:
         return sum(c.kept for c in self.counts.values())
 
     def of(self, kind: str) -> pd.DataFrame:
-        return _of_kind(self.results, kind)
-
-
-@per_selection
-def _of_kind(results: pd.DataFrame, kind: str) -> pd.DataFrame:
-    """One kind's rows of the results: the same frame while the results are (remembered per selection)."""
-    return results[results["kind_key"] == kind]
+        part = self.parts.get(kind)
+        return _results_frame([part] if part is not None else [])
 
 
 def _matches(index: SearchIndex, match: str, kind: str, lo: int, hi: int) -> np.ndarray:
@@ -435,7 +437,7 @@ def search(index: SearchIndex, ds: Dataset, text: str, f: Filters | None = None)
     counts: dict[str, KindCount] = {}
     parts: list[dict[str, list]] = []
     if query.empty:
-        return SearchResults(query, _results_frame([]), {})
+        return SearchResults(query, {})
     match = query.match()
     kept = index.kept(ds, f)
     for kind in KINDS:
@@ -457,15 +459,16 @@ def search(index: SearchIndex, ds: Dataset, text: str, f: Filters | None = None)
         counts[kind.key] = KindCount(matched, n_kept, truncated)
         if len(hits):
             parts.append(_result_rows(kind, frame, hits[:MAX_SHOWN], ds, query))
-    return SearchResults(query, _results_frame(parts), counts)
+    return SearchResults(query, counts, {part["kind_key"][0]: part for part in parts})
 
 
 @per_selection
 def _results_frame(parts: list[dict[str, list]]) -> pd.DataFrame:
     columns = [*RESULT_COLUMNS, "kind_key"]
-    data = {c: pd.Series([v for part in parts for v in part[c]], dtype="str") for c in columns if c != "date"}
+    frame = pd.DataFrame({c: [v for part in parts for v in part[c]] for c in columns if c != "date"}, dtype="str")
     dates = pd.to_datetime(pd.Series([v for part in parts for v in part["date"]], dtype="object"))
-    return pd.DataFrame({**data, "date": dates.astype("datetime64[us]")})[columns]
+    frame["date"] = dates.astype("datetime64[us]")
+    return frame[columns]
 
 
 def link(record_id: str) -> str:

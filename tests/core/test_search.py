@@ -331,3 +331,11 @@ def test_an_index_built_a_few_records_at_a_time_finds_the_same(bundled, index, m
         assert got.kept > 0 or text == "energy"
         for kind in search_module.KINDS:
             assert got.of(kind.key)["id"].tolist() == expected.of(kind.key)["id"].tolist(), (text, kind.key)
+
+
+def test_each_kinds_rows_are_the_results_of_that_kind(bundled, index):
+    results = search(index, bundled, "ceasefire", Filters())
+    assert results.parts, "the query lists some records"
+    for kind in search_module.KINDS:
+        expected = results.results[results.results["kind_key"] == kind.key].reset_index(drop=True)
+        pd.testing.assert_frame_equal(results.of(kind.key).reset_index(drop=True), expected)
