@@ -12,7 +12,7 @@ import pandas as pd
 
 from parley import palette
 from parley.charts import _CONFIG, PADDING, SCHEMA, _field, _values, container_share, count_axis, time_axis
-from parley.commitments import latest_in_view, open_steps, share_by_party, share_by_round
+from parley.commitments import latest_in_view, open_steps_in_view, share_by_party, share_by_round
 from parley.recent import once_per_selection, per_selection, selected
 from parley.schema import COMMITMENT_BROKEN, COMMITMENT_LEVELS
 
@@ -159,8 +159,7 @@ def steps_chart_in_view(
     """The chart of each commitment's status over time, up to `until`: commitment_steps_chart of the steps closed at
     `until`. The chart of the open steps is built once per selection of events; each rerun only closes its last
     bars at `until` (the window's end moves with every change of the date filter, the events seldom do)."""
-    steps = once_per_selection(ledger, selected((ledger, events)), "steps", lambda: open_steps(events))
-    return _closed_at(_open_steps_chart(steps, status_labels), until)
+    return _closed_at(_open_steps_chart(open_steps_in_view(ledger, events), status_labels), until)
 
 
 @per_selection

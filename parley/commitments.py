@@ -131,9 +131,13 @@ def history(events: pd.DataFrame) -> pd.DataFrame:
 def steps_in_view(ledger: pd.DataFrame, events: pd.DataFrame, until: pd.Timestamp) -> pd.DataFrame:
     """status_steps of `events`, rows of the dataset's `ledger`: the open steps once per selection of events, closed
     at `until` on each call (the window's end moves the day without changing the events)."""
-    return steps_until(
-        once_per_selection(ledger, selected((ledger, events)), "steps", lambda: open_steps(events)), until
-    )
+    return steps_until(open_steps_in_view(ledger, events), until)
+
+
+def open_steps_in_view(ledger: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
+    """open_steps of `events`, rows of the dataset's `ledger`, once per selection of events. Shared: callers must
+    not change it."""
+    return once_per_selection(ledger, selected((ledger, events)), "steps", lambda: open_steps(events))
 
 
 def share_by_round(latest: pd.DataFrame) -> pd.DataFrame:

@@ -314,10 +314,8 @@ def _kept_flags(
         return out
 
     kept = dict(selections)
-    tables = {"rounds": "talks", "items": "items", "positions": "positions", "reactions": "reactions"}
-    tables |= {"sources": "sources", "plans": "plans", "provisions": "provisions"}
     out: dict[str, np.ndarray | None] = {
-        kind: flags(len(getattr(ds, table)), kept[kind].index) for kind, table in tables.items()
+        kind: flags(len(getattr(ds, KIND[kind].table)), rows.index) for kind, rows in kept.items()
     }
     out["actors"] = _actors_kept(ds.actors, Filters(parties=parties))
     out["fact_checks"] = ds.fact_checks["source_id"].isin(set(kept["sources"]["source_id"])).to_numpy()
