@@ -66,6 +66,8 @@ def _pick(page: Page, label: str, typed: str, option: str | None = None) -> None
 
 def _type(page: Page, label: str, text: str) -> None:
     field = page.get_by_test_id("stMain").get_by_label(label, exact=True).filter(visible=True)
+    # A rerun that starts late (a slow machine) shows the old form beside the new one for a moment: wait for one.
+    expect(field).to_have_count(1)
     field.fill(text)
     field.press("Tab")  # a text box sends its value when it loses focus
     _settle(page)
