@@ -12,10 +12,12 @@ import streamlit as st
 
 from components.tables import show_table
 from parley.loading import Dataset
-from parley.search import KINDS, MAX_QUERY_CHARS, SearchIndex, SearchResults, build_index, describe_counts
+from parley.search import KIND, KINDS, MAX_QUERY_CHARS, SearchIndex, SearchResults, build_index, describe_counts
 
 K_QUERY = "search.q"
+K_KIND = "search.kind"
 P_QUERY = "q"  # a page parameter: components.filters leaves it in the link (PAGE_PARAMS)
+P_KIND = "kind"  # the kind of record listed; a page parameter too
 MAX_INDEXES = 2  # as many as datasets kept by components.data: the current one and the one before an import
 
 
@@ -86,20 +88,55 @@ def show_scope(scope: pd.DataFrame) -> None:
     )
 
 
+def _kind_label(results: SearchResults, key: str) -> str:
+    count = results.counts[key]
+    return f"{KIND[key].label} ({count.kept:,}{'+' if count.truncated else ''})"
+
+
+def _kind_to_url() -> None:
+    # Run before the page redraws: the share link names the kind of record now open.
+    st.query_params[P_KIND] = str(st.session_state.get(K_KIND) or "")
+
+
+def choose_kind(results: SearchResults) -> str:
+    """The kind of record whose results are listed: the reader's choice, else the link's, else the first kind with
+    results (then the link names none). One kind at a time: a list of every kind's results cost more than the rest
+    of the page, and on a phone it was a long scroll past kinds the reader did not want."""
+    found = [kind.key for kind in KINDS if kind.key in results.parts]
+    if st.session_state.get(K_KIND) not in found:
+        linked = st.query_params.get(P_KIND)
+        st.session_state[K_KIND] = linked if linked in found else found[0]
+    chosen = st.segmented_control(
+        "Kind of record",
+        found,
+        format_func=lambda key: _kind_label(results, key),
+        key=K_KIND,
+        required=True,
+        on_change=_kind_to_url,
+        help="How many records of each kind hold every word within the filters; a + means at least that many.",
+    )
+    kind = chosen if chosen in found else found[0]
+    wanted = None if kind == found[0] else kind
+    if st.query_params.get(P_KIND) != wanted:  # the link names the open kind only when it is not the first one
+        if wanted is None:
+            del st.query_params[P_KIND]
+        else:
+            st.query_params[P_KIND] = wanted
+    return kind
+
+
 def show_results(results: SearchResults, ds: Dataset) -> None:
-    """One table per kind with matches: a link to each record's page, the text quoted literally, a CSV."""
-    for kind in KINDS:
-        count = results.counts.get(kind.key)
-        if count is None or count.kept == 0:
-            continue
-        st.subheader(f"{kind.label} ({count.kept:,}{'+' if count.truncated else ''})")
-        st.caption(describe_counts(count))
-        show_table(
-            results.of(kind.key),
-            page="search",
-            name=kind.label.lower(),
-            ds=ds,
-            key=f"search.{kind.key}",
-            columns={"link": "Record", "title": "Title", "snippet": "Text", "date": "Date"},
-            column_config={"Record": st.column_config.LinkColumn("Record", display_text=r"record\?id=(.*)")},
-        )
+    """The chosen kind's matches: a link to each record's page, the text quoted literally, a CSV."""
+    key = choose_kind(results)
+    kind, count = KIND[key], results.counts[key]
+    st.subheader(_kind_label(results, key))
+    st.caption(describe_counts(count))
+    show_table(
+        results.of(key),
+        page="search",
+        name=kind.label.lower(),
+        ds=ds,
+        key=f"search.{key}",
+        columns={"link": "Record", "title": "Title", "snippet": "Text", "date": "Date"},
+        column_config={"Record": st.column_config.LinkColumn("Record", display_text=r"record\?id=(.*)")},
+    )

@@ -33,15 +33,30 @@ def test_search_erdogan_finds_erdogans_records_with_links(page: Page, app_server
     wait_idle(page)
 
     main = page.get_by_test_id("stMain")
-    for key in ("actors", "positions"):
-        heading = f"{KIND[key].label} ({expected.counts[key].kept})"
-        expect(main.get_by_role("heading", name=heading, exact=True)).to_be_visible()
+    found = [key for key, count in expected.counts.items() if count.kept]
+    first = found[0]
+    assert first not in ("actors", "positions")  # the test below opens other kinds by their choices
+    # Every kind with results has a choice with its count; the first kind is listed.
+    for key in found:
+        label = f"{KIND[key].label} ({expected.counts[key].kept})"
+        expect(main.get_by_role("radio", name=label, exact=True)).to_be_visible()
+    first_heading = f"{KIND[first].label} ({expected.counts[first].kept})"
+    expect(main.get_by_role("heading", name=first_heading, exact=True)).to_be_visible()
+
+    main.get_by_role("radio", name="Actors (1)", exact=True).click()
+    wait_for_query(page, {"q": ["Erdogan"], "kind": ["actors"]})
+    wait_idle(page)
+    expect(main.get_by_role("heading", name="Actors (1)", exact=True)).to_be_visible()
+    expect(main.get_by_role("heading", name=first_heading, exact=True)).to_have_count(0)  # one kind at a time
     # The table draws on a canvas; its accessible copy of the cells carries the record's name and link text.
     cell = page.get_by_role("gridcell", include_hidden=True).get_by_text("Recep Tayyip Erdoğan · Türkiye", exact=True)
     expect(cell).to_have_count(1)
 
     # Every listed position links to its record page, exactly the ones the core search finds.
     heading = f"Positions ({expected.counts['positions'].kept})"
+    main.get_by_role("radio", name=heading, exact=True).click()
+    wait_for_query(page, {"q": ["Erdogan"], "kind": ["positions"]})
+    wait_idle(page)
     _, csv = download(page, download_button(page, heading, "Download CSV"))
     table = pd.read_csv(io.BytesIO(csv), dtype=str)
     wanted = expected.of("positions")
@@ -49,10 +64,10 @@ def test_search_erdogan_finds_erdogans_records_with_links(page: Page, app_server
     assert all(link.startswith("record?id=pos-") for link in table["Record"])
     assert table["Text"].str.contains("Erdoğan").any()  # found through the folded spelling
 
-    # The link reopens the same search: the words ride in the URL.
-    assert query(page) == {"q": ["Erdogan"]}
+    # The link reopens the same search on the same kind: the words and the kind ride in the URL.
+    assert query(page) == {"q": ["Erdogan"], "kind": ["positions"]}
     page.goto(page.url)
     wait_idle(page)
     expect(page.get_by_role("textbox", name=BOX)).to_have_value("Erdogan")
-    expect(main.get_by_role("heading", name="Actors (1)", exact=True)).to_be_visible()
+    expect(main.get_by_role("heading", name=heading, exact=True)).to_be_visible()
     watch.assert_clean()
