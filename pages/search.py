@@ -21,8 +21,9 @@ if not text.strip():
     st.caption(
         "Type one or more words: every record that holds all of them is found, within the sidebar filters, and "
         "counted by kind (rounds, positions, reactions, agreed items, sources, actors, fact checks, plans and their "
-        "points); pick a kind to list its records, newest first. Each row links to the record's page. Names match whatever their spelling or "
-        "accents: Erdogan finds Erdoğan, Zelenskyy finds Zelensky, Turkey finds Türkiye."
+        "points); pick a kind to list its records, newest first. Each row links to the record's page. Names "
+        "match whatever their spelling or accents: Erdogan finds Erdoğan, Zelenskyy finds Zelensky, Turkey finds "
+        "Türkiye."
     )
     show_scope(records_in_view(ds, f))
     st.stop()
