@@ -12,7 +12,7 @@ import streamlit as st
 
 from components.tables import show_table
 from parley.loading import Dataset
-from parley.search import KIND, KINDS, MAX_QUERY_CHARS, SearchIndex, SearchResults, build_index, describe_counts
+from parley.search import KIND, KINDS, MAX_QUERY_CHARS, SearchIndex, SearchResults, describe_counts, load_index
 
 K_QUERY = "search.q"
 K_KIND = "search.kind"
@@ -43,8 +43,8 @@ def get_index(ds: Dataset) -> SearchIndex:
         if entry is not None and entry[0]() is ds:
             indexes.entries.move_to_end(id(ds))
             return entry[1]
-        with st.spinner("Building the search index (once per data version)…"):
-            index = build_index(ds)
+        with st.spinner("Preparing the search index (built once per data version)…"):
+            index = load_index(ds)
         indexes.entries[id(ds)] = (weakref.ref(ds), index)
         while len(indexes.entries) > MAX_INDEXES:
             indexes.entries.popitem(last=False)  # sessions still holding it finish with it; then it is freed

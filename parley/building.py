@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from functools import cached_property
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -59,6 +60,9 @@ class Dataset:
     provisions: pd.DataFrame  # their points, in plan order then point
     commitments: pd.DataFrame  # the dated status history of every agreed item, item by item then by date
     labels: dict[str, dict[str, str]] = field(default_factory=dict)
+    # The cache entry the tables are mapped from (parley.cache), if any: what is worked out once per data version,
+    # like the search index, may be kept there beside them.
+    stored_in: Path | None = field(default=None, compare=False, repr=False)
 
     @cached_property
     def issue_links(self) -> pd.DataFrame:
@@ -540,4 +544,4 @@ def _talk_rows(talks: pd.Index, talk_ids: pd.Series) -> np.ndarray:
     return rows[ids.cat.codes.to_numpy()]
 
 
-TABLE_FIELDS = [f.name for f in fields(Dataset) if f.name not in ("version", "labels")]
+TABLE_FIELDS = [f.name for f in fields(Dataset) if f.name not in ("version", "labels", "stored_in")]

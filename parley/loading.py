@@ -259,7 +259,7 @@ def _mapped(directory: Path, key: str) -> Dataset | None:
     if hit is None:
         return None
     tables, extra = hit
-    return Dataset(version=extra["version"], labels=extra["labels"], **tables)
+    return Dataset(version=extra["version"], labels=extra["labels"], stored_in=directory / key, **tables)
 
 
 def _same_codes(bundled: Mapping[str, pd.DataFrame], frames: Mapping[str, pd.DataFrame]) -> bool:

@@ -9,13 +9,19 @@ an alias, or a person's surname) also finds the actor's other names: Zelensky fi
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import hashlib
+import os
 import re
 import sqlite3
 import threading
+import time
 import unicodedata
+import uuid
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import quote
 
 import numpy as np
@@ -242,26 +248,33 @@ def _texts(columns: list[pa.Array | pa.ChunkedArray]) -> pa.Array:
 
 
 INDEX_CHUNK_ROWS = 32_768
+INDEX_FILE = "search-{}.sqlite"  # in the dataset's cache entry; named by _index_format()
+STALE_TEMP_S = 3600  # a half-written index this old was left by a process that stopped
 
 
-def build_index(ds: Dataset) -> SearchIndex:
-    """Index every record of every kind (under a second today, about a minute at a million positions); the index is
-    then shared read-only."""
-    connection = sqlite3.connect(":memory:", check_same_thread=False)
-    # Contentless (the text stays in the Dataset) and without per-column sizes: no ranking by bm25 is used.
-    connection.execute(
-        "CREATE VIRTUAL TABLE docs USING fts5(text, content='', columnsize=0, tokenize='unicode61 remove_diacritics 2')"
-    )
+def _layout(ds: Dataset) -> tuple[dict[str, int], dict[str, np.ndarray]]:
+    """Each kind's first rowid and its rank order. Worked out from the dataset alone, so an index read back from disk
+    is laid out exactly as it was built (its `layout` table is checked against this)."""
     offsets: dict[str, int] = {}
     order: dict[str, np.ndarray] = {}
     start = 1
     for kind in KINDS:
         frame = getattr(ds, kind.table)
-        ranks = _display_order(kind, frame, ds)
-        offsets[kind.key], order[kind.key] = start, ranks
+        offsets[kind.key], order[kind.key] = start, _display_order(kind, frame, ds)
+        start += len(frame)
+    return offsets, order
+
+
+def _fill(connection: sqlite3.Connection, ds: Dataset, offsets: dict[str, int], order: dict[str, np.ndarray]) -> None:
+    # Contentless (the text stays in the Dataset) and without per-column sizes: no ranking by bm25 is used.
+    connection.execute(
+        "CREATE VIRTUAL TABLE docs USING fts5(text, content='', columnsize=0, tokenize='unicode61 remove_diacritics 2')"
+    )
+    for kind in KINDS:
+        frame, start = getattr(ds, kind.table), offsets[kind.key]
         # Rowid start + i holds rank n-1-i: inserted in ascending rowid order, which FTS5 needs to batch its
         # writes (a smaller rowid than the last flushes a segment per record: ten times slower).
-        ascending = ranks[::-1].copy()
+        ascending = order[kind.key][::-1].copy()
         sources = [_arrow(frame[c]) for c in kind.text if c in frame.columns]
         # The text read from the memory-mapped cache is handed back after each chunk (parley.mapped_pages).
         pages = PageRelease(sources)
@@ -273,11 +286,106 @@ def build_index(ds: Dataset) -> SearchIndex:
             connection.executemany("INSERT INTO docs(rowid, text) VALUES (?, ?)", enumerate(texts, start=start + first))
             del texts
             pages.release()
-        start += len(frame)
         release_memory()  # each kind's folded texts are in the index now: give Arrow's copy back
     connection.execute("INSERT INTO docs(docs) VALUES ('optimize')")
+    connection.execute("CREATE TABLE layout(kind TEXT PRIMARY KEY, first INTEGER, records INTEGER)")
+    connection.executemany("INSERT INTO layout VALUES (?, ?, ?)", [(k, offsets[k], len(order[k])) for k in offsets])
     connection.commit()
+
+
+def build_index(ds: Dataset) -> SearchIndex:
+    """Index every record of every kind in memory (under a second today, about ten seconds at a million
+    positions); the index is then shared read-only."""
+    connection = sqlite3.connect(":memory:", check_same_thread=False)
+    offsets, order = _layout(ds)
+    _fill(connection, ds, offsets, order)
     return SearchIndex(connection, offsets, order, actor_variants(ds.actors))
+
+
+def load_index(ds: Dataset) -> SearchIndex:
+    """The dataset's index. A dataset read from a cache entry keeps its index in a file there: read back after a
+    restart instead of built again, and out of the server's memory (at a million positions the index is about a
+    quarter of a gigabyte; SQLite reads the pages a query needs through the system's file cache). Built in memory
+    when there is no entry or it cannot be written."""
+    path = index_path(ds)
+    if path is not None:
+        index = open_stored_index(ds, path) or _build_stored(ds, path)
+        if index is not None:
+            return index
+    return build_index(ds)
+
+
+@functools.cache
+def _index_format() -> str:
+    """Changes whenever what an index holds could: the code that builds it (this module), Python's Unicode tables
+    (folding) and SQLite's tokenizer."""
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    digest.update(f"{unicodedata.unidata_version}|{sqlite3.sqlite_version}".encode())
+    return digest.hexdigest()[:16]
+
+
+def index_path(ds: Dataset) -> Path | None:
+    if ds.stored_in is None:
+        return None
+    try:
+        return ds.stored_in / INDEX_FILE.format(_index_format())
+    except OSError:  # the module's source cannot be read: a stale index could not be told apart
+        return None
+
+
+def open_stored_index(ds: Dataset, path: Path) -> SearchIndex | None:
+    """The index stored at `path`, read-only; None when there is none, or it is not an index laid out for `ds`."""
+    if not path.is_file():
+        return None
+    connection = None
+    try:
+        # Immutable: the file is never written once renamed into place, so SQLite takes no locks to read it.
+        connection = sqlite3.connect(f"{path.as_uri()}?mode=ro&immutable=1", uri=True, check_same_thread=False)
+        stored = {k: (first, n) for k, first, n in connection.execute("SELECT kind, first, records FROM layout")}
+        connection.execute("SELECT rowid FROM docs WHERE docs MATCH 'x' LIMIT 1").fetchall()
+    except sqlite3.Error:  # damaged, half-written by hand, or another file: built again
+        if connection is not None:
+            connection.close()
+        return None
+    offsets, order = _layout(ds)
+    if stored != {k: (offsets[k], len(order[k])) for k in offsets}:
+        connection.close()
+        return None
+    return SearchIndex(connection, offsets, order, actor_variants(ds.actors))
+
+
+def _build_stored(ds: Dataset, path: Path) -> SearchIndex | None:
+    """Build the index into a file beside the dataset's tables, renamed into place once whole; None when the
+    folder cannot be written (the caller builds in memory)."""
+    temp = path.with_name(f".tmp-{uuid.uuid4().hex}-{path.name}")
+    try:
+        _tidy(path)
+        connection = sqlite3.connect(temp)
+        try:
+            # A file renamed into place only once whole needs no journal, and no sync until it is whole.
+            connection.execute("PRAGMA journal_mode=OFF")
+            connection.execute("PRAGMA synchronous=OFF")
+            offsets, order = _layout(ds)
+            _fill(connection, ds, offsets, order)
+        finally:
+            connection.close()
+        os.replace(temp, path)
+    except (OSError, sqlite3.Error):  # a read-only or full disk, or the entry evicted meanwhile
+        with contextlib.suppress(OSError):
+            temp.unlink(missing_ok=True)
+        return None
+    return open_stored_index(ds, path)
+
+
+def _tidy(path: Path) -> None:
+    """Remove indexes of an older format and half-written ones left by a stopped process."""
+    now = time.time()
+    for other in path.parent.glob("*search-*.sqlite"):
+        if other.name.startswith(".tmp-"):
+            if now - other.stat().st_mtime > STALE_TEMP_S:
+                other.unlink(missing_ok=True)
+        elif other != path:
+            other.unlink(missing_ok=True)  # a server still reading it keeps its open file
 
 
 # ---- what the filters keep ------------------------------------------------------------------------------------
