@@ -497,6 +497,20 @@ def measure_size(name: str, budget_s: float, repeats: int) -> dict[str, Any]:
         steps = (result["peak_after_load_mb"], result["peak_csv_mb"] or 0, result["peak_pages_mb"])
         result["peak_end_mb"] = max(result["peak_end_mb"], *steps)
 
+    # A restart's first search: the index the pages built is read back from the dataset's cache entry.
+    try:
+        from parley.search import load_index
+
+        ds = load_dataset(directory, None)
+        t0 = time.perf_counter()
+        index = load_index(ds)
+        result["search_index_reopen_s"] = time.perf_counter() - t0
+        result["search_index_file"] = bool(index.connection.execute("PRAGMA database_list").fetchone()[2])
+        index.close()
+        del ds, index
+    except Exception as err:
+        result["search_index_error"] = f"{type(err).__name__}: {err}"[:300]
+
     anchors: dict[str, Any] = {}
     try:
         p = _positions_table(directory)
@@ -633,6 +647,10 @@ def _summary_rows(results: list[dict[str, Any]]) -> list[list[str]]:
         row("load + validate, cold (empty cache)", lambda r: _fmt_s(r.get("load_cold_s"))),
         row("load again (restart)", lambda r: _fmt_s(r.get("load_second_s"))),
         row("app's first run (its own load)", lambda r: _fmt_ms(r.get("app_first_run_ms"))),
+        row(
+            "search index on a restart (read back from the cache entry)",
+            lambda r: _fmt_s(r.get("search_index_reopen_s")) + ("" if r.get("search_index_file") else " (in memory)"),
+        ),
         row("CSV of every position, on click", lambda r: f"{_fmt_s(r.get('csv_s'))} ({r.get('csv_mb', 0):.0f} MB)"),
         row(
             "RSS after load / peak after load",
