@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from parley import recent
-from parley.filters import Filters
+from parley.filters import Filters, sources_cited_by
 from parley.loading import load_dataset, settle_long_lived
 from parley.recent import (
     ROWS_KEYED,
@@ -118,6 +118,28 @@ def test_views_that_keep_the_same_rows_share_their_selections(mini):
     narrower = apply_view(mini, Filters(parties=("RUS",)))
     assert narrower.positions is not a.positions
     assert set(narrower.positions.values("actor_id")) <= {"RUS"}
+
+
+def test_records_citing_the_same_sources_share_one_selection_of_them(mini):
+    everything = apply_view(mini, Filters())
+    cited = everything.sources(mini)
+    ids = {x.strip() for cell in mini.positions["source_ids"] for x in str(cell).split(";") if x.strip()}
+    ids |= {
+        x.strip()
+        for t in ("talks", "items", "reactions")
+        for cell in getattr(mini, t)["source_ids"]
+        for x in str(cell).split(";")
+        if x.strip()
+    }
+    assert cited.equals(mini.sources[mini.sources["source_id"].isin(ids)])
+    # Other records (a new selection of positions) that cite the same sources: the very same frame.
+    first = pd.Timestamp(mini.positions["date"].min()).date()
+    later = apply_view(mini, Filters(start=date(first.year - 1, 1, 1)))  # an earlier start keeps every row...
+    assert later.sources(mini) is cited
+    fewer = sources_cited_by(mini.sources, everything.positions)
+    assert set(fewer["source_id"]) <= set(cited["source_id"])
+    again = sources_cited_by(mini.sources, everything.positions.take(np.arange(len(everything.positions))))
+    assert again is fewer  # ...and a copy of the same positions finds the same sources object
 
 
 def test_forgetting_and_a_new_load_let_a_replaced_dataset_go(mini_dir):
