@@ -391,24 +391,11 @@ def rounds_starting_in(talks: pd.DataFrame, window: tuple[date, date]) -> pd.Dat
     return talks[(start >= lo) & (start < hi)]
 
 
-def sources_listed(sources: pd.DataFrame, limit: int = 10) -> pd.DataFrame:
-    """Sources with at most `limit` of the records each supports named; the count says how many there are."""
-
-    def first(cell: str) -> str:
-        parts = cell.split("; ", limit)  # stops after `limit` splits: a source behind a million records costs little
-        if len(parts) <= limit:
-            return cell
-        return "; ".join(parts[:limit]) + " …"
-
-    return sources.assign(records=sources["records"].map(first))
-
-
 @per_dataset
 def sources_by_use(sources: pd.DataFrame) -> pd.DataFrame:
-    """Every source, most records first (then by outlet), as sources_listed names their records. The same for every
-    view, so built once per loaded table (shared: callers must not change it): a source behind a million records
-    holds megabytes of ids, and sorting or filtering the full table copied them on every rerun."""
-    return sources_listed(sources.sort_values(["n_records", "outlet"], ascending=[False, True]))
+    """Every source, most records first (then by outlet). The same for every view, so built once per loaded table
+    (shared: callers must not change it)."""
+    return sources.sort_values(["n_records", "outlet"], ascending=[False, True])
 
 
 @per_dataset

@@ -38,6 +38,7 @@ REPEATED_TEXT = (
     "source_ids",  # records citing the same sources share one list: the cited sources are found per list, not row
 )
 IMPORTED = "imported"
+RECORDS_LISTED = 10  # records named per source in its `records` column; n_records counts them all
 
 
 @dataclass(frozen=True)
@@ -213,9 +214,17 @@ def _n_sources(cited: tuple[np.ndarray, np.ndarray], index: pd.Index) -> pd.Seri
     return pd.Series(np.bincount(keys[first] // width, minlength=len(index)).astype("int64"), index=index)
 
 
-def _joined(groups: np.ndarray, n_groups: int, values: pa.Array, sep: str, at: np.ndarray | None = None) -> pa.Array:
+def _joined(
+    groups: np.ndarray,
+    n_groups: int,
+    values: pa.Array,
+    sep: str,
+    at: np.ndarray | None = None,
+    limit: int | None = None,
+) -> pa.Array:
     """For each group number 0..n_groups-1, its values in row order joined by `sep` ('' for none). Row i holds
-    values[at[i]] when `at` is given, else values[i]."""
+    values[at[i]] when `at` is given, else values[i]. With `limit`, a group names its first `limit` values, then
+    " …" when it has more."""
     known = groups >= 0
     if not known.all():
         groups = groups[known]
@@ -230,7 +239,13 @@ def _joined(groups: np.ndarray, n_groups: int, values: pa.Array, sep: str, at: n
         pa.array(np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)), values.take(pa.array(taken))
     )
     del taken
-    return pc.binary_join(lists, pa.scalar(sep, pa.large_string()))
+    if limit is not None:
+        lists = pc.list_slice(lists, 0, limit)
+    joined = pc.binary_join(lists, pa.scalar(sep, pa.large_string()))
+    if limit is None or not (counts > limit).any():
+        return joined
+    more = pa.array(np.where(counts > limit, " …", ""), pa.large_string())
+    return pc.binary_join_element_wise(joined, more, pa.scalar("", pa.large_string()))
 
 
 def _as_category(codes: np.ndarray, values: pa.Array, index: pd.Index) -> pd.Series:
@@ -412,7 +427,11 @@ def build_frames(frames: dict[str, pd.DataFrame], version: str, progress: Progre
     del in_source, record_ids
     citing = np.concatenate(record_rows)
     del record_rows
-    sources["records"] = _text(_joined(cited_source, len(sources), all_ids, "; ", citing), sources.index)
+    # The first records citing each source, not all of them: a source behind a million records would hold tens of
+    # megabytes of ids that every copy of the sources table carried (the count is n_records; each record names its
+    # sources, so the full list is in the record tables).
+    listed = _joined(cited_source, len(sources), all_ids, "; ", citing, limit=RECORDS_LISTED)
+    sources["records"] = _text(listed, sources.index)
     del all_ids, citing
     sources["n_records"] = np.bincount(cited_source[cited_source >= 0], minlength=len(sources)).astype("int64")
     checks = t["fact_checks"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from components.registry import PAGES
-from parley.aggregate import sources_by_use, sources_listed
+from parley.aggregate import sources_by_use
 from parley.filters import Filters, sources_cited_by
 from parley.record_links import id_link_cells
 from parley.views import apply_view
@@ -22,7 +22,7 @@ def test_the_table_is_the_cited_sources_sorted_and_listed_from_the_full_table(on
         assert_clean(at)
         view = apply_view(bundled, Filters(parties=tuple(parties)))
         cited = sources_cited_by(bundled.sources, view.talks, view.items, view.positions, view.reactions)
-        expected = sources_listed(cited.sort_values(["n_records", "outlet"], ascending=[False, True]))
+        expected = cited.sort_values(["n_records", "outlet"], ascending=[False, True])
         expected = expected.sort_values("published", ascending=False, kind="stable", na_position="last")
         got = _shown(at)
         head = expected.head(len(got))

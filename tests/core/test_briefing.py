@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from parley.aggregate import count_by, newest_first, sources_listed
+from parley.aggregate import count_by, newest_first
 from parley.briefing import (
     PACK_ROWS,
     SVG_TAGS,
@@ -148,7 +148,7 @@ def test_a_long_table_prints_its_first_rows_and_its_total(bundled):
 
 def test_a_list_of_sources_cites_each_of_them(mini):
     pack = Pack(page="Sources", title="Sources", question="q", filters_text="All records")
-    listed = sources_listed(mini.sources)
+    listed = mini.sources
     pack.add_table("sources", listed, {"outlet": "Outlet", "url": "URL"})
     assert {c.source_id for c in citations(pack, mini)} == set(listed["source_id"])
 
@@ -171,7 +171,7 @@ def test_hostile_text_is_escaped_and_loads_nothing(hostile):
     pack.filters_text = HOSTILE
     pack.add_figure(HOSTILE, HOSTILE, HOSTILE)
     pack.add_table("reactions", view.reactions, {"summary": "Summary", "source_ids": "Sources"})
-    pack.add_table("sources", sources_listed(view.sources(hostile)), {"title": "Title", "url": "URL"})
+    pack.add_table("sources", view.sources(hostile), {"title": "Title", "url": "URL"})
     document = to_html(pack, hostile, TODAY)
     # The hostile text is in the pack, as text: escaped where it is written, intact where it is read.
     assert "&lt;img src=x onerror=alert(1)&gt;" in document

@@ -105,3 +105,32 @@ def test_duplicate_ids_found_across_the_slices_compared():
     found = _duplicate_ids("positions.csv", series.index, s.POSITIONS.column("position_id"), series)
     assert [p.row - 2 for p in found] == np.flatnonzero(series.duplicated(keep=False).to_numpy()).tolist()
     assert len(found) == 6
+
+
+def test_each_source_names_its_first_citing_records_and_counts_them_all(bundled):
+    """Reference: every record's cited ids in plain Python, tables in the order the build reads them."""
+    from parley.building import RECORDS_LISTED
+
+    citing: dict[str, list[str]] = {}
+    for table, key in (
+        ("talks", "talk_id"),
+        ("items", "item_id"),
+        ("positions", "position_id"),
+        ("reactions", "reaction_id"),
+        ("plans", "plan_id"),
+        ("provisions", "provision_id"),
+    ):
+        frame = getattr(bundled, table)
+        for record, cell in zip(frame[key], frame["source_ids"], strict=True):
+            for source in dict.fromkeys(x.strip() for x in str(cell).split(s.LIST_SEP) if x.strip()):
+                citing.setdefault(source, []).append(str(record))
+    busy = 0
+    for source, listed, count in zip(
+        bundled.sources["source_id"], bundled.sources["records"], bundled.sources["n_records"], strict=True
+    ):
+        records = citing.get(source, [])
+        assert count == len(records), source
+        expected = "; ".join(records[:RECORDS_LISTED]) + (" …" if len(records) > RECORDS_LISTED else "")
+        assert listed == expected, source
+        busy += len(records) > RECORDS_LISTED
+    assert busy > 0, "the bundled data has a source behind more records than are named"
