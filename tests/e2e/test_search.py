@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -11,15 +12,28 @@ from playwright.sync_api import Page, expect
 from components.registry import PAGES
 from parley.loading import load_dataset
 from parley.search import KIND, build_index, search
-from tests.e2e.helpers import Server, Watch, download, download_button, open_page, query, wait_for_query, wait_idle
+from tests.e2e.helpers import (
+    Server,
+    Watch,
+    download,
+    download_button,
+    full_page_screenshot,
+    open_page,
+    query,
+    wait_for_query,
+    wait_idle,
+)
 
 pytestmark = pytest.mark.e2e
 
 SEARCH = next(p for p in PAGES if p.url_path == "search")
 BOX = "Search every record"
+PHONE = {"width": 390, "height": 844}
 
 
-def test_search_erdogan_finds_erdogans_records_with_links(page: Page, app_server: Server) -> None:
+def test_search_erdogan_finds_erdogans_records_with_links(
+    page: Page, app_server: Server, screenshots_dir: Path
+) -> None:
     ds = load_dataset()
     expected = search(build_index(ds), ds, "Erdogan")
     assert expected.counts["actors"].kept == 1 and expected.counts["positions"].kept > 0
@@ -70,4 +84,11 @@ def test_search_erdogan_finds_erdogans_records_with_links(page: Page, app_server
     wait_idle(page)
     expect(page.get_by_role("textbox", name=BOX)).to_have_value("Erdogan")
     expect(main.get_by_role("heading", name=heading, exact=True)).to_be_visible()
+    # For a person to look at: the counts by kind and one kind's list, on a laptop and on a phone.
+    full_page_screenshot(page, screenshots_dir / "search-results.png")
+    page.set_viewport_size(PHONE)
+    full_page_screenshot(page, screenshots_dir / "phone" / "search-results.png")
+    for key in found:  # on a phone the choices wrap; each is still there
+        label = f"{KIND[key].label} ({expected.counts[key].kept})"
+        expect(main.get_by_role("radio", name=label, exact=True)).to_be_visible()
     watch.assert_clean()
