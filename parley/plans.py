@@ -16,7 +16,7 @@ import pandas as pd
 from parley.filters import Filters, format_date, plans_mask, provisions_mask
 from parley.gaps import scale_sizes
 from parley.loading import Dataset
-from parley.recent import once_per_selection, selected, shared_subset
+from parley.recent import once_per_selection, per_selection, selected, shared_subset
 from parley.schema import CONFIDENCE_ORDER
 
 T = TypeVar("T")
@@ -82,9 +82,11 @@ def apply_plans(plans: pd.DataFrame, provisions: pd.DataFrame, f: Filters) -> Pl
     return PlanView(plans=kept, provisions=points)
 
 
+@per_selection
 def plans_in_view(ds: Dataset, f: Filters) -> PlanView:
     """apply_plans of the dataset's plans, each frame the same object as on the last rerun that kept these rows
-    (parley.recent): a filter change that keeps them finds the answers built from them."""
+    (parley.recent): a filter change that keeps them finds the answers built from them. Once per dataset and
+    filters: the page and its search ask for it on the same rerun."""
     plans, provisions = _kept_masks(ds.plans, ds.provisions, f)
     return PlanView(plans=shared_subset(ds.plans, plans), provisions=shared_subset(ds.provisions, provisions))
 

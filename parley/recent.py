@@ -181,13 +181,15 @@ def _key_part(value: object) -> Hashable:
         return _Same(value)
 
 
-def per_selection(fn: F) -> F:
-    """`fn(*args)` remembered for the last few sets of arguments, selections and frames compared by identity.
+def per_selection(fn: F | None = None, *, size: int = SELECTIONS_REMEMBERED) -> Any:
+    """`fn(*args)` remembered for the last `size` sets of arguments, selections and frames compared by identity.
 
     For summaries, charts and tables of the rows a page shows: with shared_selection handing out one object per
     selection, a rerun whose filters keep the same rows draws from remembered answers. `fn` must depend on its
     arguments alone and its answer is shared: callers must not change it. Selections over ROWS_KEYED rows are
-    computed afresh every time."""
+    computed afresh every time. Used as `@per_selection` or `@per_selection(size=n)`."""
+    if fn is None:
+        return functools.partial(per_selection, size=size)
     what = f"{fn.__module__}.{fn.__qualname__}"
 
     @functools.wraps(fn)
@@ -196,9 +198,9 @@ def per_selection(fn: F) -> F:
             key = (_key_part(args), _key_part(tuple(sorted(kwargs.items()))))
         except _TooLarge:
             return fn(*args, **kwargs)
-        return _store(what).get(key, lambda: fn(*args, **kwargs))
+        return _store(what, size).get(key, lambda: fn(*args, **kwargs))
 
-    return remembered  # type: ignore[return-value]
+    return remembered
 
 
 def selected(*pairs: tuple[pd.DataFrame, pd.DataFrame]) -> tuple[tuple[object, ...], ...] | None:

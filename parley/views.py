@@ -16,7 +16,7 @@ from parley.filters import (
     talks_mask,
 )
 from parley.loading import Dataset
-from parley.recent import shared_selection, shared_subset
+from parley.recent import per_selection, shared_selection, shared_subset
 from parley.selection import Rows
 
 
@@ -56,7 +56,14 @@ class View:
         return sources_cited_by(ds.sources, self.talks, self.items, self.positions, self.reactions)
 
 
+VIEWS_SHARED = 4  # a View holds its selections (megabytes at a million records): only the last few are kept
+
+
+@per_selection(size=VIEWS_SHARED)
 def apply_view(ds: Dataset, f: Filters) -> View:
+    """The dataset seen through `f`: one View per dataset and filters among the last few asked, shared by every
+    caller (a View's rows depend on the two alone), so a page, its header and its search that each ask for the view
+    of one rerun work each table's rows out once."""
     return View(ds, f)
 
 

@@ -9,6 +9,16 @@ import pytest
 
 from parley import views
 from parley.filters import Filters, apply_items, apply_talks, positions_mask, reactions_mask
+from parley.recent import forget_selections
+
+
+@pytest.fixture(autouse=True)
+def _no_shared_views():
+    # Views are shared per dataset and filters (parley.recent): each test starts from none.
+    forget_selections()
+    yield
+    forget_selections()
+
 
 FILTERS = [
     Filters(),
@@ -99,3 +109,19 @@ def test_plans_in_view_equal_apply_plans(bundled, f):
     direct = apply_plans(bundled.plans, bundled.provisions, f)
     pd.testing.assert_frame_equal(shared.plans, direct.plans)
     pd.testing.assert_frame_equal(shared.provisions, direct.provisions)
+
+
+def test_one_view_per_dataset_and_filters_is_shared_among_the_last_few(bundled, monkeypatch):
+    calls = []
+    real = views.positions_mask
+    monkeypatch.setattr(views, "positions_mask", lambda *a: calls.append(1) or real(*a))
+    f = Filters(parties=("RUS",))
+    first = views.apply_view(bundled, f)
+    assert views.apply_view(bundled, Filters(parties=("RUS",))) is first  # equal filters: the same view
+    assert len(first.positions) and len(views.apply_view(bundled, f).positions) and len(calls) == 1
+    assert views.apply_view(bundled, Filters(parties=("UKR",))) is not first
+    for day in range(1, views.VIEWS_SHARED + 1):  # more filters than are kept: the first view drops out
+        views.apply_view(bundled, Filters(end=date(2026, 1, day)))
+    again = views.apply_view(bundled, f)
+    assert again is not first
+    assert again.positions.values("position_id").tolist() == first.positions.values("position_id").tolist()
