@@ -12,7 +12,7 @@ import streamlit as st
 
 from components.tables import show_table
 from parley.loading import Dataset
-from parley.search import KIND, KINDS, MAX_QUERY_CHARS, SearchIndex, SearchResults, describe_counts, load_index
+from parley.search import KIND, MAX_QUERY_CHARS, SearchIndex, SearchResults, describe_counts, load_index
 
 K_QUERY = "search.q"
 K_KIND = "search.kind"
@@ -102,7 +102,7 @@ def choose_kind(results: SearchResults) -> str:
     """The kind of record whose results are listed: the reader's choice, else the link's, else the first kind with
     results (then the link names none). One kind at a time: a list of every kind's results cost more than the rest
     of the page, and on a phone it was a long scroll past kinds the reader did not want."""
-    found = [kind.key for kind in KINDS if kind.key in results.parts]
+    found = results.found
     if st.session_state.get(K_KIND) not in found:
         linked = st.query_params.get(P_KIND)
         st.session_state[K_KIND] = linked if linked in found else found[0]

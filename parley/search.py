@@ -476,14 +476,20 @@ class KindCount:
 class SearchResults:
     query: Query
     counts: dict[str, KindCount]
-    # Each kind's listed rows, at most MAX_SHOWN (remembered per selection): a filter change that keeps one kind's
-    # results keeps its table, whatever the other kinds do.
-    parts: dict[str, dict[str, list]] = field(default_factory=dict)
+    # Each kind's listed rows of its table (at most MAX_SHOWN, in the order shown), for the kinds with any: a kind's
+    # results are built into rows only when asked for, so a page that lists one kind builds one kind's rows.
+    hits: dict[str, np.ndarray] = field(default_factory=dict)
+    ds: Dataset | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def found(self) -> list[str]:
+        """The kinds with records listed, in KINDS order."""
+        return [kind.key for kind in KINDS if kind.key in self.hits]
 
     @property
     def results(self) -> pd.DataFrame:
         """Every listed row: RESULT_COLUMNS plus `kind_key`, kind by kind."""
-        return _results_frame(list(self.parts.values()))
+        return _results_frame([self._part(kind) for kind in self.found])
 
     @property
     def matched(self) -> int:
@@ -494,8 +500,12 @@ class SearchResults:
         return sum(c.kept for c in self.counts.values())
 
     def of(self, kind: str) -> pd.DataFrame:
-        part = self.parts.get(kind)
-        return _results_frame([part] if part is not None else [])
+        return _results_frame([self._part(kind)] if kind in self.hits else [])
+
+    def _part(self, kind: str) -> dict[str, list]:
+        # Remembered per selection: a filter change that keeps a kind's results keeps its rows.
+        assert self.ds is not None
+        return _result_rows(KIND[kind], getattr(self.ds, KIND[kind].table), self.hits[kind], self.ds, self.query)
 
 
 def _matches(index: SearchIndex, match: str, kind: str, lo: int, hi: int) -> np.ndarray:
@@ -541,7 +551,7 @@ def search(index: SearchIndex, ds: Dataset, text: str, f: Filters | None = None)
     f = f or Filters()
     query = parse_query(text, index.variants)
     counts: dict[str, KindCount] = {}
-    parts: list[dict[str, list]] = []
+    listed: dict[str, np.ndarray] = {}
     if query.empty:
         return SearchResults(query, {})
     match = query.match()
@@ -564,8 +574,8 @@ def search(index: SearchIndex, ds: Dataset, text: str, f: Filters | None = None)
                 truncated = True
         counts[kind.key] = KindCount(matched, n_kept, truncated)
         if len(hits):
-            parts.append(_result_rows(kind, frame, hits[:MAX_SHOWN], ds, query))
-    return SearchResults(query, counts, {part["kind_key"][0]: part for part in parts})
+            listed[kind.key] = hits[:MAX_SHOWN]
+    return SearchResults(query, counts, listed, ds)
 
 
 @per_selection

@@ -335,7 +335,18 @@ def test_an_index_built_a_few_records_at_a_time_finds_the_same(bundled, index, m
 
 def test_each_kinds_rows_are_the_results_of_that_kind(bundled, index):
     results = search(index, bundled, "ceasefire", Filters())
-    assert results.parts, "the query lists some records"
+    assert results.found, "the query lists some records"
     for kind in search_module.KINDS:
         expected = results.results[results.results["kind_key"] == kind.key].reset_index(drop=True)
         pd.testing.assert_frame_equal(results.of(kind.key).reset_index(drop=True), expected)
+
+
+def test_a_kinds_rows_are_built_only_when_that_kind_is_asked_for(bundled, index, monkeypatch):
+    built: list[str] = []
+    real = search_module._result_rows
+    monkeypatch.setattr(search_module, "_result_rows", lambda kind, *a: built.append(kind.key) or real(kind, *a))
+    results = search(index, bundled, "ceasefire", Filters())
+    assert len(results.found) > 1 and built == []  # counting every kind builds no kind's rows
+    shown = results.of(results.found[1])
+    assert built == [results.found[1]] and len(shown) == min(results.counts[results.found[1]].kept, MAX_SHOWN)
+    assert results.of("actors" if "actors" not in results.found else "no-such-kind").empty
