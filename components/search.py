@@ -23,7 +23,7 @@ MAX_INDEXES = 2  # as many as datasets kept by components.data: the current one 
 
 @dataclass
 class _Indexes:
-    """Search indexes built in this process, one per Dataset object, shared by every session."""
+    """Search indexes opened or built in this process, one per Dataset object, shared by every session."""
 
     lock: threading.Lock = field(default_factory=threading.Lock)
     entries: OrderedDict[int, tuple[weakref.ref, SearchIndex]] = field(default_factory=OrderedDict)

@@ -13,7 +13,8 @@ included, instead of about 0.15 GB with LZ4 (the synthetic text compresses well;
 is mapped on its own (see `_mapped`), so a rebuild after an import, which replaces the raw bundled columns one by
 one, peaks at about 1.0 GB there instead of 1.15 GB (LZ4) or 1.4 GB (one mapping per table).
 
-An entry is never written in place (a new folder is renamed into place), and removing one that a loaded dataset
+An entry is never written in place (a new folder is renamed into place; the search index later adds a file of its
+own beside the tables, also renamed into place once whole: parley.search), and removing one that a loaded dataset
 still maps is safe: the data stays until it is let go. Editing an entry's files in place while a server maps them is
 not: delete the folder instead. Anything that goes wrong here (a read-only disk, a half-written or damaged entry, a
 full disk) means "no cache", never an error: the caller builds from the CSV files instead.
