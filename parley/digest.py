@@ -15,6 +15,7 @@ import pandas as pd
 from parley.aggregate import party_issue_pairs
 from parley.filters import format_date
 from parley.grouping import date_ordered, last_of_each
+from parley.memo import per_dataset
 from parley.recent import per_selection
 from parley.selection import Rows, as_rows
 
@@ -57,6 +58,7 @@ def since_choices(talks: pd.DataFrame, last_day: pd.Timestamp | None) -> dict[st
 
 
 MIN_LOOK_BACK = 4_096  # rows before the window first read for the statements the recent ones follow
+MAX_STEPS_BACK = 64  # rows left out of a selection stepped over per pair before reading back instead
 
 
 def _moves(positions: pd.DataFrame | Rows, since: pd.Timestamp) -> pd.DataFrame:
@@ -69,9 +71,65 @@ def _moves(positions: pd.DataFrame | Rows, since: pd.Timestamp) -> pd.DataFrame:
     # Rows are in date order: those after `since` follow every earlier one (missing dates sort last, never after).
     first_recent = int(np.searchsorted(dates, np.datetime64(since), side="right"))
     recent = first_recent + np.flatnonzero(dates[first_recent:] > np.datetime64(since))
-    # Each recent row's previous row on its (party, issue) pair is nearly always among the last rows before the
-    # window: read back from there, twice as far each time a pair's earlier row is not found yet, instead of
-    # grouping every row of a million. A pair with no earlier row at all reads back to the first row.
+    before = _previous_in_selection(rows, recent) if rows.is_ordered_by("date") else None
+    if before is None:
+        before = _read_back(rows, first_recent, recent)
+    # Codes and labels straight from the table, at the rows picked: nothing of the whole selection is copied.
+    table_rows = rows.index
+    stance, option = (rows.table[c].cat.codes.to_numpy() for c in ("stance", "option_id"))
+    now_at, then_at = table_rows[recent], table_rows[np.maximum(before, 0)]
+    had = before >= 0
+    changed = ~had | (stance[now_at] != stance[then_at]) | (option[now_at] != option[then_at])
+    picked, before = recent[changed], before[changed]
+    now = rows.take(picked).frame(["position_id", "stance_label", "option_label"])
+    then = rows.take(np.maximum(before, 0)).frame(["stance_label", "option_label"])
+    first = before < 0
+    return pd.DataFrame(
+        {
+            "row": picked,
+            "before_stance": np.where(first, "", then["stance_label"].astype(str)),
+            "before_option": np.where(first, "", then["option_label"].astype(str)),
+            "after_stance": now["stance_label"].astype(str).to_numpy(),
+            "after_option": now["option_label"].astype(str).to_numpy(),
+        }
+    )
+
+
+@per_dataset
+def _previous_on_pair(table: pd.DataFrame) -> np.ndarray:
+    """For each row of a positions table, the row before it (table order) with the same party and issue; -1 for
+    none. Once per loaded table: a rerun then looks up the few recent rows instead of grouping a million."""
+    pair, _ = party_issue_pairs(Rows.all(table))
+    order = np.argsort(pair, kind="stable")
+    same = np.r_[False, pair[order][1:] == pair[order][:-1]]
+    previous = np.empty(len(table), dtype=np.int64)
+    previous[order] = np.where(same, np.r_[-1, order[:-1]], -1)
+    return previous
+
+
+def _previous_in_selection(rows: Rows, recent: np.ndarray) -> np.ndarray | None:
+    """For each recent row (a number in the selection), the selection's previous row on its party and issue, or -1.
+    The table's previous row is stepped back from while the selection leaves it out (a low-confidence statement
+    hidden); None when some pair would need more than MAX_STEPS_BACK steps, for the caller to read back instead.
+    The selection must be an ascending subset of a date-sorted table's rows."""
+    selected = rows.index
+    previous = _previous_on_pair(rows.table)
+    candidate = previous[selected[recent]]
+    for _ in range(MAX_STEPS_BACK):
+        at = np.minimum(np.searchsorted(selected, candidate), len(selected) - 1)
+        found = (candidate >= 0) & (selected[at] == candidate)
+        # A row before the selection's first has no selected row before it either.
+        todo = ~found & (candidate >= selected[0])
+        if not todo.any():
+            return np.where(found, at, -1)
+        candidate[todo] = previous[candidate[todo]]
+    return None
+
+
+def _read_back(rows: Rows, first_recent: int, recent: np.ndarray) -> np.ndarray:
+    """_previous_in_selection for any selection: each recent row's previous row on its pair is nearly always among
+    the last rows before the window, so read back from there, twice as far each time a pair's earlier row is not
+    found yet, instead of grouping every row. A pair with no earlier row at all reads back to the first row."""
     span = MIN_LOOK_BACK
     while True:
         start = max(0, first_recent - span)
@@ -88,22 +146,7 @@ def _moves(positions: pd.DataFrame | Rows, since: pd.Timestamp) -> pd.DataFrame:
     same = np.r_[False, pair[by_pair][1:] == pair[by_pair][:-1]]
     before = np.empty(len(local), dtype=np.int64)
     before[order] = np.where(same, np.r_[-1, by_pair[:-1]], last_before[pair[by_pair]])
-    stance, option = tail.codes("stance"), tail.codes("option_id")
-    had = before >= 0
-    changed = ~had | (stance[local] != stance[np.maximum(before, 0)]) | (option[local] != option[np.maximum(before, 0)])
-    picked, before = local[changed], before[changed]
-    now = tail.take(picked).frame(["position_id", "stance_label", "option_label"])
-    then = tail.take(np.maximum(before, 0)).frame(["stance_label", "option_label"])
-    first = before < 0
-    return pd.DataFrame(
-        {
-            "row": start + picked,
-            "before_stance": np.where(first, "", then["stance_label"].astype(str)),
-            "before_option": np.where(first, "", then["option_label"].astype(str)),
-            "after_stance": now["stance_label"].astype(str).to_numpy(),
-            "after_option": now["option_label"].astype(str).to_numpy(),
-        }
-    )
+    return np.where(before >= 0, before + start, -1)
 
 
 def _part(frame: pd.DataFrame, date: str, kind: object, who: str, what: pd.Series, key: str) -> dict[str, np.ndarray]:

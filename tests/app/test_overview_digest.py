@@ -10,6 +10,7 @@ from parley import coverage, digest
 from parley.commitments import apply_commitments
 from parley.digest import changes_since, record_link, since_choices
 from parley.filters import Filters, format_date
+from parley.recent import forget_selections
 from parley.views import apply_view
 from tests.app.conftest import assert_clean, shown
 
@@ -93,10 +94,17 @@ def test_reading_back_from_the_window_gives_what_reading_every_row_gives(bundled
     day = coverage.last_day(bundled)
     args = (bundled.talks.iloc[:0], view.positions, bundled.reactions.iloc[:0], bundled.plans.iloc[:0])
     for since in [day - pd.Timedelta(days=d) for d in (3, 30, 200, 400, 5000)]:
+        # Each answer worked out afresh: changes_since is remembered per selection (parley.recent).
+        monkeypatch.setattr(digest, "MAX_STEPS_BACK", 0)  # never looked up from the table: read back
         monkeypatch.setattr(digest, "MIN_LOOK_BACK", len(bundled.positions))  # the first read is every row
+        forget_selections()
         every_row = changes_since(*args, since)
         monkeypatch.setattr(digest, "MIN_LOOK_BACK", look_back)
+        forget_selections()
         got = changes_since(*args, since)
         pd.testing.assert_frame_equal(got, every_row)
+        monkeypatch.setattr(digest, "MAX_STEPS_BACK", 64)  # as the app runs: each row's previous one looked up
+        forget_selections()
+        pd.testing.assert_frame_equal(changes_since(*args, since), every_row)
         assert set(got["kind"]) <= {"new position", "position moved"}
     assert {"new position", "position moved"} <= set(every_row["kind"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from parley import coverage
 from parley.digest import changes_since, record_link, since_choices
@@ -127,13 +128,27 @@ def test_commitments_that_change_status_after_the_day_are_listed():
     assert out["after"].tolist() == ["not started", "intermediate"]
 
 
-def test_moves_on_a_large_shuffled_selection_match_plain_pandas(bundled):
-    """The moves after a day read only the rows after it and one pass over the rest: they equal a pandas
-    group-and-shift over the whole selection, for days early, late and between rows."""
+@pytest.mark.parametrize("steps_back", [None, 0, 1])
+def test_moves_on_a_large_shuffled_selection_match_plain_pandas(bundled, monkeypatch, steps_back):
+    """The moves after a day equal a pandas group-and-shift over the whole selection, for days early, late and
+    between rows: looked up from each row's previous one on its pair in the table (steps_back None: as the app
+    runs, never reading back), and read back from the window when rows left out of the selection are too many to
+    step over (0 and 1: reading back for every call, or as soon as a pair has two left-out rows in a row)."""
     import numpy as np
 
+    from parley import digest
     from parley.digest import _moves
     from parley.selection import Rows
+
+    if steps_back is None:
+
+        def refuse(*_args):
+            raise AssertionError("read back although every previous row was a few steps away")
+
+        monkeypatch.setattr(digest, "_read_back", refuse)
+    else:
+        monkeypatch.setattr(digest, "MAX_STEPS_BACK", steps_back)
+        monkeypatch.setattr(digest, "MIN_LOOK_BACK", 3)  # read back a few rows first, then twice as far each time
 
     rng = np.random.default_rng(11)
     big = pd.concat([bundled.positions] * 15, ignore_index=True)
