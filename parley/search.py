@@ -309,7 +309,8 @@ def load_index(ds: Dataset) -> SearchIndex:
     when there is no entry or it cannot be written."""
     path = index_path(ds)
     if path is not None:
-        index = open_stored_index(ds, path) or _build_stored(ds, path)
+        layout = _layout(ds)  # worked out once, whether the file is read back or built
+        index = open_stored_index(ds, path, layout) or _build_stored(ds, path, layout)
         if index is not None:
             return index
     return build_index(ds)
@@ -333,7 +334,10 @@ def index_path(ds: Dataset) -> Path | None:
         return None
 
 
-def open_stored_index(ds: Dataset, path: Path) -> SearchIndex | None:
+Layout = tuple[dict[str, int], dict[str, np.ndarray]]
+
+
+def open_stored_index(ds: Dataset, path: Path, layout: Layout | None = None) -> SearchIndex | None:
     """The index stored at `path`, read-only; None when there is none, or it is not an index laid out for `ds`."""
     if not path.is_file():
         return None
@@ -347,14 +351,14 @@ def open_stored_index(ds: Dataset, path: Path) -> SearchIndex | None:
         if connection is not None:
             connection.close()
         return None
-    offsets, order = _layout(ds)
+    offsets, order = layout or _layout(ds)
     if stored != {k: (offsets[k], len(order[k])) for k in offsets}:
         connection.close()
         return None
     return SearchIndex(connection, offsets, order, actor_variants(ds.actors))
 
 
-def _build_stored(ds: Dataset, path: Path) -> SearchIndex | None:
+def _build_stored(ds: Dataset, path: Path, layout: Layout) -> SearchIndex | None:
     """Build the index into a file beside the dataset's tables, renamed into place once whole; None when the
     folder cannot be written (the caller builds in memory)."""
     temp = path.with_name(f".tmp-{uuid.uuid4().hex}-{path.name}")
@@ -365,8 +369,7 @@ def _build_stored(ds: Dataset, path: Path) -> SearchIndex | None:
             # A file renamed into place only once whole needs no journal, and no sync until it is whole.
             connection.execute("PRAGMA journal_mode=OFF")
             connection.execute("PRAGMA synchronous=OFF")
-            offsets, order = _layout(ds)
-            _fill(connection, ds, offsets, order)
+            _fill(connection, ds, *layout)
         finally:
             connection.close()
         os.replace(temp, path)
@@ -374,7 +377,7 @@ def _build_stored(ds: Dataset, path: Path) -> SearchIndex | None:
         with contextlib.suppress(OSError):
             temp.unlink(missing_ok=True)
         return None
-    return open_stored_index(ds, path)
+    return open_stored_index(ds, path, layout)
 
 
 def _tidy(path: Path) -> None:
@@ -472,7 +475,7 @@ class KindCount:
         return max(self.kept - MAX_SHOWN, 0)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared by identity: its arrays have no single truth value
 class SearchResults:
     query: Query
     counts: dict[str, KindCount]
